@@ -1,0 +1,107 @@
+"""``format``: well-formed reasoning and answer markup.
+
+Checks, each applying only where it makes sense:
+
+* reasoning: if the candidate uses ``<think>``, the block must be closed and be
+  followed by an answer. A lone ``</think>`` is fine: chat templates such as
+  DeepSeek-R1's and Qwen3's open the block in the prompt. An unclosed ``<think>``
+  means the reasoning was cut off: score 0 whatever else holds;
+* answer tags: if the candidate uses ``<answer>``, the tags must be balanced and
+  hold text;
+* required tags: tags the system prompt or prompt asks for (``<think>``,
+  ``<answer>``) must be there;
+* boxed (task math only): a ``\\boxed{}`` in the final answer.
+
+The score is the share of applicable checks passed. When none applies (plain
+chat without tags, and none asked for) the score is ``None``: a tag-free answer
+is neither better nor worse formatted than another.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rewards.builtin.math_answers import final_segment
+from rewards.types import Candidate, RewardContext, Score
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{\s*[^\s}]")
+
+
+class FormatReward:
+    """Scores ``<think>``/``<answer>`` markup and, for math, a ``\\boxed{}`` answer.
+
+    Example:
+        >>> reward = FormatReward()
+        >>> ctx = RewardContext(prompt="2+2?", task="math")
+        >>> texts = ["<think>2+2=4</think> \\\\boxed{4}", "<think>2+2 is"]
+        >>> [s.value for s in reward(completions=texts, context=ctx, candidates=[])]
+        [1.0, 0.0]
+    """
+
+    name = "format"
+
+    def __call__(
+        self,
+        *,
+        completions: list[str],
+        context: RewardContext,
+        candidates: list[Candidate],
+        **kwargs: Any,
+    ) -> list[Score]:
+        """Scores a group.
+
+        Args:
+            completions: the candidates' texts.
+            context: the request context: its task and the tags its prompts ask for.
+            candidates: the candidates (unused).
+            **kwargs: ignored, for forward compatibility.
+        """
+        instructions = f"{context.system_prompt or ''}\n{context.user_text}".lower()
+        required = [tag for tag in ("think", "answer") if f"<{tag}>" in instructions]
+        return [_score_one(text, context.task == "math", required) for text in completions]
+
+
+def _score_one(text: str, want_boxed: bool, required: list[str]) -> Score:
+    lower = text.lower()
+    opens_think, closes_think = "<think>" in lower, "</think>" in lower
+    if opens_think and not closes_think:
+        return Score(0.0, "unterminated <think> (reasoning cut off)")
+    answer_part = final_segment(text) or ""
+    passed: list[str] = []
+    failed: list[str] = []
+
+    if opens_think or closes_think or "think" in required:
+        if not closes_think:
+            failed.append("no <think> block (asked for)")
+        elif lower.count("</think>") > 1:
+            failed.append("several </think>")
+        elif not answer_part.strip():
+            return Score(0.0, "nothing after </think>: reasoning without an answer")
+        else:
+            passed.append("closed <think> block")
+
+    if "<answer>" in lower or "</answer>" in lower or "answer" in required:
+        opened, closed = lower.count("<answer>"), lower.count("</answer>")
+        inner = re.search(r"<answer>(.*?)</answer>", text, re.DOTALL | re.IGNORECASE)
+        if opened == 0 and closed == 0:
+            failed.append("no <answer> tags (asked for)")
+        elif opened != closed:
+            failed.append(f"unbalanced <answer> tags ({opened} open, {closed} closed)")
+        elif inner is None or not inner.group(1).strip():
+            failed.append("empty <answer>")
+        else:
+            passed.append("<answer> tags")
+
+    if want_boxed:
+        if _BOXED.search(answer_part):
+            passed.append("\\boxed{} answer")
+        else:
+            failed.append("no \\boxed{} answer")
+
+    checks = len(passed) + len(failed)
+    if checks == 0:
+        return Score(None, "no markup to check")
+    parts = [f"ok: {', '.join(passed)}"] if passed else []
+    parts += [f"failed: {', '.join(failed)}"] if failed else []
+    return Score(len(passed) / checks, "; ".join(parts))

@@ -1,0 +1,84 @@
+"""json_valid: JSON parse and JSON Schema."""
+
+from typing import Any
+
+import pytest
+
+from rewards.builtin.json_valid import JsonValid, find_json
+from rewards.types import RewardContext, Score
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
+
+
+def score(text: str, context: RewardContext) -> Score:
+    return JsonValid()(completions=[text], context=context, candidates=[])[0]
+
+
+def schema_ctx(schema: Any = SCHEMA) -> RewardContext:
+    return RewardContext(
+        prompt="Give a person",
+        task="json",
+        response_format={"type": "json_schema", "json_schema": {"name": "p", "schema": schema}},
+        references={"json_schema": schema},
+    )
+
+
+def test_not_applicable_outside_json() -> None:
+    ctx = RewardContext(prompt="hello", task="general")
+    assert score('{"a": 1}', ctx) == Score(None, "no JSON asked for")
+
+
+def test_valid_and_invalid_json() -> None:
+    ctx = RewardContext(prompt="Reply in JSON", task="json")
+    assert score('{"a": [1, 2]}', ctx) == Score(1.0, "valid JSON (whole text)")
+    assert score("{'a': 1}", ctx) == Score(0.0, "no parseable JSON")
+
+
+def test_json_in_a_fence_when_asked_in_words_is_full_score() -> None:
+    ctx = RewardContext(prompt="Reply in JSON", task="json")
+    assert score('Here:\n```json\n{"a": 1}\n```', ctx).value == 1.0
+
+
+def test_schema_match() -> None:
+    assert score('{"name": "Ada", "age": 36}', schema_ctx()) == Score(
+        1.0, "valid JSON matching the schema (whole text)"
+    )
+
+
+def test_schema_failure_scores_half_with_the_path_and_no_value() -> None:
+    result = score('{"name": "Ada", "age": "thirty-six"}', schema_ctx())
+    assert result.value == 0.5
+    assert result.evidence == "valid JSON failing the schema: at $.age: fails 'type': \"integer\""
+    assert "thirty-six" not in result.evidence
+
+
+def test_missing_required_property() -> None:
+    result = score('{"name": "Ada"}', schema_ctx())
+    assert result == Score(0.5, "valid JSON failing the schema: at $: missing required 'age'")
+
+
+def test_embedded_json_loses_the_penalty_under_response_format() -> None:
+    result = score('Sure! {"name": "Ada", "age": 36} Anything else?', schema_ctx())
+    assert result.value == pytest.approx(0.8)
+    assert "not the whole message" in result.evidence
+
+
+def test_invalid_schema_is_ignored_not_held_against_candidates() -> None:
+    result = score('{"a": 1}', schema_ctx({"type": "no-such-type"}))
+    assert result.value == 1.0
+    assert "schema ignored: invalid" in result.evidence
+
+
+def test_json_object_response_format_applies_without_task() -> None:
+    ctx = RewardContext(prompt="x", response_format={"type": "json_object"})
+    assert score("[1, 2]", ctx).value == 1.0
+
+
+def test_find_json_variants() -> None:
+    assert find_json('[1, {"a": 2}]') == ([1, {"a": 2}], "whole text")
+    assert find_json('noise {bad} then {"ok": true}') == ({"ok": True}, "first {...} span")
+    assert find_json("nothing here") is None

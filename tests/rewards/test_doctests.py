@@ -1,0 +1,29 @@
+"""The examples in the docstrings run and hold."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "rewards.aggregate",
+    "rewards.ranking",
+    "rewards.registry",
+    "rewards.selector",
+    "rewards.trl",
+    "rewards.builtin.answer_agreement",
+    "rewards.builtin.formatting",
+    "rewards.builtin.json_valid",
+    "rewards.builtin.length",
+    "rewards.builtin.math_answers",
+    "rewards.builtin.repetition",
+    "rewards.gates.pii",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0, f"{name} has no examples"
+    assert failures == 0

@@ -1,0 +1,67 @@
+"""The public surface of ``rewards`` and its import boundary."""
+
+import subprocess
+import sys
+
+import rewards
+
+EXPECTED = [
+    "AGGREGATION_MODES",
+    "DEFAULT_MODE",
+    "TASKS",
+    "Aggregation",
+    "AggregationMode",
+    "Candidate",
+    "Gate",
+    "GateResult",
+    "GroupResult",
+    "Reward",
+    "RewardChoice",
+    "RewardContext",
+    "RewardRegistry",
+    "RewardResult",
+    "RewardStats",
+    "Score",
+    "Selection",
+    "Task",
+    "TrlReward",
+    "UnknownRewardError",
+    "Verdict",
+    "aggregate",
+    "as_trl_reward",
+    "build_context",
+    "builtin_registry",
+    "default_registry",
+    "detect_task",
+    "explicit_selection",
+    "rank_candidates",
+    "score_group",
+    "select_rewards",
+]
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    assert rewards.__all__ == EXPECTED
+
+
+def _isort_style(name: str) -> tuple[int, str]:
+    # ruff's RUF022 order: CONSTANTS, then Classes, then functions.
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+def test_all_is_sorted_and_every_name_exists() -> None:
+    assert rewards.__all__ == sorted(rewards.__all__, key=_isort_style)
+    for name in rewards.__all__:
+        assert hasattr(rewards, name), name
+
+
+def test_importing_rewards_pulls_in_no_server_fastapi_or_vllm() -> None:
+    code = (
+        "import sys, rewards, rewards.scoring, rewards.trl\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'vllm', 'server')]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == ""
