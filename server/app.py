@@ -1,0 +1,148 @@
+"""The app factory: ``create_app(settings, engine=...)``.
+
+Nothing is built at import time. With an engine given (tests, embedding), the
+app is ready at once; without one, the lifespan starts the engine the settings
+name and stops it on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rewards import RewardRegistry, default_registry
+from server.config import Settings
+from server.engines.base import Engine
+from server.errors import install_error_handlers
+from server.metrics import Metrics
+from server.pipeline import BestOfNPipeline
+from server.routes import ClientDisconnected, router
+from server.serving import BestOfNServing
+from server.trace import TraceStore
+
+log = logging.getLogger(__name__)
+
+# Routes whose requests are counted in bon_requests_total (scrapes of /metrics are not).
+_COUNTED_PREFIXES = ("/v1/",)
+
+
+class RequestMetricsMiddleware:
+    """Counts requests by route template and status (pure ASGI: keeps disconnects visible)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(_COUNTED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        best_of_route = scope["path"] in ("/v1/chat/completions", "/v1/completions")
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        if best_of_route:
+            self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if best_of_route:
+                self.metrics.in_flight.dec()
+            route = scope.get("route")
+            label = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe_request(label, status, time.perf_counter() - start)
+
+
+def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    registry: RewardRegistry = app.state.registry
+    pipeline = BestOfNPipeline(
+        engine=engine,
+        settings=settings,
+        registry=registry,
+        metrics=app.state.metrics,
+        traces=app.state.traces,
+    )
+    app.state.engine = engine
+    app.state.pipeline = pipeline
+    app.state.serving = BestOfNServing(pipeline, settings)
+
+
+async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
+    if settings.engine == "scripted":
+        from server.engines.scripted import ScriptedEngine
+
+        assert settings.script is not None  # checked by Settings
+        return ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+    from server.engines.vllm_engine import VLLMEngine
+    from server.model import prepare_model
+
+    resolved = prepare_model(settings.model, settings.cache_dir)
+    engine: Engine = await stack.enter_async_context(
+        VLLMEngine.start(
+            resolved.path,
+            settings.model_id,
+            max_model_len=settings.max_model_len,
+            dtype=settings.dtype,
+            cpu_kvcache_space_gib=settings.cpu_kvcache_space_gib,
+            gpu_memory_utilization=settings.gpu_memory_utilization,
+        )
+    )
+    return engine
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    registry: RewardRegistry | None = None,
+) -> FastAPI:
+    """Build the app. Pass `engine` to inject one; otherwise the lifespan starts it."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if not hasattr(app.state, "serving"):
+                started = await _start_engine(settings, stack)
+                _install(app, settings, started)
+                log.info("engine ready: %s", started.model_name)
+            try:
+                yield
+            finally:
+                app.state.pipeline.close()
+
+    app = FastAPI(
+        title="bon-server",
+        version="0.1.0",
+        summary="Reward-guided best-of-N with an OpenAI-compatible API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry or default_registry()
+    app.state.metrics = Metrics()
+    app.state.traces = TraceStore(settings.trace_store_size)
+    install_error_handlers(app)
+
+    @app.exception_handler(ClientDisconnected)
+    async def _gone(_: Request, __: Any) -> JSONResponse:
+        # Nobody reads this; 499 (nginx's "client closed request") keeps the metrics honest.
+        return JSONResponse({"error": {"message": "client disconnected"}}, status_code=499)
+
+    app.include_router(router)
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    if engine is not None:
+        _install(app, settings, engine)
+    return app

@@ -1,0 +1,118 @@
+"""Command line: ``bon-server serve``, ``bon-server prepare-model``, ``bon-server trace-schema``.
+
+Every :class:`~server.config.Settings` field is also an option of ``serve``
+(``default_best_of`` -> ``--default-best-of``); options win over ``BON_*``
+environment variables, which win over the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from server.config import Settings
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        default = field.get_default(call_default_factory=True)
+        help_text = field.description or ""
+        parser.add_argument(
+            flag,
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            help=f"{help_text} (env BON_{name.upper()}; default: {default})".strip(),
+        )
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in Settings.model_fields
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings_from(args)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from server.model import prepare_model
+
+    settings = _settings_from(args)
+    resolved = prepare_model(settings.model, settings.cache_dir)
+    print(resolved.path)
+    return 0
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from server.trace import load_trace_schema
+
+    print(json.dumps(load_trace_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bon-server", description="Reward-guided best-of-N server (OpenAI-compatible)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve",
+        help="run the server",
+        description="Run the OpenAI-compatible best-of-N server.",
+    )
+    _add_settings_options(serve)
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.set_defaults(func=_serve)
+    prep = sub.add_parser(
+        "prepare-model",
+        help="convert the embedded model (or check a local model folder) and print its path",
+    )
+    _add_settings_options(prep)
+    prep.set_defaults(func=_prepare)
+    schema = sub.add_parser("trace-schema", help="print the JSON Schema of the trace")
+    schema.set_defaults(func=_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, str(getattr(args, "log_level", "info")).upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        print(f"bon-server: invalid setting {where}: {first.get('msg')}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The engine interface: generate one group of candidates for one prompt.
+
+Error tree::
+
+    EngineError                 the engine failed (maps to 503)
+    └── EngineUnavailable       the engine is down or not started
+
+Routes never import an engine: the app factory receives one (``app.state.engine``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from rewards.types import Candidate
+
+
+class EngineError(RuntimeError):
+    """The engine failed while generating; the request gets a 503."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine is not running (dead or not yet started)."""
+
+
+class EngineInputError(ValueError):
+    """The engine refused the request's input (e.g. prompt longer than the context)."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One group: ``n`` samples of the same prompt, generated as one engine request.
+
+    Exactly one of ``prompt`` (completions) and ``messages`` (chat) is set; an engine
+    applies its own chat template to ``messages``.
+    """
+
+    request_id: str
+    n: int
+    max_tokens: int
+    prompt: str | None = None
+    messages: list[dict[str, Any]] | None = None
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop: list[str] = field(default_factory=list)
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The engine's answer: the group, in the order the engine produced it."""
+
+    candidates: list[Candidate]
+    prompt_tokens: int
+    prompt_text: str | None = None  # the prompt as the engine saw it (after the template)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the pipeline needs from an engine."""
+
+    model_name: str
+    max_model_len: int | None
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        """Generate ``request.n`` candidates. Cancelling the awaiting task must abort
+        the engine-side request (so a client that goes away stops the generation)."""
+        ...
+
+    async def check_health(self) -> None:
+        """Raise :class:`EngineUnavailable` when the engine cannot serve."""
+        ...

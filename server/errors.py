@@ -1,0 +1,161 @@
+"""One error format everywhere: ``{"error": {"message", "type", "param", "code"}}``.
+
+Error tree::
+
+    APIError                    an error with an HTTP status, raised by the serving code
+    ├── InvalidRequest          400: the client's input is wrong (names the field in `param`)
+    ├── NotFound                404: unknown model, unknown trace id
+    ├── Overloaded              429: too many groups in flight (with Retry-After)
+    ├── ServiceUnavailable      503: the engine is down or failed
+    └── GatewayTimeout          504: the request ran past its deadline
+
+Framework validation errors and malformed JSON are turned into the same shape
+by the handlers installed with :func:`install_error_handlers`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """An error that becomes an OpenAI-format error response."""
+
+    status_code = 500
+    type = "server_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message, self.type, self.param, self.code)
+
+
+class InvalidRequest(APIError):
+    """The request is malformed or asks for something out of range."""
+
+    status_code = 400
+    type = "invalid_request_error"
+
+
+class NotFound(APIError):
+    """The model or object named does not exist."""
+
+    status_code = 404
+    type = "not_found_error"
+
+
+class Overloaded(APIError):
+    """Too many groups in flight; the client should retry later."""
+
+    status_code = 429
+    type = "rate_limit_error"
+
+
+class ServiceUnavailable(APIError):
+    """The engine cannot serve right now."""
+
+    status_code = 503
+    type = "service_unavailable"
+
+
+class GatewayTimeout(APIError):
+    """The request ran past its deadline; the engine request was aborted."""
+
+    status_code = 504
+    type = "timeout_error"
+
+
+def error_body(
+    message: str, type_: str, param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def _loc_to_param(loc: tuple[Any, ...]) -> str | None:
+    # ('body', 'messages', 0, 'content') -> 'messages[0].content'
+    parts = [p for p in loc if p not in ("body", "query", "path")]
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif not out:
+            out = str(p)
+        else:
+            out += f".{p}"
+    return out or None
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, str]:
+    errors = exc.errors()
+    if not errors:
+        return "Invalid request.", None, "invalid_request"
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        detail = first.get("ctx", {}).get("error", "")
+        return f"Request body is not valid JSON: {detail}".strip(), None, "invalid_json"
+    loc = tuple(first.get("loc", ()))
+    param = _loc_to_param(loc)
+    # Unions report one error per branch; the first branch's message is the clearest.
+    msg = str(first.get("msg", "invalid value"))
+    if first.get("type") == "extra_forbidden":
+        msg = f"Unrecognized request argument supplied: {param}"
+        return msg, param, "unknown_parameter"
+    if first.get("type") == "missing":
+        return f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
+    where = f"'{param}'" if param else "request body"
+    more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+    return f"Invalid value for {where}: {msg}{more}", param, "invalid_value"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Turn every error, ours or the framework's, into the OpenAI error shape."""
+
+    @app.exception_handler(APIError)
+    async def _api_error(_: Request, exc: APIError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param, code = _validation_message(exc)
+        return JSONResponse(
+            error_body(message, "invalid_request_error", param, code), status_code=400
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        type_ = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        return JSONResponse(
+            error_body(str(exc.detail), type_),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error: %s", exc)
+        return JSONResponse(error_body("Internal server error.", "server_error"), status_code=500)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,155 @@
+"""Prometheus metrics, kept apart from the code they measure.
+
+The pipeline fills a :class:`GroupStats` record; :meth:`Metrics.observe_group`
+is the one place that turns it into metric updates. Each app owns its own
+registry, so several apps (tests) never share counters.
+
+Names follow Prometheus' conventions: prefix ``bon_``, base units in the name,
+``_total`` only on counters, low-cardinality labels (never an id or a prompt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "GroupStats", "Metrics"]
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_SCORE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+_GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
+_UNIT_BUCKETS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+@dataclass
+class GroupStats:
+    """What one best-of-N group did, as the pipeline saw it."""
+
+    endpoint: str
+    group_size: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    queue_s: float = 0.0
+    generate_s: float = 0.0
+    score_s: float = 0.0
+    reward_scores: dict[str, list[float]] = field(default_factory=dict)
+    no_signal_rewards: list[str] = field(default_factory=list)
+    reward_errors: list[str] = field(default_factory=list)
+    vetoes: list[tuple[str, str]] = field(default_factory=list)  # (gate, category)
+    refused: bool = False
+
+
+class Metrics:
+    """All of bon-server's metrics, registered in one registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "bon_requests", "HTTP requests by route and status.", ["route", "status"], registry=r
+        )
+        self.request_duration = Histogram(
+            "bon_request_duration_seconds",
+            "Time from request received to response, by route.",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "bon_requests_in_flight", "Best-of-N requests being served now.", registry=r
+        )
+        self.queue_duration = Histogram(
+            "bon_queue_duration_seconds",
+            "Time a group waited for admission.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.generate_duration = Histogram(
+            "bon_generate_duration_seconds",
+            "Engine time to generate one group.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.score_duration = Histogram(
+            "bon_score_duration_seconds",
+            "Time to score and rank one group (all rewards and gates).",
+            buckets=_SCORE_BUCKETS,
+            registry=r,
+        )
+        self.candidates = Histogram(
+            "bon_candidates_per_request",
+            "Candidates generated per request (group size).",
+            buckets=_GROUP_BUCKETS,
+            registry=r,
+        )
+        self.tokens = Counter(
+            "bon_tokens", "Tokens processed, by kind (prompt, completion).", ["kind"], registry=r
+        )
+        self.reward_score = Histogram(
+            "bon_reward_score",
+            "Raw reward scores of candidates, by reward.",
+            ["reward"],
+            buckets=_UNIT_BUCKETS,
+            registry=r,
+        )
+        self.reward_no_signal = Counter(
+            "bon_reward_no_signal",
+            "Groups in which a reward did not vary and so did not decide.",
+            ["reward"],
+            registry=r,
+        )
+        self.reward_errors = Counter(
+            "bon_reward_errors", "Reward functions that raised, by reward.", ["reward"], registry=r
+        )
+        self.vetoes = Counter(
+            "bon_vetoes",
+            "Candidates vetoed, by gate and category.",
+            ["gate", "category"],
+            registry=r,
+        )
+        self.refusals = Counter(
+            "bon_refusals", "Responses refused because every candidate was vetoed.", registry=r
+        )
+        self.aborts = Counter(
+            "bon_engine_aborts",
+            "Engine requests aborted before they finished, by reason.",
+            ["reason"],
+            registry=r,
+        )
+        for reason in ("client_disconnect", "timeout"):
+            self.aborts.labels(reason=reason)
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(route=route, status=str(status)).inc()
+        self.request_duration.labels(route=route).observe(seconds)
+
+    def observe_group(self, stats: GroupStats) -> None:
+        self.queue_duration.observe(stats.queue_s)
+        self.generate_duration.observe(stats.generate_s)
+        self.score_duration.observe(stats.score_s)
+        self.candidates.observe(stats.group_size)
+        self.tokens.labels(kind="prompt").inc(stats.prompt_tokens)
+        self.tokens.labels(kind="completion").inc(stats.completion_tokens)
+        for name, values in stats.reward_scores.items():
+            hist = self.reward_score.labels(reward=name)
+            for v in values:
+                hist.observe(v)
+        for name in stats.no_signal_rewards:
+            self.reward_no_signal.labels(reward=name).inc()
+        for name in stats.reward_errors:
+            self.reward_errors.labels(reward=name).inc()
+        for gate, category in stats.vetoes:
+            self.vetoes.labels(gate=gate, category=category).inc()
+        if stats.refused:
+            self.refusals.inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,159 @@
+"""Thin routes: parse, hand to the serving class, shape the HTTP response."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from server.engines.base import EngineUnavailable
+from server.errors import NotFound
+from server.metrics import CONTENT_TYPE_LATEST, Metrics
+from server.protocol import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    CompletionRequest,
+    CompletionResponse,
+    ErrorResponse,
+    ModelCard,
+    ModelList,
+)
+from server.serving import BestOfNServing
+from server.trace import TraceStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TRACE_HEADER = "X-Bon-Trace-Id"
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Invalid request (the field is in `param`)."},
+    404: {"model": ErrorResponse, "description": "Unknown model."},
+    429: {"model": ErrorResponse, "description": "At capacity; see Retry-After."},
+    503: {"model": ErrorResponse, "description": "Engine unavailable or failed."},
+    504: {"model": ErrorResponse, "description": "Deadline passed; generation aborted."},
+}
+
+
+def get_serving(request: Request) -> BestOfNServing:
+    serving: BestOfNServing = request.app.state.serving
+    return serving
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_traces(request: Request) -> TraceStore:
+    traces: TraceStore = request.app.state.traces
+    return traces
+
+
+Serving = Annotated[BestOfNServing, Depends(get_serving)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+Traces = Annotated[TraceStore, Depends(get_traces)]
+
+
+class ClientDisconnected(Exception):
+    """The client went away before the answer was ready."""
+
+
+async def _wait_for_disconnect(request: Request) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def with_cancellation(request: Request, metrics: Metrics, work: Awaitable[T]) -> T:
+    """Run `work`, cancelling it (and so aborting the engine request) if the client leaves."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_wait_for_disconnect(request))
+    try:
+        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        watcher.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    metrics.aborts.labels(reason="client_disconnect").inc()
+    log.info("client disconnected; request cancelled")
+    raise ClientDisconnected
+
+
+router = APIRouter()
+
+
+@router.post(
+    "/v1/chat/completions",
+    response_model=ChatCompletionResponse,
+    response_model_exclude_none=False,
+    responses=_ERRORS,
+    tags=["openai"],
+)
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, serving: Serving, metrics: MetricsDep
+) -> JSONResponse:
+    """Best-of-N chat completion: the best of `best_of` candidates (`n` of them, ranked)."""
+    result = await with_cancellation(request, metrics, serving.chat(body))
+    return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
+
+
+@router.post(
+    "/v1/completions",
+    response_model=CompletionResponse,
+    responses=_ERRORS,
+    tags=["openai"],
+)
+async def completions(
+    body: CompletionRequest, request: Request, serving: Serving, metrics: MetricsDep
+) -> JSONResponse:
+    """Best-of-N text completion."""
+    result = await with_cancellation(request, metrics, serving.completion(body))
+    return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
+
+
+@router.get("/v1/models", response_model=ModelList, tags=["openai"])
+async def list_models(serving: Serving) -> ModelList:
+    name = serving.pipeline.engine.model_name
+    created = serving.pipeline.engine_started
+    return ModelList(data=[ModelCard(id=name, created=created)])
+
+
+@router.get(
+    "/v1/traces/{trace_id}",
+    responses={404: {"model": ErrorResponse, "description": "No trace with that id."}},
+    tags=["bon"],
+)
+async def get_trace(trace_id: str, traces: Traces) -> dict[str, Any]:
+    """A response's scoring trace, by the id in its `X-Bon-Trace-Id` header."""
+    trace = traces.get(trace_id)
+    if trace is None:
+        raise NotFound(
+            f"No trace with id '{trace_id}' (the store keeps the last {traces.capacity}).",
+            param="trace_id",
+            code="trace_not_found",
+        )
+    return trace
+
+
+@router.get("/health", tags=["ops"])
+async def health(serving: Serving) -> JSONResponse:
+    try:
+        await serving.pipeline.engine.check_health()
+    except EngineUnavailable as exc:
+        return JSONResponse({"status": "unhealthy", "reason": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/metrics", tags=["ops"])
+async def metrics_endpoint(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,166 @@
+"""The scoring trace: why the returned answer won, as JSON.
+
+The shape is documented by ``server/schemas/trace.schema.json`` (a test checks
+every trace against it). ``summary`` leaves the candidate texts out; ``full``
+puts them in. Every trace is kept in a bounded in-memory store for
+``GET /v1/traces/{id}``, at the level the request asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from rewards import GroupResult, Selection
+from rewards.types import Candidate
+
+TRACE_SCHEMA_ID = "https://bon-server.dev/schemas/trace.schema.json"
+
+
+def load_trace_schema() -> dict[str, Any]:
+    text = resources.files("server").joinpath("schemas/trace.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _num(x: float | None, digits: int = 6) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), digits)
+
+
+@dataclass(frozen=True)
+class Timings:
+    queue_s: float
+    generate_s: float
+    score_s: float
+    total_s: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 6) for k, v in self.__dict__.items()}
+
+
+def build_trace(
+    *,
+    trace_id: str,
+    created: int,
+    model: str,
+    endpoint: str,
+    level: str,
+    n: int,
+    candidates: list[Candidate],
+    selection: Selection,
+    result: GroupResult,
+    selected: list[int],
+    timings: Timings,
+    usage: dict[str, int],
+) -> dict[str, Any]:
+    """Assemble the trace of one group (the level decides whether texts go in)."""
+    reward_entries = [
+        {
+            "name": r.name,
+            "weight": r.weight,
+            "reason": r.reason,
+            "no_signal": r.no_signal,
+            "mean": _num(r.mean),
+            "std": _num(r.std),
+            "error": r.error,
+            "seconds": _num(r.seconds),
+        }
+        for r in result.rewards
+    ]
+    gate_entries = [
+        {
+            "name": g.name,
+            "vetoes": sum(1 for v in g.verdicts if not v.passed),
+            "seconds": _num(g.seconds),
+        }
+        for g in result.gates
+    ]
+    chosen = set(selected)
+    cand_entries = []
+    for c in candidates:
+        i = c.index
+        entry: dict[str, Any] = {
+            "index": i,
+            "tokens": c.num_tokens,
+            "finish_reason": c.finish_reason,
+            "mean_logprob": _num(c.mean_logprob),
+            "scores": {
+                r.name: {
+                    "raw": _num(r.scores[i].value),
+                    "advantage": _num(r.advantages[i]),
+                    "evidence": r.scores[i].evidence,
+                }
+                for r in result.rewards
+            },
+            "gates": {
+                g.name: {
+                    "passed": g.verdicts[i].passed,
+                    "category": g.verdicts[i].category,
+                    "evidence": g.verdicts[i].evidence,
+                }
+                for g in result.gates
+            },
+            "vetoed": result.vetoed[i],
+            "combined": _num(result.combined[i]),
+            "rank": result.ranks[i],
+            "selected": i in chosen,
+        }
+        if level == "full":
+            entry["text"] = c.text
+        cand_entries.append(entry)
+    return {
+        "id": trace_id,
+        "object": "bon.trace",
+        "created": created,
+        "model": model,
+        "endpoint": endpoint,
+        "level": level,
+        "group_size": len(candidates),
+        "n": n,
+        "task": {"name": selection.task, "evidence": list(selection.task_evidence)},
+        "selection": "explicit" if selection.explicit else "automatic",
+        "aggregation": result.mode,
+        "rewards": reward_entries,
+        "gates": gate_entries,
+        "candidates": cand_entries,
+        "selected": list(selected),
+        "outcome": "ok" if selected else "all_vetoed",
+        "timings": timings.to_dict(),
+        "usage": usage,
+    }
+
+
+class TraceStore:
+    """A bounded, thread-safe map of trace id to trace (oldest evicted first)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, trace: dict[str, Any]) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._items[trace["id"]] = trace
+            self._items.move_to_end(trace["id"])
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def get(self, trace_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.get(trace_id)
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(reversed(list(self._items.values())[-limit:]))
+
+    def __len__(self) -> int:
+        return len(self._items)

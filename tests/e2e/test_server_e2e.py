@@ -1,0 +1,129 @@
+"""End to end: the real server (`bon-server serve`, vLLM engine, embedded model) as a
+subprocess, called with the official `openai` SDK; /metrics read with Prometheus' parser.
+
+The server starts once for the module (engine start is ~30 s on these machines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import jsonschema
+import openai
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from server.config import EMBEDDED_MODEL_NAME
+from server.process import ServerStartError, running_server
+from server.trace import load_trace_schema
+
+pytestmark = pytest.mark.engine
+
+START_TIMEOUT_S = 600  # first run converts the embedded model too
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    args = ["--engine", "vllm", "--default-max-tokens", "48", "--log-level", "warning"]
+    try:
+        with running_server(args, log_path=log_path, start_timeout_s=START_TIMEOUT_S) as url:
+            yield url
+    except ServerStartError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server_url}/v1", api_key="unused", max_retries=0)
+
+
+def _metrics(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for fam in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+        for s in fam.samples:
+            out.setdefault(s.name, []).append((s.labels, s.value))
+    return out
+
+
+def test_chat_best_of_8_with_full_trace(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=EMBEDDED_MODEL_NAME,
+        messages=[{"role": "user", "content": "What is 7 + 5? Answer with the number."}],
+        max_tokens=48,
+        extra_body={"best_of": 8, "trace": "full"},
+    )
+    assert completion.object == "chat.completion"
+    assert len(completion.choices) == 1
+    answer = completion.choices[0].message.content
+    assert isinstance(answer, str) and answer.strip()
+    trace = (completion.model_extra or {})["trace"]
+    jsonschema.validate(trace, load_trace_schema())
+    assert trace["group_size"] == 8 and len(trace["candidates"]) == 8
+    assert trace["task"]["name"] == "math" and trace["task"]["evidence"]
+    reward_names = {r["name"] for r in trace["rewards"]}
+    assert "answer_agreement" in reward_names
+    for cand in trace["candidates"]:
+        assert set(cand["scores"]) == reward_names
+        assert cand["tokens"] > 0 and cand["mean_logprob"] is not None
+    (winner,) = [c for c in trace["candidates"] if c["selected"]]
+    assert winner["rank"] == 0 and winner["text"] == answer
+    ranked = sorted(
+        (c for c in trace["candidates"] if c["rank"] is not None), key=lambda c: c["rank"]
+    )
+    assert ranked[0] is winner
+    combined = [c["combined"] for c in ranked]
+    assert combined == sorted(combined, reverse=True)
+    usage = completion.usage
+    assert usage is not None
+    assert usage.completion_tokens == sum(c["tokens"] for c in trace["candidates"])
+    assert usage.prompt_tokens > 0
+
+
+def test_completions_best_of_4(client: openai.OpenAI, server_url: str) -> None:
+    raw = client.completions.with_raw_response.create(
+        model=EMBEDDED_MODEL_NAME,
+        prompt="The capital of France is",
+        max_tokens=16,
+        best_of=4,
+        n=2,
+    )
+    completion = raw.parse()
+    assert [c.index for c in completion.choices] == [0, 1]
+    trace_id = raw.headers["x-bon-trace-id"]
+    assert trace_id == completion.id
+    stored = httpx.get(f"{server_url}/v1/traces/{trace_id}").json()
+    assert stored["group_size"] == 4 and len(stored["selected"]) == 2
+    assert "text" not in stored["candidates"][0]  # summary by default
+
+
+def test_bad_input_through_the_sdk(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(
+            model=EMBEDDED_MODEL_NAME,
+            messages=[{"role": "user", "content": "hi"}],
+            extra_body={"best_of": 2, "n": 3},
+        )
+    assert err.value.status_code == 400
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(
+            model="gpt-nope", messages=[{"role": "user", "content": "hi"}]
+        )
+
+
+def test_metrics_show_the_requests(client: openai.OpenAI, server_url: str) -> None:
+    client.chat.completions.create(
+        model=EMBEDDED_MODEL_NAME,
+        messages=[{"role": "user", "content": "Say hello."}],
+        max_tokens=16,
+        extra_body={"best_of": 2},
+    )
+    samples = _metrics(server_url)
+    ok = [v for lab, v in samples["bon_requests_total"]
+          if lab == {"route": "/v1/chat/completions", "status": "200"}]  # fmt: skip
+    assert ok and ok[0] >= 1
+    assert samples["bon_candidates_per_request_sum"][0][1] >= 2
+    tokens = {lab["kind"]: v for lab, v in samples["bon_tokens_total"]}
+    assert tokens["completion"] > 0
+    assert samples["bon_generate_duration_seconds_count"][0][1] >= 1
