@@ -146,7 +146,8 @@ def _as_scores(returned: Any, n: int) -> list[Score]:
     scores: list[Score] = []
     for item in returned:
         if isinstance(item, Score):
-            value, evidence = item.value, item.evidence
+            # Third-party rewards may leave evidence None; the trace wants a string.
+            value, evidence = item.value, str(item.evidence or "")
         elif item is None or isinstance(item, int | float):
             value, evidence = item, ""
         else:

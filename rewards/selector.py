@@ -48,7 +48,7 @@ _CODING_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _CODE_SYNTAX = re.compile(
-    r"(?m)^\s*(?:def \w+\(|class \w+[:(]|import \w+|from [\w.]+ import|#include\s*<"
+    r"(?m)^[ \t]*(?:def \w+\(|class \w+[:(]|import \w+|from [\w.]+ import|#include\s*<"
     r"|public (?:static )?\w+|fn \w+\(|func \w+\()|`[^`\n]*\w\([^`\n]*\)[^`\n]*`"
 )
 _DATES = re.compile(r"\b\d{1,4}([/-])\d{1,2}\1\d{1,4}\b")

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rewards import RewardRegistry, default_registry
 from server.config import Settings
 from server.engines.base import Engine
-from server.errors import install_error_handlers
+from server.errors import error_body, error_response, install_error_handlers
 from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
 from server.routes import ClientDisconnected, router
@@ -103,6 +103,24 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
     return engine
 
 
+def _drop_unused_422(app: FastAPI) -> None:
+    """Validation errors are 400s here (as OpenAI's); don't document FastAPI's 422."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            for path in schema.get("paths", {}).values():
+                for op in path.values():
+                    op.get("responses", {}).pop("422", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -115,7 +133,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            if not hasattr(app.state, "serving"):
+            if engine is None:
                 started = await _start_engine(settings, stack)
                 _install(app, settings, started)
                 log.info("engine ready: %s", started.model_name)
@@ -123,6 +141,9 @@ def create_app(
                 yield
             finally:
                 app.state.pipeline.close()
+                if engine is not None:
+                    # An injected engine outlives this lifespan: the app can start again.
+                    _install(app, settings, engine)
 
     app = FastAPI(
         title="bon-server",
@@ -139,9 +160,11 @@ def create_app(
     @app.exception_handler(ClientDisconnected)
     async def _gone(_: Request, __: Any) -> JSONResponse:
         # Nobody reads this; 499 (nginx's "client closed request") keeps the metrics honest.
-        return JSONResponse({"error": {"message": "client disconnected"}}, status_code=499)
+        body = error_body("Client closed the request.", "client_closed_request")
+        return error_response(499, body)
 
     app.include_router(router)
+    _drop_unused_422(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     if engine is not None:
         _install(app, settings, engine)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     max_best_of: int = Field(64, ge=1, le=64)
     default_max_tokens: int = Field(256, ge=1)
     max_tokens_limit: int = Field(2048, ge=1)
+    max_prompt_chars: int = Field(
+        200_000, ge=1, description="Longest prompt (all messages' text) accepted, in characters."
+    )
     default_temperature: float = Field(0.8, ge=0, le=2)
     aggregation: AggregationMode = "normalize_then_sum"
     score_workers: int = Field(4, ge=1, description="Threads that run the rewards.")
@@ -74,6 +77,8 @@ class Settings(BaseSettings):
             raise ValueError("--engine scripted needs --script FILE")
         if self.default_best_of > self.max_best_of:
             raise ValueError("default_best_of must not exceed max_best_of")
+        if self.default_max_tokens > self.max_tokens_limit:
+            raise ValueError("default_max_tokens must not exceed max_tokens_limit")
         return self
 
     @property

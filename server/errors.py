@@ -92,9 +92,19 @@ def error_body(
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "dict", "list", "none", "null"}
+
+
+def _is_branch_tag(part: Any) -> bool:
+    # pydantic names the union branch in the location: 'list[str]', 'str', 'function-after[...]'.
+    if not isinstance(part, str):
+        return False
+    return part in _TYPE_TAGS or "[" in part or part.startswith(("function-", "literal"))
+
+
 def _loc_to_param(loc: tuple[Any, ...]) -> str | None:
-    # ('body', 'messages', 0, 'content') -> 'messages[0].content'
-    parts = [p for p in loc if p not in ("body", "query", "path")]
+    # ('body', 'messages', 0, 'content', 'str') -> 'messages[0].content'
+    parts = [p for p in loc if p not in ("body", "query", "path") and not _is_branch_tag(p)]
     out = ""
     for p in parts:
         if isinstance(p, int):
@@ -116,16 +126,32 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
         return f"Request body is not valid JSON: {detail}".strip(), None, "invalid_json"
     loc = tuple(first.get("loc", ()))
     param = _loc_to_param(loc)
-    # Unions report one error per branch; the first branch's message is the clearest.
-    msg = str(first.get("msg", "invalid value"))
+    # A union reports one error per branch: say them all ("a valid string or a valid list").
+    same = [e for e in errors if _loc_to_param(tuple(e.get("loc", ()))) == param]
+    msgs = list(dict.fromkeys(str(e.get("msg", "invalid value")) for e in same))
+    msg = " or ".join(msgs) if len(msgs) > 1 else msgs[0]
+    errors = [e for e in errors if _loc_to_param(tuple(e.get("loc", ()))) != param]
     if first.get("type") == "extra_forbidden":
         msg = f"Unrecognized request argument supplied: {param}"
         return msg, param, "unknown_parameter"
     if first.get("type") == "missing":
         return f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
     where = f"'{param}'" if param else "request body"
-    more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+    more = f" (and {len(errors)} more error(s))" if errors else ""
     return f"Invalid value for {where}: {msg}{more}", param, "invalid_value"
+
+
+class ErrorJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: an error echoing client text can never fail to encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def error_response(
+    status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return ErrorJSONResponse(body, status_code=status_code, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -133,29 +159,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(APIError)
     async def _api_error(_: Request, exc: APIError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+        return error_response(exc.status_code, exc.body(), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         message, param, code = _validation_message(exc)
-        return JSONResponse(
-            error_body(message, "invalid_request_error", param, code), status_code=400
-        )
+        return error_response(400, error_body(message, "invalid_request_error", param, code))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         type_ = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return JSONResponse(
-            error_body(str(exc.detail), type_),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+        return error_response(
+            exc.status_code, error_body(str(exc.detail), type_), getattr(exc, "headers", None)
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error: %s", exc)
         return JSONResponse(error_body("Internal server error.", "server_error"), status_code=500)
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

@@ -141,7 +141,10 @@ class BestOfNPipeline:
 
     async def run(self, job: GroupJob) -> GroupOutcome:
         t0 = time.perf_counter()
-        context, selection = self.plan(job)
+        loop = asyncio.get_running_loop()
+        # Task detection runs regexes over the whole prompt: off the loop, like scoring.
+        context, selection = await loop.run_in_executor(self._executor, self.plan, job)
+        t_plan = time.perf_counter()
         if self._slots.locked():
             # A bounded queue of zero: better a clear 429 than an unbounded wait.
             raise Overloaded(
@@ -154,7 +157,6 @@ class BestOfNPipeline:
             t_admit = time.perf_counter()
             generation = await self._generate(job)
             t_gen = time.perf_counter()
-            loop = asyncio.get_running_loop()
             result: GroupResult = await loop.run_in_executor(
                 self._executor,
                 lambda: score_group(
@@ -166,7 +168,9 @@ class BestOfNPipeline:
                 ),
             )
             t_score = time.perf_counter()
-        return self._finish(job, generation, selection, result, (t0, t_admit, t_gen, t_score))
+        return self._finish(
+            job, generation, selection, result, (t0, t_plan, t_admit, t_gen, t_score)
+        )
 
     async def _generate(self, job: GroupJob) -> Generation:
         request = GenerationRequest(
@@ -184,6 +188,11 @@ class BestOfNPipeline:
             return await asyncio.wait_for(
                 self.engine.generate(request), timeout=self.settings.request_timeout_s
             )
+        except asyncio.CancelledError:
+            # Only a cancelled generation aborts an engine request (the client left or the
+            # server is stopping); a disconnect while scoring aborts nothing in the engine.
+            self.metrics.aborts.labels(reason="client_disconnect").inc()
+            raise
         except TimeoutError as exc:
             self.metrics.aborts.labels(reason="timeout").inc()
             raise GatewayTimeout(
@@ -205,9 +214,9 @@ class BestOfNPipeline:
         generation: Generation,
         selection: Selection,
         result: GroupResult,
-        marks: tuple[float, float, float, float],
+        marks: tuple[float, float, float, float, float],
     ) -> GroupOutcome:
-        t0, t_admit, t_gen, t_score = marks
+        t0, t_plan, t_admit, t_gen, t_score = marks
         candidates = generation.candidates
         selected = list(result.ranking[: job.n])
         completion_tokens = sum(c.num_tokens for c in candidates)
@@ -218,7 +227,8 @@ class BestOfNPipeline:
         }
         created = int(time.time())
         timings = Timings(
-            queue_s=t_admit - t0,
+            select_s=t_plan - t0,
+            queue_s=t_admit - t_plan,
             generate_s=t_gen - t_admit,
             score_s=t_score - t_gen,
             total_s=time.perf_counter() - t0,

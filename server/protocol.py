@@ -22,8 +22,54 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 TraceLevel = Literal["none", "summary", "full"]
 
 
+MAX_REWARD_WEIGHT = 1e6
+
+
+def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """The path of the first string holding a lone surrogate, or None.
+
+    JSON's \\ud800 escapes decode to lone surrogates, which cannot be encoded as UTF-8
+    (tokenizers and JSON responses would fail on them).
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body"
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            key = str(k).encode("utf-8", "backslashreplace").decode()
+            found = _lone_surrogate_at(k, path) or _lone_surrogate_at(
+                v, f"{path}.{key}" if path else key
+            )
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found = _lone_surrogate_at(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        where = _lone_surrogate_at(data)
+        if where:
+            raise ValueError(f"'{where}' contains a lone UTF-16 surrogate (invalid Unicode)")
+        return data
+
+
+class TextPart(_Strict):
+    """A multi-part message's text part (the only kind a text model can take)."""
+
+    type: Literal["text"]
+    text: str
 
 
 class ChatMessage(BaseModel):
@@ -32,7 +78,7 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[TextPart] | None = None
     name: str | None = None
 
 
@@ -61,8 +107,8 @@ class BestOfExtensions(_Strict):
     ) -> list[str] | dict[str, float] | None:
         if v is not None and len(v) == 0:
             raise ValueError("rewards must name at least one reward (omit it for automatic)")
-        if isinstance(v, dict) and any(w < 0 for w in v.values()):
-            raise ValueError("reward weights must be >= 0")
+        if isinstance(v, dict) and any(not 0 <= w <= MAX_REWARD_WEIGHT for w in v.values()):
+            raise ValueError(f"reward weights must be between 0 and {MAX_REWARD_WEIGHT:g}")
         return v
 
     def reward_weights(self) -> dict[str, float] | None:
@@ -74,14 +120,31 @@ class BestOfExtensions(_Strict):
 
 
 class _SamplingFields(BestOfExtensions):
+    frequency_penalty: float | None = None  # accepted at its default (0) only, for now
+    logit_bias: dict[str, float] | None = None  # accepted empty only, for now
     max_tokens: int | None = Field(None, ge=1)
-    n: int = Field(1, ge=1, le=64)
-    seed: int | None = None
-    stop: str | list[str] | None = None
-    stream: bool = False
+    n: int | None = Field(None, ge=1, le=64)
+    presence_penalty: float | None = None  # accepted at its default (0) only, for now
+    seed: int | None = Field(None, ge=-(2**63), le=2**64 - 1)
+    stop: str | list[str] | None = Field(None, max_length=4)
+    store: bool | None = None
+    stream: bool | None = None
+    stream_options: None = None
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     user: str | None = None
+
+    @property
+    def num_answers(self) -> int:
+        return self.n or 1
+
+    @field_validator("frequency_penalty", "presence_penalty", "logit_bias")
+    @classmethod
+    def _default_only(cls, v: Any) -> Any:
+        # Clients send these at their defaults; anything else would be silently ignored.
+        if v:
+            raise ValueError("is not supported yet; only its default (0 or {}) is accepted")
+        return v
 
     def stop_list(self) -> list[str]:
         if self.stop is None:
@@ -92,7 +155,7 @@ class _SamplingFields(BestOfExtensions):
 class ChatCompletionRequest(_SamplingFields):
     messages: list[ChatMessage] = Field(min_length=1)
     model: str
-    logprobs: bool = False
+    logprobs: bool | None = None
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None
 
@@ -103,14 +166,17 @@ class ChatCompletionRequest(_SamplingFields):
             raise ValueError("messages must contain at least one user message with content")
         return v
 
-    def effective_max_tokens(self) -> int | None:
-        return self.max_completion_tokens or self.max_tokens
+    def effective_max_tokens(self) -> tuple[int | None, str]:
+        """The token limit and the field it came from (for error messages)."""
+        if self.max_completion_tokens is not None:
+            return self.max_completion_tokens, "max_completion_tokens"
+        return self.max_tokens, "max_tokens"
 
 
 class CompletionRequest(_SamplingFields):
     model: str
     prompt: str | list[str]
-    echo: bool = False
+    echo: bool | None = None
     logprobs: int | None = None
     suffix: str | None = None
 
@@ -127,8 +193,8 @@ class CompletionRequest(_SamplingFields):
     def prompt_text(self) -> str:
         return self.prompt if isinstance(self.prompt, str) else self.prompt[0]
 
-    def effective_max_tokens(self) -> int | None:
-        return self.max_tokens
+    def effective_max_tokens(self) -> tuple[int | None, str]:
+        return self.max_tokens, "max_tokens"
 
 
 # Responses -------------------------------------------------------------------

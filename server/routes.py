@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
@@ -70,7 +71,7 @@ async def _wait_for_disconnect(request: Request) -> None:
             return
 
 
-async def with_cancellation(request: Request, metrics: Metrics, work: Awaitable[T]) -> T:
+async def with_cancellation(request: Request, work: Awaitable[T]) -> T:
     """Run `work`, cancelling it (and so aborting the engine request) if the client leaves."""
     task = asyncio.ensure_future(work)
     watcher = asyncio.ensure_future(_wait_for_disconnect(request))
@@ -84,7 +85,9 @@ async def with_cancellation(request: Request, metrics: Metrics, work: Awaitable[
     if task in done:
         return task.result()
     task.cancel()
-    metrics.aborts.labels(reason="client_disconnect").inc()
+    # Wait for the cancellation to run through (the engine abort) before answering.
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
     log.info("client disconnected; request cancelled")
     raise ClientDisconnected
 
@@ -100,10 +103,10 @@ router = APIRouter()
     tags=["openai"],
 )
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, serving: Serving, metrics: MetricsDep
+    body: ChatCompletionRequest, request: Request, serving: Serving
 ) -> JSONResponse:
     """Best-of-N chat completion: the best of `best_of` candidates (`n` of them, ranked)."""
-    result = await with_cancellation(request, metrics, serving.chat(body))
+    result = await with_cancellation(request, serving.chat(body))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
 
@@ -113,11 +116,9 @@ async def chat_completions(
     responses=_ERRORS,
     tags=["openai"],
 )
-async def completions(
-    body: CompletionRequest, request: Request, serving: Serving, metrics: MetricsDep
-) -> JSONResponse:
+async def completions(body: CompletionRequest, request: Request, serving: Serving) -> JSONResponse:
     """Best-of-N text completion."""
-    result = await with_cancellation(request, metrics, serving.completion(body))
+    result = await with_cancellation(request, serving.completion(body))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
 

@@ -26,6 +26,12 @@ from server.protocol import (
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
 
 
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
 class BestOfNServing:
     """Validates requests against the configuration and runs them."""
 
@@ -36,7 +42,7 @@ class BestOfNServing:
     # Validation shared by both endpoints ---------------------------------------------
 
     def _common(
-        self, req: ChatCompletionRequest | CompletionRequest, max_tokens: int | None
+        self, req: ChatCompletionRequest | CompletionRequest, prompt_chars: int
     ) -> dict[str, Any]:
         s = self.settings
         if req.model != self.pipeline.engine.model_name:
@@ -53,30 +59,39 @@ class BestOfNServing:
                 param="stream",
                 code="unsupported_parameter",
             )
-        best_of = req.best_of if req.best_of is not None else max(s.default_best_of, req.n)
+        if prompt_chars > s.max_prompt_chars:
+            raise InvalidRequest(
+                f"The prompt has {prompt_chars} characters; this server accepts at most "
+                f"{s.max_prompt_chars}.",
+                param="messages" if isinstance(req, ChatCompletionRequest) else "prompt",
+                code="prompt_too_long",
+            )
+        n = req.num_answers
+        best_of = req.best_of if req.best_of is not None else max(s.default_best_of, n)
         if best_of > s.max_best_of:
             raise InvalidRequest(
                 f"best_of={best_of} exceeds this server's limit of {s.max_best_of}.",
-                param="best_of",
+                param="best_of" if req.best_of is not None else "n",
                 code="invalid_value",
             )
-        if req.n > best_of:
+        if n > best_of:
             raise InvalidRequest(
-                f"n={req.n} must not exceed best_of={best_of}: n answers are chosen from the "
+                f"n={n} must not exceed best_of={best_of}: n answers are chosen from the "
                 "group of best_of candidates.",
                 param="n",
                 code="invalid_value",
             )
+        max_tokens, tokens_field = req.effective_max_tokens()
         tokens = max_tokens if max_tokens is not None else s.default_max_tokens
         if tokens > s.max_tokens_limit:
             raise InvalidRequest(
-                f"max_tokens={tokens} exceeds this server's limit of {s.max_tokens_limit}.",
-                param="max_tokens",
+                f"{tokens_field}={tokens} exceeds this server's limit of {s.max_tokens_limit}.",
+                param=tokens_field,
                 code="invalid_value",
             )
         return {
             "best_of": best_of,
-            "n": req.n,
+            "n": n,
             "max_tokens": tokens,
             "temperature": s.default_temperature if req.temperature is None else req.temperature,
             "top_p": 1.0 if req.top_p is None else req.top_p,
@@ -105,11 +120,12 @@ class BestOfNServing:
             raise InvalidRequest(
                 "logprobs are not supported yet.", param="logprobs", code="unsupported_parameter"
             )
-        params = self._common(req, req.effective_max_tokens())
+        messages = [m.model_dump(exclude_none=True) for m in req.messages]
+        params = self._common(req, sum(len(_text_of(m.get("content"))) for m in messages))
         job = GroupJob(
             request_id=f"chatcmpl-{uuid.uuid4().hex}",
             endpoint="chat.completions",
-            messages=[m.model_dump(exclude_none=True) for m in req.messages],
+            messages=messages,
             response_format=req.response_format.model_dump(exclude_none=True)
             if req.response_format
             else None,
@@ -146,7 +162,7 @@ class BestOfNServing:
 
     async def completion(self, req: CompletionRequest) -> CompletionResponse:
         for field, bad in (
-            ("echo", req.echo),
+            ("echo", bool(req.echo)),
             ("logprobs", req.logprobs is not None),
             ("suffix", req.suffix is not None),
         ):
@@ -154,7 +170,7 @@ class BestOfNServing:
                 raise InvalidRequest(
                     f"{field} is not supported yet.", param=field, code="unsupported_parameter"
                 )
-        params = self._common(req, req.effective_max_tokens())
+        params = self._common(req, len(req.prompt_text()))
         job = GroupJob(
             request_id=f"cmpl-{uuid.uuid4().hex}",
             endpoint="completions",

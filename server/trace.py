@@ -36,6 +36,7 @@ def _num(x: float | None, digits: int = 6) -> float | None:
 
 @dataclass(frozen=True)
 class Timings:
+    select_s: float
     queue_s: float
     generate_s: float
     score_s: float
@@ -78,6 +79,7 @@ def build_trace(
         {
             "name": g.name,
             "vetoes": sum(1 for v in g.verdicts if not v.passed),
+            "error": g.error,
             "seconds": _num(g.seconds),
         }
         for g in result.gates
@@ -112,7 +114,8 @@ def build_trace(
             "rank": result.ranks[i],
             "selected": i in chosen,
         }
-        if level == "full":
+        # A vetoed text never leaves the server, not even in a full trace.
+        if level == "full" and not result.vetoed[i]:
             entry["text"] = c.text
         cand_entries.append(entry)
     return {

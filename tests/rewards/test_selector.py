@@ -175,3 +175,12 @@ def test_selection_finds_the_evidence_when_not_given() -> None:
     assert select_rewards(forced).task_evidence == ["task=general set by the caller"]
     explicit = explicit_selection(ctx, {"length": 1.0}, builtin_registry())
     assert explicit.task_evidence == ["arithmetic expression '12 * 7'"]
+
+
+def test_detection_is_linear_in_blank_lines() -> None:
+    # Regression: `^\s*` under (?m) made the code-syntax search quadratic (14 s at 40k lines).
+    import time
+
+    start = time.perf_counter()
+    detect_task("capital of France?" + "\n" * 100_000)
+    assert time.perf_counter() - start < 5

@@ -199,3 +199,22 @@ def test_openapi_documents_extensions_and_errors(client: TestClient) -> None:
     assert {"best_of", "rewards", "trace", "n"} <= set(chat_req)
     responses = spec["paths"]["/v1/chat/completions"]["post"]["responses"]
     assert {"400", "404", "429", "503", "504"} <= set(responses)
+
+
+def test_full_trace_never_carries_a_vetoed_text(client: TestClient) -> None:
+    body = chat(client, "all leak please", best_of=2, trace="full").json()
+    stored = client.get(f"/v1/traces/{body['id']}").json()
+    for trace in (body["trace"], stored):
+        assert all(c["vetoed"] and "text" not in c for c in trace["candidates"])
+        assert "AKIA2E0A8F3B244C9986" not in str(trace)
+        assert "alice.smith@northwind-mail.com" not in str(trace)
+    body = chat(client, "Which card should I pay with?", best_of=2, trace="full").json()
+    texts = [c.get("text") for c in body["trace"]["candidates"]]
+    assert None in texts and not any("4111" in (t or "") for t in texts)
+
+
+def test_an_app_can_start_twice(engine: ScriptedEngine) -> None:
+    app = create_app(make_settings(), engine=engine)
+    for _ in range(2):
+        with TestClient(app) as c:
+            assert chat(c).status_code == 200

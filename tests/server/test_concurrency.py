@@ -12,8 +12,8 @@ from starlette.requests import Request
 
 from rewards import Score, default_registry
 from server.app import create_app
-from server.engines.base import GenerationRequest
 from server.metrics import Metrics
+from server.protocol import ChatCompletionRequest
 from server.routes import ClientDisconnected, with_cancellation
 from tests.conftest import MODEL, make_engine, make_settings
 
@@ -66,24 +66,37 @@ async def test_a_slow_reward_does_not_stall_other_requests() -> None:
         assert (await slow).status_code == 200
 
 
-async def test_client_disconnect_aborts_the_engine_request() -> None:
-    engine = make_engine(delay_s=10)
-    metrics = Metrics()
-    received = 0
-
+def _disconnecting_request(after_s: float) -> Request:
     async def receive() -> dict[str, Any]:
-        nonlocal received
-        received += 1
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(after_s)
         return {"type": "http.disconnect"}
 
-    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
-    gen = engine.generate(GenerationRequest(request_id="r1", n=2, max_tokens=8, prompt="hi"))
+    return Request({"type": "http", "method": "POST", "headers": []}, receive)
+
+
+async def test_client_disconnect_aborts_the_engine_request() -> None:
+    engine = make_engine(delay_s=10)
+    app = create_app(make_settings(), engine=engine)
+    body = ChatCompletionRequest.model_validate(BODY)
     t0 = time.perf_counter()
     with pytest.raises(ClientDisconnected):
-        await with_cancellation(request, metrics, gen)
-    await asyncio.sleep(0)  # let the cancelled task run its handler
+        await with_cancellation(_disconnecting_request(0.5), app.state.serving.chat(body))
     assert time.perf_counter() - t0 < 2
-    assert engine.aborted_requests == ["r1"]
+    assert len(engine.aborted_requests) == 1
     assert not engine.active_requests
+    metrics: Metrics = app.state.metrics
     assert metrics.aborts.labels(reason="client_disconnect")._value.get() == 1
+    # The slot is free again: the next request is served.
+    engine.delay_s = 0
+    assert (await app.state.serving.chat(body)).choices
+
+
+async def test_disconnect_while_scoring_is_not_an_engine_abort() -> None:
+    registry = default_registry().copy()
+    registry.register_reward("slow", _SlowReward)
+    app = create_app(make_settings(), engine=make_engine(), registry=registry)
+    body = ChatCompletionRequest.model_validate({**BODY, "rewards": ["slow"]})
+    with pytest.raises(ClientDisconnected):
+        await with_cancellation(_disconnecting_request(0.3), app.state.serving.chat(body))
+    metrics: Metrics = app.state.metrics
+    assert metrics.aborts.labels(reason="client_disconnect")._value.get() == 0

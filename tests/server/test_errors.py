@@ -110,3 +110,81 @@ def test_bad_input_is_counted_in_metrics(client: TestClient) -> None:
     client.post("/v1/chat/completions", json=_chat(best_of=0))
     text = client.get("/metrics").text
     assert 'bon_requests_total{route="/v1/chat/completions",status="400"} 1.0' in text
+
+
+LONG_LIMITED = [
+    ("lone surrogate in model", {"model": "\ud800", "messages": USER}, None),
+    ("lone surrogate in content", _chat(messages=[{"role": "user", "content": "a\udc00"}]), None),
+    ("image part", _chat(messages=[{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}]), "messages[0].content"),
+    ("non-text part", _chat(messages=[{"role": "user", "content": [
+        {"type": "text", "text": 5}]}]), "messages[0].content"),
+    ("huge weight", _chat(rewards={"length": 1e308}), "rewards"),
+    ("weight not a number", _chat(rewards={"length": "heavy"}), "rewards"),
+    ("presence_penalty", _chat(presence_penalty=0.5), "presence_penalty"),
+    ("logit_bias", _chat(logit_bias={"50256": -100}), "logit_bias"),
+    ("stream_options", _chat(stream_options={"include_usage": True}), "stream_options"),
+    ("max_completion_tokens over limit", _chat(max_completion_tokens=10**6),
+     "max_completion_tokens"),
+    ("n over server limit", _chat(n=65), "n"),
+    ("five stop sequences", _chat(stop=["a", "b", "c", "d", "e"]), "stop"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "body", "param"), LONG_LIMITED, ids=[c[0] for c in LONG_LIMITED])
+def test_more_bad_input(client: TestClient, case: str, body: Any, param: str | None) -> None:
+    import json
+
+    raw = json.dumps(body)  # ensure_ascii: lone surrogates travel as \\udXXX escapes
+    r = client.post(
+        "/v1/chat/completions", content=raw, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    if param is not None:
+        assert err["param"] == param, err
+    elif "surrogate" in case:
+        assert "surrogate" in err["message"]
+    assert err["param"] is None or "[str" not in err["param"]  # no pydantic union tags
+
+
+def test_prompt_over_the_character_limit(engine: Any) -> None:
+    from server.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(max_prompt_chars=100), engine=engine)
+    with TestClient(app) as c:
+        r = c.post(
+            "/v1/chat/completions", json=_chat(messages=[{"role": "user", "content": "x" * 101}])
+        )
+        assert r.status_code == 400
+        assert r.json()["error"]["code"] == "prompt_too_long"
+
+
+def test_openai_fields_sent_as_null_or_default_are_accepted(client: TestClient) -> None:
+    r = client.post(
+        "/v1/chat/completions",
+        json=_chat(
+            n=None, stream=None, logprobs=None, stop=None, presence_penalty=0,
+            frequency_penalty=0.0, logit_bias={}, store=False, user="u1", seed=None,
+        ),
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    r = client.post("/v1/completions", json={"model": MODEL, "prompt": "x", "echo": None})
+    assert r.status_code == 200, r.text
+
+
+def test_multi_part_text_content_is_accepted(client: TestClient) -> None:
+    content = [{"type": "text", "text": "capital of"}, {"type": "text", "text": "France?"}]
+    r = client.post(
+        "/v1/chat/completions", json=_chat(messages=[{"role": "user", "content": content}])
+    )
+    assert r.status_code == 200, r.text
+    assert "Paris" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_openapi_does_not_document_422(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in spec["paths"].values():
+        for op in path.values():
+            assert "422" not in op["responses"]
