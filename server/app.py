@@ -7,6 +7,7 @@ name and stops it on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -89,7 +90,8 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
     from server.engines.vllm_engine import VLLMEngine
     from server.model import prepare_model
 
-    resolved = prepare_model(settings.model, settings.cache_dir)
+    # The first conversion takes ~40 s: keep the loop free meanwhile.
+    resolved = await asyncio.to_thread(prepare_model, settings.model, settings.cache_dir)
     engine: Engine = await stack.enter_async_context(
         VLLMEngine.start(
             resolved.path,

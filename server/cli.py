@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +48,10 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = _settings_from(args)
+    # Prepare (or check) the model before the server starts, so a bad --model is a
+    # clear message and exit code, not a failed lifespan.
+    if settings.engine == "vllm" and _prepared(settings) is None:
+        return 2
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -58,12 +63,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare(args: argparse.Namespace) -> int:
-    from server.model import prepare_model
+def _prepared(settings: Settings) -> Path | None:
+    """The model folder, or None after printing why it cannot be had."""
+    from server.model import ModelUnavailable, prepare_model
 
-    settings = _settings_from(args)
-    resolved = prepare_model(settings.model, settings.cache_dir)
-    print(resolved.path)
+    try:
+        return prepare_model(settings.model, settings.cache_dir).path
+    except (ValueError, ModelUnavailable) as exc:
+        print(f"bon-server: {exc}", file=sys.stderr)
+        return None
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    path = _prepared(_settings_from(args))
+    if path is None:
+        return 2
+    print(path)
     return 0
 
 

@@ -67,3 +67,10 @@ def test_rewards_import_neither_fastapi_nor_vllm() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_model_folder_that_is_not_one_is_a_clear_exit_2(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--model", "/nonexistent/model-folder"]) == 2
+    assert "/nonexistent/model-folder" in capsys.readouterr().err
