@@ -85,7 +85,7 @@ def to_markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     for r in rows:
         lines.append(
             f"| {r['best_of']} | {r['wall_s']:.3f} | {r['ratio_to_first']:.2f}x "
-            f"| {r['generate_s']:.3f} | {r['score_s']:.4f} | {100 * r['score_share']:.1f}% "
+            f"| {r['generate_s']:.3f} | {r['score_s']:.4f} | {100 * r['score_share']:.2f}% "
             f"| {r['completion_tokens']:.0f} |"
         )
     return "\n".join(lines) + "\n"
