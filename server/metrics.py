@@ -17,6 +17,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -51,6 +52,9 @@ class Metrics:
     """All of bon-server's metrics, registered in one registry."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        # The `_created` series double every counter and histogram in the text format and
+        # no dashboard here reads them (process-wide switch, as vLLM's server sets it).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(

@@ -218,3 +218,8 @@ def test_an_app_can_start_twice(engine: ScriptedEngine) -> None:
     for _ in range(2):
         with TestClient(app) as c:
             assert chat(c).status_code == 200
+
+
+def test_metrics_carry_no_created_series(client: TestClient) -> None:
+    chat(client)
+    assert "_created" not in client.get("/metrics").text

@@ -81,3 +81,16 @@ def test_overlong_answer_is_not_parsed() -> None:
     parsed = parse_answer("1+" * 150 + "1")
     assert parsed.parsed == ()
     assert not parsed.verifiable
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("To add 7 + 5, you simply add them together.", "5"),  # seen on the real model
+        ("x is 3, y is 4,", "4"),
+        ("It costs 1,000 dollars", "1,000"),
+        ("between 12,5 and 7", "7"),
+    ],
+)
+def test_last_number_stops_at_a_trailing_comma(text: str, answer: str) -> None:
+    assert extract_answer(text) == answer
