@@ -249,6 +249,11 @@ def _task_evidence(context: RewardContext, given: list[str] | None) -> list[str]
     return evidence if task == context.task else [f"task={context.task} set by the caller"]
 
 
+def default_reward_sets() -> dict[Task, list[RewardChoice]]:
+    """The automatic reward set of every task (for validation at startup, and docs)."""
+    return {task: list(choices) for task, choices in _DEFAULTS.items()}
+
+
 def select_rewards(context: RewardContext, *, task_evidence: list[str] | None = None) -> Selection:
     """The default reward set for the context's task.
 

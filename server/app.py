@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rewards import RewardRegistry, default_registry
+from rewards import RewardRegistry, default_registry, default_reward_sets
 from server.config import Settings
 from server.engines.base import Engine
 from server.errors import error_body, error_response, install_error_handlers
@@ -65,6 +65,18 @@ class RequestMetricsMiddleware:
             route = scope.get("route")
             label = getattr(route, "path", None) or "unmatched"
             self.metrics.observe_request(label, status, time.perf_counter() - start)
+
+
+def check_registry(registry: RewardRegistry) -> None:
+    """Fail at startup, not per request: every automatic reward exists, every gate builds.
+
+    Raises:
+        UnknownRewardError: a default reward set names a reward the registry lacks.
+    """
+    for choices in default_reward_sets().values():
+        registry.validate(c.name for c in choices)
+    for name in registry.gate_names():
+        registry.gate(name)
 
 
 def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
@@ -155,6 +167,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.registry = registry or default_registry()
+    check_registry(app.state.registry)
     app.state.metrics = Metrics()
     app.state.traces = TraceStore(settings.trace_store_size)
     install_error_handlers(app)

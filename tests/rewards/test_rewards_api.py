@@ -32,6 +32,7 @@ EXPECTED = [
     "build_context",
     "builtin_registry",
     "default_registry",
+    "default_reward_sets",
     "detect_task",
     "explicit_selection",
     "rank_candidates",

@@ -74,3 +74,12 @@ def test_a_model_folder_that_is_not_one_is_a_clear_exit_2(
 ) -> None:
     assert main(["serve", "--model", "/nonexistent/model-folder"]) == 2
     assert "/nonexistent/model-folder" in capsys.readouterr().err
+
+
+def test_a_registry_missing_a_default_reward_fails_at_startup() -> None:
+    from rewards import RewardRegistry, UnknownRewardError
+    from server.app import create_app
+    from tests.conftest import make_engine, make_settings
+
+    with pytest.raises(UnknownRewardError, match="answer_agreement"):
+        create_app(make_settings(), engine=make_engine(), registry=RewardRegistry())
