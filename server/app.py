@@ -89,6 +89,7 @@ def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
         traces=app.state.traces,
     )
     app.state.engine = engine
+    app.state.metrics.bind_engine(engine.num_unfinished_requests)
     app.state.pipeline = pipeline
     app.state.serving = BestOfNServing(pipeline, settings)
 

@@ -10,6 +10,7 @@ Names follow Prometheus' conventions: prefix ``bon_``, base units in the name,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import (
@@ -130,6 +131,15 @@ class Metrics:
         )
         for reason in ("client_disconnect", "timeout"):
             self.aborts.labels(reason=reason)
+        self.engine_unfinished = Gauge(
+            "bon_engine_unfinished_requests",
+            "Engine requests accepted and not yet finished or aborted.",
+            registry=r,
+        )
+
+    def bind_engine(self, num_unfinished: Callable[[], int]) -> None:
+        """Read the engine's own count at scrape time (so it can't drift from the engine)."""
+        self.engine_unfinished.set_function(lambda: float(num_unfinished()))
 
     def observe_request(self, route: str, status: int, seconds: float) -> None:
         self.requests.labels(route=route, status=str(status)).inc()

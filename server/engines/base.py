@@ -71,3 +71,7 @@ class Engine(Protocol):
     async def check_health(self) -> None:
         """Raise :class:`EngineUnavailable` when the engine cannot serve."""
         ...
+
+    def num_unfinished_requests(self) -> int:
+        """Engine requests accepted and not yet finished or aborted."""
+        ...

@@ -148,3 +148,6 @@ class ScriptedEngine:
 
     async def check_health(self) -> None:
         return None
+
+    def num_unfinished_requests(self) -> int:
+        return len(self.active_requests)

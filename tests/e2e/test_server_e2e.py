@@ -6,6 +6,7 @@ The server starts once for the module (engine start is ~30 s on these machines).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -127,3 +128,34 @@ def test_metrics_show_the_requests(client: openai.OpenAI, server_url: str) -> No
     tokens = {lab["kind"]: v for lab, v in samples["bon_tokens_total"]}
     assert tokens["completion"] > 0
     assert samples["bon_generate_duration_seconds_count"][0][1] >= 1
+
+
+def test_a_client_that_leaves_aborts_the_generation(client: openai.OpenAI, server_url: str) -> None:
+    body = {
+        "model": EMBEDDED_MODEL_NAME,
+        "messages": [{"role": "user", "content": "Write a very long story about a dragon."}],
+        "max_tokens": 1500,
+        "best_of": 4,
+        "temperature": 1.0,
+    }
+    # 4 x 1500 tokens take minutes here; the client gives up after 3 s.
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{server_url}/v1/chat/completions", json=body, timeout=3)
+    deadline = time.monotonic() + 30
+    while True:
+        samples = _metrics(server_url)
+        aborts = {lab["reason"]: v for lab, v in samples["bon_engine_aborts_total"]}
+        unfinished = samples["bon_engine_unfinished_requests"][0][1]
+        # The abort is counted only if generation was still running when the client left.
+        if aborts["client_disconnect"] >= 1 and unfinished == 0:
+            break
+        assert time.monotonic() < deadline, (aborts, unfinished)
+        time.sleep(0.5)
+    # And the engine serves the next request.
+    done = client.chat.completions.create(
+        model=EMBEDDED_MODEL_NAME,
+        messages=[{"role": "user", "content": "Say hi."}],
+        max_tokens=8,
+        extra_body={"best_of": 1},
+    )
+    assert done.choices[0].message.content is not None

@@ -172,6 +172,7 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     ):
         assert name in samples, name
     assert samples["bon_requests_in_flight"][0][1] == 0
+    assert samples["bon_engine_unfinished_requests"][0][1] == 0
 
 
 def test_engine_failure_is_a_503(client: TestClient) -> None:
