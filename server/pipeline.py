@@ -201,7 +201,7 @@ class BestOfNPipeline:
                 code="timeout",
             ) from exc
         except EngineInputError as exc:
-            raise InvalidRequest(str(exc), code="engine_rejected_input") from exc
+            raise InvalidRequest(str(exc), param=exc.param, code="engine_rejected_input") from exc
         except EngineUnavailable as exc:
             raise ServiceUnavailable(f"Engine unavailable: {exc}", code="engine_down") from exc
         except EngineError as exc:

@@ -38,7 +38,10 @@ def running_server(
     The server is terminated (then killed) on exit, so nothing is left running.
     """
     port = free_port()
-    cmd = [sys.executable, "-m", "server.cli", "serve", *args, "--port", str(port)]
+    # The installed console script, as a user runs it (beside the interpreter in a venv).
+    script = Path(sys.executable).parent / "bon-server"
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+    cmd = [*launcher, "serve", *args, "--port", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
     url = f"http://127.0.0.1:{port}"

@@ -54,7 +54,8 @@ def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "8" is not an int and true is not 1 (ints still pass for floats).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -127,7 +128,7 @@ class _SamplingFields(BestOfExtensions):
     presence_penalty: float | None = None  # accepted at its default (0) only, for now
     seed: int | None = Field(None, ge=-(2**63), le=2**64 - 1)
     stop: str | list[str] | None = Field(None, max_length=4)
-    store: bool | None = None
+    store: bool | None = None  # accepted as false only: nothing is stored for later use
     stream: bool | None = None
     stream_options: None = None
     temperature: float | None = Field(None, ge=0, le=2)
@@ -138,12 +139,12 @@ class _SamplingFields(BestOfExtensions):
     def num_answers(self) -> int:
         return self.n or 1
 
-    @field_validator("frequency_penalty", "presence_penalty", "logit_bias")
+    @field_validator("frequency_penalty", "presence_penalty", "logit_bias", "store")
     @classmethod
     def _default_only(cls, v: Any) -> Any:
         # Clients send these at their defaults; anything else would be silently ignored.
         if v:
-            raise ValueError("is not supported yet; only its default (0 or {}) is accepted")
+            raise ValueError("is not supported yet; only its default (0, {} or false) is accepted")
         return v
 
     def stop_list(self) -> list[str]:

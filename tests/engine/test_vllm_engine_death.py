@@ -11,13 +11,13 @@ import os
 import signal
 from typing import Any
 
+import psutil
 import pytest
 
 from server.engines.base import EngineUnavailable, GenerationRequest
 from tests.engine.conftest import EngineHarness
 
 pytestmark = pytest.mark.engine
-psutil = pytest.importorskip("psutil")
 
 
 def _children() -> set[int]:
@@ -25,7 +25,6 @@ def _children() -> set[int]:
 
 
 def test_killed_engine_core_is_unavailable_and_shuts_down(embedded_model: Any) -> None:
-    pytest.importorskip("vllm")
     before = _children()
     harness = EngineHarness()
     try:

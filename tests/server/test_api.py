@@ -224,3 +224,15 @@ def test_an_app_can_start_twice(engine: ScriptedEngine) -> None:
 def test_metrics_carry_no_created_series(client: TestClient) -> None:
     chat(client)
     assert "_created" not in client.get("/metrics").text
+
+
+def test_temperature_zero_serves_one_greedy_sample(
+    client: TestClient, engine: ScriptedEngine
+) -> None:
+    body = chat(client, temperature=0).json()
+    assert body["trace"]["group_size"] == 1
+    assert engine.requests_seen[-1].n == 1 and engine.requests_seen[-1].temperature == 0
+    for extra in ({"best_of": 4}, {"n": 2}):
+        r = chat(client, temperature=0, **extra)
+        assert r.status_code == 400
+        assert r.json()["error"]["param"] == "temperature"

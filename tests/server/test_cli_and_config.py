@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,7 +71,7 @@ def test_rewards_import_neither_fastapi_nor_vllm() -> None:
 
 
 def test_a_model_folder_that_is_not_one_is_a_clear_exit_2(
-    tmp_path: object, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["serve", "--model", "/nonexistent/model-folder"]) == 2
     assert "/nonexistent/model-folder" in capsys.readouterr().err
@@ -83,3 +84,17 @@ def test_a_registry_missing_a_default_reward_fails_at_startup() -> None:
 
     with pytest.raises(UnknownRewardError, match="answer_agreement"):
         create_app(make_settings(), engine=make_engine(), registry=RewardRegistry())
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [("rules: [", "expected"), ("{nope: 1}", "rules"), (None, "No such file")],
+)
+def test_a_bad_script_is_a_clear_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, expect: str
+) -> None:
+    script = tmp_path / "s.yaml"
+    if content is not None:
+        script.write_text(content)
+    assert main(["serve", "--engine", "scripted", "--script", str(script)]) == 2
+    assert expect in capsys.readouterr().err

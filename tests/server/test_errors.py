@@ -128,6 +128,13 @@ LONG_LIMITED = [
      "max_completion_tokens"),
     ("n over server limit", _chat(n=65), "n"),
     ("five stop sequences", _chat(stop=["a", "b", "c", "d", "e"]), "stop"),
+    ("best_of as a string", _chat(best_of="8"), "best_of"),
+    ("best_of as a bool", _chat(best_of=True), "best_of"),
+    ("n as a bool", _chat(n=True), "n"),
+    ("temperature as a string", _chat(temperature="0.5"), "temperature"),
+    ("weight as a bool", _chat(rewards={"length": True}), "rewards"),
+    ("stream as a string", _chat(stream="false"), "stream"),
+    ("store true", _chat(store=True), "store"),
 ]  # fmt: skip
 
 
