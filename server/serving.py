@@ -113,17 +113,19 @@ class BestOfNServing:
             "reward_weights": req.reward_weights(),
         }
 
-    @staticmethod
-    def _usage(outcome: GroupOutcome) -> Usage:
-        return Usage(
-            prompt_tokens=outcome.prompt_tokens,
-            completion_tokens=outcome.completion_tokens,
-            total_tokens=outcome.prompt_tokens + outcome.completion_tokens,
-        )
-
-    @staticmethod
-    def _trace_for(outcome: GroupOutcome) -> dict[str, Any] | None:
-        return None if outcome.job.trace_level == "none" else outcome.trace
+    def _envelope(self, outcome: GroupOutcome) -> dict[str, Any]:
+        """The fields chat and text completions share (all but the choices)."""
+        return {
+            "id": outcome.job.request_id,
+            "created": outcome.created,
+            "model": self.pipeline.engine.model_name,
+            "usage": Usage(
+                prompt_tokens=outcome.prompt_tokens,
+                completion_tokens=outcome.completion_tokens,
+                total_tokens=outcome.prompt_tokens + outcome.completion_tokens,
+            ),
+            "trace": None if outcome.job.trace_level == "none" else outcome.trace,
+        }
 
     # Chat ---------------------------------------------------------------------------
 
@@ -161,14 +163,7 @@ class BestOfNServing:
                     finish_reason="content_filter",
                 )
             ]
-        return ChatCompletionResponse(
-            id=job.request_id,
-            created=outcome.created,
-            model=self.pipeline.engine.model_name,
-            choices=choices,
-            usage=self._usage(outcome),
-            trace=self._trace_for(outcome),
-        )
+        return ChatCompletionResponse(choices=choices, **self._envelope(outcome))
 
     # Completions --------------------------------------------------------------------
 
@@ -201,11 +196,4 @@ class BestOfNServing:
             ]
         else:
             choices = [CompletionChoice(index=0, text="", finish_reason="content_filter")]
-        return CompletionResponse(
-            id=job.request_id,
-            created=outcome.created,
-            model=self.pipeline.engine.model_name,
-            choices=choices,
-            usage=self._usage(outcome),
-            trace=self._trace_for(outcome),
-        )
+        return CompletionResponse(choices=choices, **self._envelope(outcome))
