@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rewards.registry import RewardRegistry
-from rewards.types import RewardContext, Task, _content_text
+from rewards.types import RewardContext, Task, content_text
 
 _JSON_FORMATS = ("json_object", "json_schema")
 _JSON_WORDS = re.compile(
@@ -129,7 +129,7 @@ def _json_format(response_format: Mapping[str, Any] | None) -> str | None:
 
 
 def _roles_text(messages: Iterable[Mapping[str, Any]], roles: tuple[str, ...]) -> list[str]:
-    return [_content_text(m.get("content")) for m in messages if m.get("role") in roles]
+    return [content_text(m.get("content")) for m in messages if m.get("role") in roles]
 
 
 def _quote(matches: Iterable[str], limit: int = 3) -> str:

@@ -70,11 +70,12 @@ class RewardContext:
         if not self.messages:
             return self.prompt
         return "\n".join(
-            _content_text(m.get("content")) for m in self.messages if m.get("role") == "user"
+            content_text(m.get("content")) for m in self.messages if m.get("role") == "user"
         )
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
+    """A message's text: the string, or its text parts joined by newlines (OpenAI multi-part)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # OpenAI multi-part content

@@ -24,7 +24,7 @@ from rewards import (
     score_group,
     select_rewards,
 )
-from rewards.types import Candidate, RewardContext
+from rewards.types import Candidate, RewardContext, content_text
 from server.config import Settings
 from server.engines.base import (
     Engine,
@@ -48,14 +48,8 @@ log = logging.getLogger(__name__)
 
 def _messages_text(messages: list[dict[str, Any]]) -> str:
     """The chat's contents as one text (multi-part messages: their text parts)."""
-    parts = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-        if content:
-            parts.append(f"{m.get('role', 'user')}: {content}")
-    return "\n".join(parts)
+    parts = ((m.get("role", "user"), content_text(m.get("content"))) for m in messages)
+    return "\n".join(f"{role}: {text}" for role, text in parts if text)
 
 
 @dataclass(frozen=True)

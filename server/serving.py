@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from rewards.types import content_text
 from server.config import Settings
 from server.errors import InvalidRequest, NotFound
 from server.pipeline import BestOfNPipeline, GroupJob, GroupOutcome
@@ -24,12 +25,6 @@ from server.protocol import (
 )
 
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return content if isinstance(content, str) else ""
 
 
 class BestOfNServing:
@@ -135,7 +130,7 @@ class BestOfNServing:
                 "logprobs are not supported yet.", param="logprobs", code="unsupported_parameter"
             )
         messages = [m.model_dump(exclude_none=True) for m in req.messages]
-        params = self._common(req, sum(len(_text_of(m.get("content"))) for m in messages))
+        params = self._common(req, sum(len(content_text(m.get("content"))) for m in messages))
         job = GroupJob(
             request_id=f"chatcmpl-{uuid.uuid4().hex}",
             endpoint="chat.completions",

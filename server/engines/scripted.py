@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from rewards.types import Candidate
+from rewards.types import Candidate, content_text
 from server.engines.base import EngineError, Generation, GenerationRequest
 
 
@@ -98,12 +98,9 @@ class ScriptedEngine:
     def _prompt_of(self, request: GenerationRequest) -> str:
         if request.prompt is not None:
             return request.prompt
-        parts = []
-        for m in request.messages or []:
-            content = m.get("content")
-            if isinstance(content, list):
-                content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-            parts.append(f"{m.get('role')}: {content or ''}")
+        parts = [
+            f"{m.get('role')}: {content_text(m.get('content'))}" for m in request.messages or []
+        ]
         return "\n".join(parts) + "\nassistant:"
 
     def _rule_for(self, prompt: str) -> _Rule:
