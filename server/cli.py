@@ -46,25 +46,26 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     import yaml
 
-    from rewards import default_registry
-    from server.app import check_registry, create_app
+    from server.app import create_app
+    from server.engines.base import Engine
     from server.engines.scripted import ScriptedEngine
 
     settings = _settings_from(args)
     # Check what can be checked before the server starts (and before a model conversion),
     # so a bad plugin, script or --model is a clear message and exit code 2, not a
-    # traceback from a failed lifespan.
+    # traceback from a failed lifespan. create_app checks the reward registry; a scripted
+    # engine is loaded here once and injected.
     try:
-        check_registry(default_registry())
+        engine: Engine | None = None
         if settings.engine == "scripted":
             assert settings.script is not None  # Settings checks this
-            ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+            engine = ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+        app = create_app(settings, engine=engine)
     except (ValueError, OSError, yaml.YAMLError) as exc:
         print(f"bon-server: {exc}", file=sys.stderr)
         return 2
     if settings.engine == "vllm" and _prepared(settings) is None:
         return 2
-    app = create_app(settings)
     uvicorn.run(
         app,
         host=settings.host,
