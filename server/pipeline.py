@@ -82,8 +82,7 @@ class GroupOutcome:
     selected: list[int]  # best first, at most n; empty when every candidate was vetoed
     result: GroupResult
     selection: Selection
-    prompt_tokens: int
-    completion_tokens: int
+    usage: dict[str, int]  # prompt_tokens, completion_tokens (every candidate), total_tokens
     trace: dict[str, Any]
 
 
@@ -242,7 +241,8 @@ class BestOfNPipeline:
             usage=usage,
         )
         self.traces.put(trace)
-        self.metrics.observe_group(self._stats(job, generation, result, timings, not selected))
+        stats = self._stats(job, generation, usage, result, timings, refused=not selected)
+        self.metrics.observe_group(stats)
         return GroupOutcome(
             job=job,
             created=created,
@@ -250,8 +250,7 @@ class BestOfNPipeline:
             selected=selected,
             result=result,
             selection=selection,
-            prompt_tokens=generation.prompt_tokens,
-            completion_tokens=completion_tokens,
+            usage=usage,
             trace=trace,
         )
 
@@ -259,6 +258,7 @@ class BestOfNPipeline:
     def _stats(
         job: GroupJob,
         generation: Generation,
+        usage: dict[str, int],
         result: GroupResult,
         timings: Timings,
         refused: bool,
@@ -266,8 +266,8 @@ class BestOfNPipeline:
         stats = GroupStats(
             endpoint=job.endpoint,
             group_size=len(generation.candidates),
-            prompt_tokens=generation.prompt_tokens,
-            completion_tokens=sum(c.num_tokens for c in generation.candidates),
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
             queue_s=timings.queue_s,
             generate_s=timings.generate_s,
             score_s=timings.score_s,

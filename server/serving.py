@@ -114,11 +114,7 @@ class BestOfNServing:
             "id": outcome.job.request_id,
             "created": outcome.created,
             "model": self.pipeline.engine.model_name,
-            "usage": Usage(
-                prompt_tokens=outcome.prompt_tokens,
-                completion_tokens=outcome.completion_tokens,
-                total_tokens=outcome.prompt_tokens + outcome.completion_tokens,
-            ),
+            "usage": Usage(**outcome.usage),
             "trace": None if outcome.job.trace_level == "none" else outcome.trace,
         }
 
