@@ -19,8 +19,6 @@ from typing import Any
 from rewards import GroupResult, Selection
 from rewards.types import Candidate
 
-TRACE_SCHEMA_ID = "https://bon-server.dev/schemas/trace.schema.json"
-
 
 def load_trace_schema() -> dict[str, Any]:
     text = resources.files("server").joinpath("schemas/trace.schema.json").read_text("utf-8")
