@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 
 import httpx
 import jsonschema
@@ -18,28 +17,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import EMBEDDED_MODEL_NAME
-from server.process import ServerStartError, running_server
 from server.trace import load_trace_schema
 
 pytestmark = pytest.mark.engine
-
-START_TIMEOUT_S = 600  # first run converts the embedded model too
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    args = ["--engine", "vllm", "--default-max-tokens", "48", "--log-level", "warning"]
-    try:
-        with running_server(args, log_path=log_path, start_timeout_s=START_TIMEOUT_S) as url:
-            yield url
-    except ServerStartError as exc:
-        pytest.fail(str(exc))
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{server_url}/v1", api_key="unused", max_retries=0)
 
 
 def _metrics(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
