@@ -55,6 +55,8 @@ class RewardContext:
         response_format: OpenAI's ``response_format`` object, if the client sent one.
         references: anything else found in the prompt that a reward can check
             against (a JSON Schema, tests, a reference answer), by name.
+        profile: the reward profile the request runs under (see ``rewards.profiles``),
+            or None; compliance rules may be scoped to profiles.
     """
 
     prompt: str
@@ -63,6 +65,7 @@ class RewardContext:
     task: Task = "general"
     response_format: dict[str, Any] | None = None
     references: dict[str, Any] = field(default_factory=dict)
+    profile: str | None = None
 
     @property
     def user_text(self) -> str:
