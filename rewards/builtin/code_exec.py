@@ -1,0 +1,407 @@
+"""``code_exec``: the candidate's Python compiles, and passes the prompt's tests.
+
+Code is taken from the answer (after any ``</think>``): its Python or untagged code
+fences, else the whole answer when it compiles as code, else the longest run of
+lines from the first ``def``/``class``/``import`` that compiles.
+
+Tests come from the prompt (:func:`extract_tests`, or ``context.references["tests"]``
+when the caller already extracted them): ``assert`` statements, doctest examples
+(``>>> f(2)`` then ``4``) and zero-argument ``def test_...()`` functions or
+``unittest.TestCase`` methods, in the text or in code fences. Each counts as one test.
+
+Scores (range 0..1):
+
+* with tests: the share of tests passed, run in the sandbox (:mod:`rewards.sandbox`)
+  with the candidate's code; evidence names the first failing test;
+* without tests: the share of the answer's Python blocks that compile (syntax only);
+* ``None``: no tests and no code in the answer, only non-Python code, or the group's
+  time budget ran out before this candidate's run started.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from rewards.sandbox import RunResult, SandboxLimits, Step, run_batch
+from rewards.types import Candidate, RewardContext, Score
+
+__all__ = ["CodeExec", "ExtractedCode", "extract_code", "extract_tests"]
+
+_FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_PYTHON_TAGS = {"python", "py", "python3", "py3", "pycon", ""}
+_CODE_START = re.compile(r"^(?:def |class |import |from \S+ import |@\w)")
+_ASSERT_LINE = re.compile(r"^\s*(?:[-*]\s+|\d+[.)]\s+)?(assert\b.*)$")
+_TEST_DEF_LINE = re.compile(r"^(\s*)def (test\w*)\s*\(")
+_PROMPT_LINE = re.compile(r"^(\s*)>>> ?(.*)$")
+_WANT_ENDS = {'"""', "'''", "```"}
+_MAX_TESTS = 50
+_MAX_PREFIX_TRIES = 80
+
+
+@dataclass(frozen=True)
+class ExtractedCode:
+    """The Python found in an answer.
+
+    Attributes:
+        code: the blocks that compile, joined (empty when none does).
+        blocks: Python blocks found.
+        compiled: how many of them compile.
+        where: where the code came from (``fenced``, ``whole answer``, ``lines N-M``).
+        syntax_error: the first block's compile error, if any.
+        other_languages: tags of non-Python fences.
+    """
+
+    code: str
+    blocks: int
+    compiled: int
+    where: str
+    syntax_error: str | None = None
+    other_languages: tuple[str, ...] = ()
+
+
+def _compile_error(source: str) -> str | None:
+    try:
+        compile(source, "<candidate>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:120]
+    return None
+
+
+def _looks_like_code(source: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return any(
+        not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Name | ast.Constant))
+        for node in tree.body
+    )
+
+
+def _answer_part(text: str) -> str:
+    lower = text.lower()
+    cut = lower.rfind("</think>")
+    return text[cut + len("</think>") :] if cut != -1 else text
+
+
+def extract_code(text: str) -> ExtractedCode | None:
+    """The Python code in an answer, or None when there is none.
+
+    Args:
+        text: the candidate's text; anything before ``</think>`` is reasoning and skipped.
+
+    >>> found = extract_code("Here:\\n```python\\ndef f(x):\\n    return x + 1\\n```")
+    >>> found.code, found.where
+    ('def f(x):\\n    return x + 1', 'fenced')
+    >>> extract_code("No code, just words.") is None
+    True
+    """
+    answer = _answer_part(text)
+    fences = _FENCE.findall(answer)
+    if fences:
+        python = [
+            body.strip("\n")
+            for tag, body in fences
+            if tag.lower() in _PYTHON_TAGS and not body.lstrip().startswith(">>>")
+        ]
+        python = [b for b in python if b.strip()]
+        others = tuple(sorted({t.lower() for t, _ in fences if t.lower() not in _PYTHON_TAGS}))
+        if python:
+            errors = [_compile_error(b) for b in python]
+            good = [b for b, e in zip(python, errors, strict=True) if e is None]
+            first = next((e for e in errors if e is not None), None)
+            return ExtractedCode("\n\n".join(good), len(python), len(good), "fenced", first, others)
+        if others:
+            return ExtractedCode("", 0, 0, "fenced", None, others)
+    stripped = answer.strip()
+    if stripped and _compile_error(stripped) is None and _looks_like_code(stripped):
+        return ExtractedCode(stripped, 1, 1, "whole answer")
+    lines = answer.splitlines()
+    start = next((i for i, line in enumerate(lines) if _CODE_START.match(line)), None)
+    if start is None:
+        return None
+    for end in range(len(lines), start, -1)[:_MAX_PREFIX_TRIES]:
+        chunk = textwrap.dedent("\n".join(lines[start:end])).strip("\n")
+        if _compile_error(chunk) is None:
+            return ExtractedCode(chunk, 1, 1, f"lines {start + 1}-{end}")
+    chunk = "\n".join(lines[start:])
+    return ExtractedCode("", 1, 0, f"lines {start + 1}-", _compile_error(chunk))
+
+
+def _is_test_function(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test"):
+        return False
+    args = node.args
+    required = len(args.posonlyargs) + len(args.args) - len(args.defaults)
+    return required == 0 and not args.kwonlyargs
+
+
+def _testcase_methods(node: ast.stmt) -> list[str]:
+    if not isinstance(node, ast.ClassDef):
+        return []
+    bases = [ast.unparse(b) for b in node.bases]
+    if not any(b.endswith("TestCase") for b in bases):
+        return []
+    return [
+        f"{node.name}.{item.name}"
+        for item in node.body
+        if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
+    ]
+
+
+def _steps_from_block(source: str) -> list[Step] | None:
+    """Tests and setup in one block of code, or None when it is not valid Python."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    src = textwrap.dedent(source)
+    steps: list[Step] = []
+    for node in tree.body:
+        segment = ast.get_source_segment(src, node) or ast.unparse(node)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            steps.append(Step("setup", segment))
+        elif _is_test_function(node):
+            assert isinstance(node, ast.FunctionDef)
+            steps.append(Step("function", segment, f"{node.name}()"))
+        elif methods := _testcase_methods(node):
+            steps.extend(Step("testcase", segment, name) for name in methods)
+        elif any(isinstance(sub, ast.Assert) for sub in ast.walk(node)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                steps.append(Step("assert", segment, _short(segment)))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            steps.append(Step("setup", segment))  # test data the asserts may use
+    return steps
+
+
+def _short(source: str, limit: int = 70) -> str:
+    flat = " ".join(source.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _loose_steps(text: str) -> list[Step]:
+    """``assert`` lines and ``def test_...`` functions written in the text, outside fences."""
+    steps: list[Step] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        match = _ASSERT_LINE.match(line)
+        if match:
+            for extra in range(5):  # an assert may continue over a few lines
+                candidate = "\n".join([match.group(1), *lines[i + 1 : i + 1 + extra]])
+                if _compile_error(candidate) is None:
+                    steps.append(Step("assert", candidate, _short(candidate)))
+                    i += extra
+                    break
+        elif (func := _TEST_DEF_LINE.match(line)) is not None:
+            indent = len(func.group(1))
+            end = i + 1
+            while end < len(lines) and (
+                not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+            ):
+                end += 1
+            block = _steps_from_block("\n".join(lines[i:end]))
+            if block:
+                steps.extend(block)
+            i = end - 1
+        i += 1
+    return steps
+
+
+def extract_tests(text: str) -> list[Step]:
+    """The tests a prompt carries, as sandbox steps (setup steps included).
+
+    Looks at code fences (Python or untagged), doctest examples anywhere, and
+    ``assert`` lines or ``def test_...`` functions in the plain text. Identical tests
+    count once; at most 50 tests.
+
+    Args:
+        text: the prompt (the user's words).
+
+    >>> steps = extract_tests("Write add(a, b).\\n\\nassert add(1, 2) == 3\\nassert add(0, 0) == 0")
+    >>> [s.name for s in steps]
+    ['assert add(1, 2) == 3', 'assert add(0, 0) == 0']
+    >>> [s.kind for s in extract_tests('>>> add(2, 2)\\n4\\n')]
+    ['doctest']
+    """
+    steps: list[Step] = []
+    outside: list[str] = []
+    last = 0
+    for match in _FENCE.finditer(text):
+        outside.append(text[last : match.start()])
+        last = match.end()
+        tag, body = match.group(1).lower(), match.group(2)
+        if tag in _PYTHON_TAGS and not body.lstrip().startswith(">>>"):
+            block = _steps_from_block(body)
+            steps.extend(block if block is not None else _loose_steps(body))
+    outside.append(text[last:])
+    steps.extend(_loose_steps("\n".join(outside)))
+    steps.extend(_doctest_steps(text))
+
+    unique: list[Step] = []
+    seen: set[tuple[str, str, str]] = set()
+    tests = 0
+    for step in steps:
+        key = (step.kind, step.source, step.want)
+        if key in seen:
+            continue
+        seen.add(key)
+        if step.kind != "setup":
+            if tests == _MAX_TESTS:
+                continue
+            tests += 1
+        unique.append(step)
+    return unique if tests else []
+
+
+def _doctest_steps(text: str) -> list[Step]:
+    """Doctest examples, read leniently (doctest's own parser refuses a docstring whose
+    closing quotes or fence sit at another indentation)."""
+    steps: list[Step] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        match = _PROMPT_LINE.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        indent, source_lines = match.group(1), [match.group(2)]
+        i += 1
+        while i < len(lines) and lines[i].startswith(indent + "..."):
+            source_lines.append(lines[i][len(indent) + 4 :])
+            i += 1
+        want: list[str] = []
+        while (
+            i < len(lines)
+            and lines[i].strip()
+            and lines[i].startswith(indent)
+            and not _PROMPT_LINE.match(lines[i])
+            and lines[i].strip() not in _WANT_ENDS
+        ):
+            want.append(lines[i][len(indent) :])
+            i += 1
+        source = "\n".join(source_lines)
+        if _compile_error(source) is not None and _compile_error(source + "\n") is not None:
+            continue
+        if want:
+            steps.append(
+                Step("doctest", source, f">>> {_short(source, 60)}", "\n".join(want) + "\n")
+            )
+        elif source.startswith("assert"):
+            steps.append(Step("assert", source, _short(source)))
+        else:
+            steps.append(Step("setup", source))
+    return steps
+
+
+class CodeExec:
+    """Share of the prompt's tests the candidate's code passes, or a syntax check.
+
+    Args:
+        timeout_s: wall-clock limit of one candidate's run.
+        budget_s: wall time for all the group's runs together.
+        workers: runs at the same time.
+
+    Example:
+        >>> reward = CodeExec()
+        >>> ctx = RewardContext(prompt="Write add(a, b).\\nassert add(2, 3) == 5", task="code")
+        >>> texts = ["```python\\ndef add(a, b):\\n    return a + b\\n```",
+        ...          "```python\\ndef add(a, b):\\n    return a - b\\n```"]
+        >>> [s.value for s in reward(completions=texts, context=ctx, candidates=[])]
+        [1.0, 0.0]
+    """
+
+    name = "code_exec"
+
+    def __init__(self, timeout_s: float = 5.0, budget_s: float = 20.0, workers: int = 2) -> None:
+        if timeout_s <= 0 or budget_s <= 0 or workers < 1:
+            raise ValueError("timeout_s and budget_s must be > 0, workers >= 1")
+        self.timeout_s = timeout_s
+        self.budget_s = budget_s
+        self.workers = workers
+
+    def __call__(
+        self,
+        *,
+        completions: list[str],
+        context: RewardContext,
+        candidates: list[Candidate],
+        **kwargs: Any,
+    ) -> list[Score]:
+        """Scores a group.
+
+        Args:
+            completions: the candidates' texts.
+            context: the request context: the prompt's tests, from
+                ``references["tests"]`` (a list of :class:`~rewards.sandbox.Step`) or
+                extracted from the user's words.
+            candidates: the candidates (unused).
+            **kwargs: ignored, for forward compatibility.
+        """
+        given = context.references.get("tests")
+        if isinstance(given, list) and all(isinstance(s, Step) for s in given):
+            tests: list[Step] = given
+        else:
+            tests = extract_tests(context.user_text)
+        found = [extract_code(text) for text in completions]
+        if not tests:
+            return [_syntax_score(code) for code in found]
+
+        total = sum(1 for s in tests if s.kind != "setup")
+        runnable = {i: code.code for i, code in enumerate(found) if code is not None and code.code}
+        limits = SandboxLimits(wall_seconds=self.timeout_s)
+        results = run_batch(
+            [(source, tests) for source in runnable.values()],
+            limits,
+            workers=self.workers,
+            budget_seconds=self.budget_s,
+        )
+        by_index = dict(zip(runnable, results, strict=True))
+        scores: list[Score] = []
+        for i, code in enumerate(found):
+            if code is None or (not code.blocks and code.other_languages):
+                langs = ", ".join(code.other_languages) if code else ""
+                what = f"only {langs} code" if langs else "no Python code in the answer"
+                scores.append(Score(0.0, f"{what}; 0/{total} tests run"))
+            elif not code.code:
+                scores.append(Score(0.0, f"syntax error ({code.syntax_error}); 0/{total} passed"))
+            else:
+                scores.append(_test_score(by_index[i], total, code))
+        return scores
+
+
+def _syntax_score(code: ExtractedCode | None) -> Score:
+    if code is None:
+        return Score(None, "no code in the answer and no tests in the prompt")
+    if not code.blocks:
+        langs = ", ".join(code.other_languages)
+        return Score(None, f"{langs} code: only Python is checked")
+    value = code.compiled / code.blocks
+    if code.syntax_error is None:
+        return Score(value, f"syntax only (no tests in prompt): {code.where} code compiles")
+    return Score(
+        value,
+        f"syntax only: {code.compiled}/{code.blocks} blocks compile; {code.syntax_error}",
+    )
+
+
+def _test_score(result: RunResult | None, total: int, code: ExtractedCode) -> Score:
+    if result is None:
+        return Score(None, "not run: the group's sandbox time budget was spent")
+    value = result.passed / total if total else 0.0
+    parts = [f"{result.passed}/{total} tests passed"]
+    failure = result.first_failure
+    if failure:
+        parts.append(f"first failure: {failure}")
+    if result.load_error:
+        parts.append(f"code raised while loading: {result.load_error}")
+    if code.syntax_error:
+        parts.append(f"{code.blocks - code.compiled} block(s) with syntax errors skipped")
+    return Score(value, "; ".join(parts)[:300])
