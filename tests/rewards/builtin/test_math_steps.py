@@ -1,0 +1,157 @@
+"""math_steps: arithmetic claims in the reasoning, checked without eval."""
+
+import time
+
+import pytest
+
+from rewards.builtin.math_steps import MathSteps, check_steps
+from rewards.types import RewardContext
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "48 / 2 = 24",
+        "3 x 7 = 21",
+        "3 X 7 = 21",
+        "3x7=21",
+        "3 \u00d7 7 = 21",  # multiplication sign
+        "3 \u00b7 7 = 21",  # middle dot
+        "48 \u00f7 2 = 24",  # division sign
+        "5 \u2212 8 = \u22123",  # minus signs
+        "12 * 3 + 6 = 42",
+        "(3 + 4) x 2 = 14",
+        "15% of 80 = 12",
+        "80 * 15% = 12",
+        "20% = 0.2",
+        "1,200 - 350 = 850",
+        "$12 * 3 = $36",
+        "$1,200 - $350 = $850",
+        "12 apples + 3 apples = 15 apples",
+        "5kg * 2 = 10kg",
+        "48 divided by 2 is 24",
+        "3 times 7 equals 21",
+        "6 multiplied by 7 is 42",
+        "10 plus 5 minus 3 = 12",
+        "\\frac{48}{2} = 24",
+        "$3 \\times 7 = 21$",
+        "\\(48 \\div 2 = 24\\)",
+        "2^{10} = 1024",
+        "2^10 = 1024",
+        "-3 + 5 = 2",
+        "0.1 + 0.2 = 0.3",
+        "So 3 * 4 = **12**.",
+        "* 3 + 4 = 7",
+        "y = 3 * 4 = 12",
+        "The total is 3 + 4 = 7 apples.",
+    ],
+)
+def test_true_claims_hold(text: str) -> None:
+    report = check_steps(text)
+    assert len(report.claims) == 1, report
+    assert report.share == 1.0, report.describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "value"),
+    [
+        ("48 / 2 = 25", "48 / 2 = 25", "24"),
+        ("3 x 7 = 24", "3 x 7 = 24", "21"),
+        ("3 \\times 7 = 22", "3 * 7 = 22", "21"),
+        ("15% of 80 = 15", "15% of 80 = 15", "12"),
+        ("1,200 - 350 = 950", "1,200 - 350 = 950", "850"),
+        ("7 / 2 = 3", "7 / 2 = 3", "3.5"),
+        ("10 / 3 = 3.5", "10 / 3 = 3.5", "3.33333"),
+        ("1. 3 + 4 = 8", "3 + 4 = 8", "7"),  # the list number is not part of it
+    ],
+)
+def test_false_claim_is_the_evidence(text: str, shown: str, value: str) -> None:
+    report = check_steps(text)
+    assert report.share == 0.0
+    assert report.describe() == (
+        f"0/1 arithmetic claims hold; first false: {shown} (left side is {value})"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10 / 3 = 3.33",  # rounded
+        "10 / 3 = 3.3",
+        "2 / 3 = 0.67",
+        "2 / 3 = 0.66",  # cut off at the last digit
+        "10 / 3 \u2248 3",  # approximately
+        "100 / 7 \u2248 14.3",
+        "22 / 7 \\approx 3.14",
+        "3.33 = 10 / 3",  # the rounded side on the left
+        "-7 / 3 = -2.33",
+    ],
+)
+def test_rounding_within_the_written_precision(text: str) -> None:
+    assert check_steps(text).share == 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["2 / 3 = 0.5", "22 / 7 = 3.2", "10 / 3 = 3.4", "10 / 3 \u2248 4", "3.4 = 10 / 3"]
+)
+def test_rounding_beyond_the_written_precision_fails(text: str) -> None:
+    assert check_steps(text).share == 0.0
+
+
+def test_chained_running_total_is_one_claim_per_equals_sign() -> None:
+    report = check_steps("2 + 3 = 5 + 4 = 9")
+    assert [c.holds for c in report.claims] == [True, True]
+    report = check_steps("2 + 3 = 6 + 4 = 10")
+    assert [c.holds for c in report.claims] == [False, True]
+    assert report.describe().endswith("first false: 2 + 3 = 6 + 4 (left side is 5)")
+    report = check_steps("12 * 3 = 36 = 6 * 6")
+    assert [c.holds for c in report.claims] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x + 2 = 5",  # algebra, not arithmetic
+        "x - 2 = 5",
+        "5 = 2x",
+        "2x + 3 = 7",
+        "3 hours = 180 minutes",  # a conversion, nothing computed
+        "x = 5",
+        "The answer is 24.",
+        "5 / 0 = 0",  # undefined: not judged
+        "2^100000 = 5",  # bounded powers
+        "10^{10^{10}} = 3",
+        "2^(1/2) = 1.41",
+        "No numbers here.",
+    ],
+)
+def test_not_claims(text: str) -> None:
+    assert check_steps(text).claims == ()
+    assert check_steps(text).share is None
+
+
+def test_astronomical_expressions_return_at_once() -> None:
+    start = time.monotonic()
+    check_steps("9^9^9^9 = 1 and " + "(" * 500 + "1" + ")" * 500 + " + 1 = 2 " * 2000)
+    assert time.monotonic() - start < 5.0
+
+
+def test_no_eval_of_code() -> None:
+    # Python syntax outside the whitelist is never run.
+    assert check_steps("__import__('os').system('true') = 0 and (lambda: 1)() = 1").claims == ()
+
+
+def test_reward_scores_the_share_and_none_without_claims() -> None:
+    texts = [
+        "3 x 7 = 21, then 21 + 6 = 27 and 27 / 3 = 9",
+        "3 x 7 = 21, then 21 + 6 = 28 and 28 / 3 = 9",
+        "I think it is 9.",
+    ]
+    ctx = RewardContext(prompt="What is (3 * 7 + 6) / 3?", task="math")
+    scores = MathSteps()(completions=texts, context=ctx, candidates=[])
+    assert [s.value for s in scores] == [1.0, 1 / 3, None]
+    assert scores[0].evidence == "3/3 arithmetic claims hold"
+    assert scores[1].evidence == (
+        "1/3 arithmetic claims hold; first false: 21 + 6 = 28 (left side is 27)"
+    )
+    assert scores[2].evidence == "no arithmetic claims"
