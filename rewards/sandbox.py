@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -395,7 +397,8 @@ def run_batch(
 
     A job that would start after the budget is spent is not run (None); a job that
     starts late gets only the time left as its wall-clock limit. Identical jobs run
-    once.
+    once, and the last 256 results are remembered (the same code and tests, under
+    the same limits, are not run again).
 
     Args:
         jobs: (code, steps) pairs.
@@ -405,20 +408,53 @@ def run_batch(
     """
     limits = limits or SandboxLimits()
     deadline = time.monotonic() + budget_seconds
-    keys = [json.dumps([code, [s.__dict__ for s in steps]]) for code, steps in jobs]
+    keys = [
+        hashlib.sha256(
+            json.dumps([code, [s.__dict__ for s in steps], limits.__dict__]).encode()
+        ).hexdigest()
+        for code, steps in jobs
+    ]
     unique = dict(zip(keys, jobs, strict=True))
 
-    def one(job: tuple[str, Sequence[Step]]) -> RunResult | None:
+    def one(key: str, job: tuple[str, Sequence[Step]]) -> RunResult | None:
+        cached = _cache_get(key)
+        if cached is not None:
+            return cached
         left = deadline - time.monotonic()
         if left < 0.5:
             return None
         wall = min(limits.wall_seconds, left)
         own = limits if wall == limits.wall_seconds else _with_wall(limits, wall)
-        return run_tests(job[0], job[1], own)
+        result = run_tests(job[0], job[1], own)
+        if own is limits:  # a run cut short by the budget says nothing about the code
+            _cache_put(key, result)
+        return result
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sandbox") as pool:
-        results = dict(zip(unique, pool.map(one, unique.values()), strict=True))
+        results = dict(zip(unique, pool.map(one, unique, unique.values()), strict=True))
     return [results[key] for key in keys]
+
+
+# Recent results by job: rewards that need the same runs (code_exec, efficiency) share them.
+_CACHE_SIZE = 256
+_cache: OrderedDict[str, RunResult] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cache_get(key: str) -> RunResult | None:
+    with _cache_lock:
+        result = _cache.get(key)
+        if result is not None:
+            _cache.move_to_end(key)
+        return result
+
+
+def _cache_put(key: str, result: RunResult) -> None:
+    with _cache_lock:
+        _cache[key] = result
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def _with_wall(limits: SandboxLimits, wall: float) -> SandboxLimits:

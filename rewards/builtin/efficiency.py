@@ -1,0 +1,146 @@
+"""``efficiency``: among the answers that look correct, the shorter the better.
+
+Length is relative to the group: ``1 - (len - min) / (max - min)`` over the
+compared candidates, in tokens when every candidate has its token ids, else in
+characters. Which candidates are compared depends on the correctness signal the
+context offers:
+
+* math: the group's majority final answer (a strict plurality of at least two);
+  only candidates giving it are compared;
+* code with tests in the prompt: the candidates with the group's best share of
+  tests passed (above 0), from the same sandbox runs ``code_exec`` makes (shared
+  through the sandbox's result cache);
+* JSON with a ``response_format``: the candidates whose JSON is fully valid;
+* otherwise (or when no candidate has the signal) every complete candidate.
+
+A candidate outside the compared set is not applicable (``None``): being wrong is
+other rewards' business, this one only orders the right ones. A candidate cut off by
+the token limit (``finish_reason == "length"``) scores 0 whatever it says.
+
+Range 0..1.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rewards.builtin.code_exec import CodeExec, extract_tests
+from rewards.builtin.json_valid import JsonValid
+from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.sandbox import Step
+from rewards.types import Candidate, RewardContext, Score
+
+
+class Efficiency:
+    """Relative brevity among the candidates that look correct; truncation scores 0.
+
+    Args:
+        code_timeout_s: wall-clock limit of one sandbox run (when tests are run).
+        code_budget_s: wall time for the group's sandbox runs.
+
+    Example:
+        >>> reward = Efficiency()
+        >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
+        >>> texts = ["6 * 7 = 42", "Six times seven: 6 * 7 = 42, so 42", "It is 41"]
+        >>> [s.value for s in reward(completions=texts, context=ctx, candidates=[])]
+        [1.0, 0.0, None]
+    """
+
+    name = "efficiency"
+
+    def __init__(self, code_timeout_s: float = 5.0, code_budget_s: float = 20.0) -> None:
+        self.code_timeout_s = code_timeout_s
+        self.code_budget_s = code_budget_s
+
+    def __call__(
+        self,
+        *,
+        completions: list[str],
+        context: RewardContext,
+        candidates: list[Candidate],
+        **kwargs: Any,
+    ) -> list[Score]:
+        """Scores a group.
+
+        Args:
+            completions: the candidates' texts.
+            context: the request context: its task, tests and response_format.
+            candidates: token counts and finish reasons; may be empty (then
+                characters are counted and nothing counts as truncated).
+            **kwargs: ignored, for forward compatibility.
+        """
+        n = len(completions)
+        use_tokens = len(candidates) == n and n > 0 and all(c.token_ids for c in candidates)
+        unit = "tokens" if use_tokens else "chars"
+        sizes = [c.num_tokens for c in candidates] if use_tokens else [len(t) for t in completions]
+        truncated = [
+            i < len(candidates) and candidates[i].finish_reason == "length" for i in range(n)
+        ]
+        complete = [i for i in range(n) if not truncated[i]]
+        chosen, signal = self._correct(completions, context, candidates, complete)
+        compared = chosen if chosen else complete
+        if not chosen:
+            signal = f"no correctness signal ({signal}): all complete answers compared"
+        low = min((sizes[i] for i in compared), default=0)
+        high = max((sizes[i] for i in compared), default=0)
+        scores: list[Score] = []
+        for i in range(n):
+            if truncated[i]:
+                scores.append(Score(0.0, f"truncated at {sizes[i]} {unit} (finish_reason=length)"))
+            elif i not in compared:
+                scores.append(Score(None, f"not compared: {signal}"))
+            else:
+                value = 1.0 if high == low else 1.0 - (sizes[i] - low) / (high - low)
+                scores.append(
+                    Score(value, f"{sizes[i]} {unit}, compared range {low}-{high}; {signal}")
+                )
+        return scores
+
+    def _correct(
+        self,
+        completions: list[str],
+        context: RewardContext,
+        candidates: list[Candidate],
+        complete: list[int],
+    ) -> tuple[list[int], str]:
+        """The complete candidates that look correct, and the signal used, in words."""
+        if not complete:
+            return [], "every candidate truncated"
+        if context.task == "math":
+            return _math_majority(completions, complete)
+        tests = context.references.get("tests")
+        has_tests = isinstance(tests, list) and any(isinstance(s, Step) for s in tests)
+        if context.task == "code" and (has_tests or extract_tests(context.user_text)):
+            code = CodeExec(timeout_s=self.code_timeout_s, budget_s=self.code_budget_s)
+            scores = code(completions=completions, context=context, candidates=candidates)
+            values: dict[int, float] = {}
+            for i in complete:
+                value = scores[i].value
+                if value is not None:
+                    values[i] = value
+            best = max(values.values(), default=0.0)
+            if best <= 0:
+                return [], "no candidate passes any test"
+            return [i for i, v in values.items() if v == best], f"{best:.0%} of tests passed"
+        if (context.response_format or {}).get("type") in ("json_object", "json_schema"):
+            scores = JsonValid()(completions=completions, context=context, candidates=candidates)
+            valid = [i for i in complete if scores[i].value == 1.0]
+            return valid, "fully valid JSON" if valid else "no fully valid JSON"
+        return [], "none for this task"
+
+
+def _math_majority(completions: list[str], complete: list[int]) -> tuple[list[int], str]:
+    keys: dict[int, str] = {}
+    for i in complete:
+        answer = extract_answer(completions[i])
+        if answer:
+            keys[i] = normalize_text(answer)
+    counts = Counter(keys.values()).most_common(2)
+    if not counts or counts[0][1] < 2 or (len(counts) > 1 and counts[1][1] == counts[0][1]):
+        return [], "no majority final answer"
+    top, count = counts[0]
+    shown = top if len(top) <= 20 else top[:17] + "..."
+    return [i for i, key in keys.items() if key == top], (
+        f"majority answer {shown!r} ({count} of {len(complete)})"
+    )
