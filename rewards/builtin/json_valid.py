@@ -1,13 +1,19 @@
 """``json_valid``: the candidate is JSON, and matches the schema when there is one.
 
-Scores: 1.0 valid (and schema-valid when a schema is given); 0.5 valid JSON that
-fails the schema; 0.0 no parseable JSON. With a ``response_format`` the client
-will parse the whole message, so JSON found only inside surrounding prose (a
-fence or a ``{...}`` span) loses ``embedded_penalty``.
+Scores (range 0..1): 1.0 valid (and schema-valid when a schema is given); 0.5
+valid JSON that fails the schema, or that is not an object when
+``response_format`` is ``json_object`` (OpenAI's mode promises an object); 0.0 no
+parseable JSON. With a ``response_format`` the client will parse the whole
+message, so JSON found only inside surrounding prose (a fence or a ``{...}`` span)
+loses ``embedded_penalty``; JSON asked for in words may come in a code fence.
 
-Not applicable (``None``) unless the task is ``json`` or the request has a
-``response_format`` of type ``json_object``/``json_schema``. The schema comes
-from ``context.references["json_schema"]``.
+Applies when the task is ``json``, the request has a ``response_format`` of type
+``json_object``/``json_schema``, or the prompt mentions JSON; ``None`` otherwise.
+
+The schema, in this order: ``context.references["json_schema"]``; the schema of
+OpenAI's ``response_format`` (``{"type": "json_schema", "json_schema": {"name": ...,
+"schema": {...}, "strict": true}}``); a JSON Schema the prompt itself shows in a
+code fence (an object with ``properties``, ``$schema`` or ``type: object``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from rewards.types import Candidate, RewardContext, Score
 
 _FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _JSON_FORMATS = ("json_object", "json_schema")
+_JSON_WORD = re.compile(r"\bjson\b", re.IGNORECASE)
+_PROMPT_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 # Each failed attempt re-scans the rest of the text; code full of braces would be quadratic.
 _MAX_SPAN_ATTEMPTS = 20
 
@@ -93,30 +101,82 @@ class JsonValid:
 
         Args:
             completions: the candidates' texts.
-            context: the request context: task, response_format, references.
-            candidates: the candidates (unused).
+            context: the request context: task, response_format, references, prompt.
+            candidates: the candidates, for their finish reasons (may be empty).
             **kwargs: ignored, for forward compatibility.
         """
         format_type = (context.response_format or {}).get("type")
         strict = format_type in _JSON_FORMATS
-        if context.task != "json" and not strict:
+        instructions = f"{context.system_prompt or ''}\n{context.user_text}"
+        if context.task != "json" and not strict and not _JSON_WORD.search(instructions):
             return [Score(None, "no JSON asked for")] * len(completions)
-        validator, schema_note = _validator(context.references.get("json_schema"))
-        return [self._score_one(t, validator, schema_note, strict) for t in completions]
+        validator, schema_note = _validator(schema_for(context))
+        want_object = format_type == "json_object"
+        finish = (
+            [c.finish_reason for c in candidates] if len(candidates) == len(completions) else []
+        )
+        return [
+            self._score_one(
+                t, validator, schema_note, strict, want_object, finish[i] if finish else None
+            )
+            for i, t in enumerate(completions)
+        ]
 
-    def _score_one(self, text: str, validator: Any, schema_note: str, strict: bool) -> Score:
+    def _score_one(
+        self,
+        text: str,
+        validator: Any,
+        schema_note: str,
+        strict: bool,
+        want_object: bool = False,
+        finish_reason: str | None = None,
+    ) -> Score:
         found = find_json(text)
         if found is None:
-            return Score(0.0, "no parseable JSON")
+            cut = " (cut off at max_tokens)" if finish_reason == "length" else ""
+            return Score(0.0, f"no parseable JSON{cut}")
         document, where = found
         penalty = self.embedded_penalty if strict and where != "whole text" else 0.0
         where_note = where if not penalty else f"{where}, not the whole message"
+        if want_object and not isinstance(document, dict):
+            kind = type(document).__name__
+            return Score(
+                0.5 - penalty, f"valid JSON but a {kind}, not an object (json_object mode)"
+            )
         if validator is None:
             return Score(1.0 - penalty, f"valid JSON ({where_note}){schema_note}")
         error = exceptions.best_match(validator.iter_errors(document))
         if error is None:
             return Score(1.0 - penalty, f"valid JSON matching the schema ({where_note})")
         return Score(0.5 - penalty, f"valid JSON failing the schema: {_describe(error)}")
+
+
+def schema_for(context: RewardContext) -> Any:
+    """The JSON Schema the answer must match, or None (see the module's docstring).
+
+    >>> fmt = {"type": "json_schema", "json_schema": {"name": "n", "schema": {"type": "integer"}}}
+    >>> schema_for(RewardContext(prompt="A number", response_format=fmt))
+    {'type': 'integer'}
+    """
+    if "json_schema" in context.references:
+        return context.references["json_schema"]
+    response_format = context.response_format or {}
+    if response_format.get("type") == "json_schema":
+        spec = response_format.get("json_schema")
+        if isinstance(spec, dict) and "schema" in spec:
+            return spec["schema"]
+    for block in _PROMPT_FENCE.findall(context.user_text):
+        try:
+            candidate = json.loads(block)
+        except ValueError:
+            continue
+        if isinstance(candidate, dict) and (
+            "$schema" in candidate
+            or isinstance(candidate.get("properties"), dict)
+            or candidate.get("type") == "object"
+        ):
+            return candidate
+    return None
 
 
 def _validator(schema: Any) -> tuple[Any, str]:

@@ -3,7 +3,7 @@
 import pytest
 
 from rewards.builtin.formatting import FormatReward
-from rewards.types import RewardContext, Score
+from rewards.types import Candidate, RewardContext, Score
 
 
 def score(text: str, **ctx: object) -> Score:
@@ -71,3 +71,27 @@ def test_plain_general_chat_is_not_applicable() -> None:
 def test_tags_asked_for_in_system_prompt_are_required(text: str, value: float) -> None:
     system = "Reason in <think></think>, then answer in <answer></answer>."
     assert score(text, system_prompt=system).value == value
+
+
+def test_unterminated_think_at_max_tokens_says_so() -> None:
+    reward = FormatReward()
+    ctx = RewardContext(prompt="q")
+    texts = ["<think>still thinking about", "<think>done</think>Paris"]
+    candidates = [Candidate(0, texts[0], (1, 2), "length"), Candidate(1, texts[1], (1,), "stop")]
+    first, second = reward(completions=texts, context=ctx, candidates=candidates)
+    assert first == Score(0.0, "unterminated <think> (reasoning cut off at max_tokens)")
+    assert second == Score(1.0, "ok: closed <think> block, answer after it")
+
+
+@pytest.mark.parametrize(
+    ("text", "failure"),
+    [
+        ("Sure!<think>a</think>Paris", "text before <think> (reasoning should come first)"),
+        ("<think>a</think>b<think>c</think>Paris", "several <think> blocks"),
+        ("<think><answer>Paris</answer></think>So Paris.", "<answer> only inside the reasoning"),
+    ],
+)
+def test_reasoning_must_come_first_once_with_the_answer_outside(text: str, failure: str) -> None:
+    result = score(text)
+    assert result.value is not None and result.value < 1.0
+    assert failure in result.evidence

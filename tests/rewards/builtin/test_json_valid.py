@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from rewards.builtin.json_valid import JsonValid, find_json
-from rewards.types import RewardContext, Score
+from rewards.types import Candidate, RewardContext, Score
 
 SCHEMA = {
     "type": "object",
@@ -75,7 +75,44 @@ def test_invalid_schema_is_ignored_not_held_against_candidates() -> None:
 
 def test_json_object_response_format_applies_without_task() -> None:
     ctx = RewardContext(prompt="x", response_format={"type": "json_object"})
-    assert score("[1, 2]", ctx).value == 1.0
+    assert score('{"items": [1, 2]}', ctx).value == 1.0
+    # OpenAI's json_object mode promises an object at the top level.
+    assert score("[1, 2]", ctx) == Score(
+        0.5, "valid JSON but a list, not an object (json_object mode)"
+    )
+
+
+def test_schema_read_from_openais_response_format_shape() -> None:
+    fmt = {
+        "type": "json_schema",
+        "json_schema": {"name": "person", "strict": True, "schema": SCHEMA},
+    }
+    ctx = RewardContext(prompt="Give a person", response_format=fmt)  # no references
+    assert score('{"name": "Ada", "age": 36}', ctx).value == 1.0
+    result = score('{"name": "Ada"}', ctx)
+    assert result == Score(0.5, "valid JSON failing the schema: at $: missing required 'age'")
+
+
+def test_json_asked_in_words_with_a_schema_in_the_prompt() -> None:
+    prompt = (
+        "List two primes. Return JSON matching this schema:\n```json\n"
+        '{"type": "object", "properties": {"primes": {"type": "array", '
+        '"items": {"type": "integer"}}}, "required": ["primes"]}\n```'
+    )
+    ctx = RewardContext(prompt=prompt, task="general")
+    good = score('Here you go:\n```json\n{"primes": [2, 3]}\n```', ctx)
+    assert good == Score(1.0, "valid JSON matching the schema (fenced block)")
+    bad = score('{"primes": ["two", "three"]}', ctx)
+    assert bad.value == 0.5 and "at $.primes[" in bad.evidence
+
+
+def test_cut_off_json_says_so() -> None:
+    ctx = RewardContext(prompt="x", response_format={"type": "json_object"})
+    text = '{"name": "Ada", "bio": "born in'
+    result = JsonValid()(
+        completions=[text], context=ctx, candidates=[Candidate(0, text, (1,), "length")]
+    )
+    assert result == [Score(0.0, "no parseable JSON (cut off at max_tokens)")]
 
 
 def test_find_json_variants() -> None:
