@@ -24,6 +24,7 @@ from server.protocol import (
     ModelList,
 )
 from server.serving import BestOfNServing
+from server.streaming import stream_response
 from server.trace import TraceStore
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,18 @@ TRACE_HEADER = "X-Bon-Trace-Id"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid request (the field is in `param`)."},
     404: {"model": ErrorResponse, "description": "Unknown model."},
+    401: {"model": ErrorResponse, "description": "Missing or wrong API key (when keys are set)."},
+    413: {"model": ErrorResponse, "description": "Request body over --max-body-bytes."},
     429: {"model": ErrorResponse, "description": "At capacity; see Retry-After."},
+    502: {"model": ErrorResponse, "description": "The upstream engine failed (--engine openai)."},
     503: {"model": ErrorResponse, "description": "Engine unavailable or failed."},
     504: {"model": ErrorResponse, "description": "Deadline passed; generation aborted."},
 }
+_STREAM_DOC = (
+    "With `stream: true`: `text/event-stream` of `: progress ...` comments while the group"
+    " is generated and scored, then the selected answer as OpenAI chunks (the trace on the"
+    " last one), then `data: [DONE]`."
+)
 
 
 def get_serving(request: Request) -> BestOfNServing:
@@ -99,13 +108,21 @@ router = APIRouter()
     "/v1/chat/completions",
     response_model=ChatCompletionResponse,
     response_model_exclude_none=False,
-    responses=_ERRORS,
+    responses={**_ERRORS, 200: {"description": _STREAM_DOC}},
     tags=["openai"],
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, serving: Serving
-) -> JSONResponse:
+) -> Response:
     """Best-of-N chat completion: the best of `best_of` candidates (`n` of them, ranked)."""
+    if body.stream:
+        return await stream_response(
+            request,
+            lambda progress: serving.chat(body, progress),
+            include_usage=bool(body.stream_options and body.stream_options.include_usage),
+            keepalive_s=serving.settings.stream_keepalive_s,
+            trace_header=TRACE_HEADER,
+        )
     result = await with_cancellation(request, serving.chat(body))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
@@ -113,11 +130,19 @@ async def chat_completions(
 @router.post(
     "/v1/completions",
     response_model=CompletionResponse,
-    responses=_ERRORS,
+    responses={**_ERRORS, 200: {"description": _STREAM_DOC}},
     tags=["openai"],
 )
-async def completions(body: CompletionRequest, request: Request, serving: Serving) -> JSONResponse:
+async def completions(body: CompletionRequest, request: Request, serving: Serving) -> Response:
     """Best-of-N text completion."""
+    if body.stream:
+        return await stream_response(
+            request,
+            lambda progress: serving.completion(body, progress),
+            include_usage=bool(body.stream_options and body.stream_options.include_usage),
+            keepalive_s=serving.settings.stream_keepalive_s,
+            trace_header=TRACE_HEADER,
+        )
     result = await with_cancellation(request, serving.completion(body))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 

@@ -1,4 +1,5 @@
-"""Engines: the vLLM engine (in-process), and a scripted engine for tests."""
+"""Engines: the vLLM engine (in-process), an upstream OpenAI-compatible server, and a
+scripted engine for tests."""
 
 from server.engines.base import (
     Engine,
@@ -7,6 +8,8 @@ from server.engines.base import (
     EngineUnavailable,
     Generation,
     GenerationRequest,
+    UpstreamError,
+    UpstreamTimeout,
 )
 
 __all__ = [
@@ -16,4 +19,6 @@ __all__ = [
     "EngineUnavailable",
     "Generation",
     "GenerationRequest",
+    "UpstreamError",
+    "UpstreamTimeout",
 ]

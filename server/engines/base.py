@@ -3,7 +3,9 @@
 Error tree::
 
     EngineError                 the engine failed (maps to 503)
-    └── EngineUnavailable       the engine is down or not started
+    ├── EngineUnavailable       the engine is down or not started
+    ├── UpstreamError           the upstream server failed or is unreachable (502)
+    └── UpstreamTimeout         the upstream server did not answer in time (504)
 
 Routes never import an engine: the app factory receives one (``app.state.engine``).
 """
@@ -22,6 +24,14 @@ class EngineError(RuntimeError):
 
 class EngineUnavailable(EngineError):
     """The engine is not running (dead or not yet started)."""
+
+
+class UpstreamError(EngineError):
+    """The upstream OpenAI-compatible server failed or could not be reached."""
+
+
+class UpstreamTimeout(EngineError):
+    """The upstream OpenAI-compatible server did not answer in time."""
 
 
 class EngineInputError(ValueError):

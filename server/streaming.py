@@ -1,0 +1,237 @@
+"""Server-sent events for ``stream: true``, said honestly.
+
+The best answer is known only once the whole group is generated and scored, so
+a stream cannot carry tokens as they are sampled. What it carries instead:
+
+1. SSE comments while the group is generated and scored, one at each phase and
+   one every ``--stream-keepalive-s`` (keep-alives that also say how far it got)::
+
+       : progress phase=generating best_of=8 elapsed_s=1.0
+
+2. the selected answer(s) in OpenAI's chunk format (``chat.completion.chunk`` or
+   ``text_completion``), split at word boundaries;
+3. the trace (unless ``trace: "none"``) on the last chunk, and with
+   ``stream_options.include_usage`` a last chunk with no choices and the usage;
+4. ``data: [DONE]``.
+
+Errors found before the group is admitted (bad input, 429 at capacity) are plain
+JSON error responses with their status. Errors after the stream has begun (the
+engine fails, the deadline passes) are an ``error`` event, as OpenAI and vLLM
+send them, then ``[DONE]``. A client that disconnects cancels the group, which
+aborts the engine request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import anyio
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from server.errors import APIError, error_body
+from server.protocol import ChatCompletionResponse, CompletionResponse
+
+log = logging.getLogger(__name__)
+
+Result = ChatCompletionResponse | CompletionResponse
+DONE = "data: [DONE]\n\n"
+_WORD_START = re.compile(r"(?<=\s)(?=\S)")
+
+
+class StreamClientGone(Exception):
+    """The client disconnected before the stream began."""
+
+
+def text_pieces(text: str) -> list[str]:
+    """Split ``text`` before every word that follows whitespace; the pieces join to ``text``.
+
+    >>> text_pieces("Paris is  big.\\n")
+    ['Paris ', 'is  ', 'big.\\n']
+    """
+    return [p for p in _WORD_START.split(text) if p]
+
+
+def sse_data(payload: dict[str, Any]) -> str:
+    """One SSE event carrying JSON (non-ASCII escaped: the bytes are always valid UTF-8)."""
+    return f"data: {json.dumps(payload, ensure_ascii=True, separators=(',', ':'))}\n\n"
+
+
+def sse_comment(phase: str, info: dict[str, Any], elapsed_s: float) -> str:
+    """A progress comment: ``: progress phase=... key=value ... elapsed_s=...``."""
+    fields = " ".join(f"{k}={v}" for k, v in info.items() if k != "request_id")
+    middle = f" {fields}" if fields else ""
+    return f": progress phase={phase}{middle} elapsed_s={elapsed_s:.1f}\n\n"
+
+
+class _ProgressFeed:
+    """Receives the pipeline's phase events (on the loop) for the stream to report."""
+
+    def __init__(self) -> None:
+        self.phase = "queued"
+        self.info: dict[str, Any] = {}
+        self.request_id: str | None = None
+        self.admitted = asyncio.Event()
+        self.changed = asyncio.Event()
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        self.phase = phase
+        self.info = {k: v for k, v in info.items() if k != "request_id"}
+        if "request_id" in info:
+            self.request_id = str(info["request_id"])
+        self.admitted.set()
+        self.changed.set()
+
+
+def _chunks(result: Result, *, include_usage: bool) -> Iterator[dict[str, Any]]:
+    """The response as OpenAI stream chunks; the trace rides on the last one."""
+    chat = isinstance(result, ChatCompletionResponse)
+    base: dict[str, Any] = {
+        "id": result.id,
+        "object": "chat.completion.chunk" if chat else "text_completion",
+        "created": result.created,
+        "model": result.model,
+    }
+    extra = {"usage": None} if include_usage else {}
+    out: list[dict[str, Any]] = []
+    if isinstance(result, ChatCompletionResponse):
+        for choice in result.choices:
+            msg = choice.message
+            first: dict[str, Any] = {"role": "assistant", "content": ""}
+            out.append(_chat_chunk(base, choice.index, first, None, extra))
+            if msg.refusal is not None:
+                out.append(_chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra))
+            for piece in text_pieces(msg.content or ""):
+                out.append(_chat_chunk(base, choice.index, {"content": piece}, None, extra))
+            out.append(_chat_chunk(base, choice.index, {}, choice.finish_reason, extra))
+    else:
+        for cchoice in result.choices:
+            for piece in text_pieces(cchoice.text):
+                out.append(_text_chunk(base, cchoice.index, piece, None, extra))
+            out.append(_text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra))
+    if include_usage:
+        out.append({**base, "choices": [], "usage": result.usage.model_dump()})
+    if result.trace is not None:
+        out[-1] = {**out[-1], "trace": result.trace}
+    yield from out
+
+
+def _chat_chunk(
+    base: dict[str, Any],
+    index: int,
+    delta: dict[str, Any],
+    finish_reason: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+    return {**base, "choices": [choice], **extra}
+
+
+def _text_chunk(
+    base: dict[str, Any],
+    index: int,
+    text: str,
+    finish_reason: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    choice = {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
+    return {**base, "choices": [choice], **extra}
+
+
+async def _first_of(*aws: Awaitable[Any]) -> None:
+    """Wait until the first of ``aws`` finishes; cancel the rest."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+
+
+async def _disconnected(request: Request) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _finish(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` and wait for its cancellation (the engine abort) to run through."""
+    if task.done():
+        return
+    task.cancel()
+    with anyio.CancelScope(shield=True), contextlib.suppress(BaseException):
+        await task
+
+
+async def stream_response(
+    request: Request,
+    run: Callable[[Callable[[str, dict[str, Any]], None]], Awaitable[Result]],
+    *,
+    include_usage: bool,
+    keepalive_s: float,
+    headers: dict[str, str] | None = None,
+    trace_header: str = "X-Bon-Trace-Id",
+) -> StreamingResponse:
+    """Start ``run(progress)`` and answer with its SSE stream once the group is admitted.
+
+    Raises:
+        APIError: the request failed before admission (bad input, at capacity): the
+            caller's error handlers answer it as JSON with its status.
+        StreamClientGone: the client left before admission (the work is cancelled).
+    """
+    feed = _ProgressFeed()
+    started = time.monotonic()
+    task: asyncio.Future[Result] = asyncio.ensure_future(run(feed))
+    try:
+        await _first_of(asyncio.shield(task), feed.admitted.wait(), _disconnected(request))
+    except BaseException:
+        await _finish(task)
+        raise
+    if task.done():
+        task.result()  # raises the pre-admission error, if any
+    elif not feed.admitted.is_set():
+        await _finish(task)
+        raise StreamClientGone
+    out_headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
+    if feed.request_id:
+        out_headers[trace_header] = feed.request_id
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            reported = ""
+            while not task.done():
+                if feed.phase != reported:
+                    reported = feed.phase
+                    yield sse_comment(feed.phase, feed.info, time.monotonic() - started)
+                feed.changed.clear()
+                with anyio.move_on_after(keepalive_s) as scope:
+                    await _first_of(asyncio.shield(task), feed.changed.wait())
+                if scope.cancelled_caught and not task.done():
+                    yield sse_comment(feed.phase, feed.info, time.monotonic() - started)
+            try:
+                result = task.result()
+            except APIError as exc:
+                yield sse_data(exc.body())
+                yield DONE
+                return
+            except Exception as exc:
+                log.exception("stream failed: %s", exc)
+                yield sse_data(error_body("Internal server error.", "server_error"))
+                yield DONE
+                return
+            for chunk in _chunks(result, include_usage=include_usage):
+                yield sse_data(chunk)
+            yield DONE
+        finally:
+            # The client left (the response's task group is cancelled) or we are done.
+            await _finish(task)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=out_headers)
