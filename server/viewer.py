@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, ChainableUndefined, select_autoescape
+from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
 
 from server.errors import NotFound
 from server.protocol import ErrorResponse
@@ -42,14 +42,14 @@ _HEADERS = {
 # is listed under the candidate's details, so new optional trace fields still show.
 _CANDIDATE_COLUMNS = frozenset(
     {"index", "tokens", "finish_reason", "mean_logprob", "scores", "gates", "vetoed"}
-    | {"combined", "rank", "selected", "text"}
+    | {"combined", "rank", "selected", "text", "penalty"}
 )
 _TRACE_SECTIONS = frozenset(
     {"id", "object", "created", "model", "endpoint", "level", "group_size", "n", "task"}
     | {"selection", "aggregation", "rewards", "gates", "candidates", "selected", "outcome"}
-    | {"timings", "usage", "prompt", "profile", "decisions", "adaptive"}
+    | {"timings", "usage", "prompt", "profile", "decisions", "adaptive", "prompt_gates"}
 )
-_VERDICT_SHOWN = frozenset({"passed", "category", "evidence"})
+_VERDICT_SHOWN = frozenset({"passed", "action", "category", "rule", "penalty", "evidence", "hits"})
 
 _env = Environment(
     loader=PackageLoader("server", "templates"),
@@ -86,23 +86,31 @@ _env.filters["when"] = _when
 _env.filters["as_json"] = _as_json
 
 
-def _vetoes(cand: dict[str, Any]) -> list[dict[str, Any]]:
-    """The candidate's failed gate verdicts, each with its gate name and extra fields."""
-    out = []
-    for gate, verdict in (cand.get("gates") or {}).items():
-        if not verdict.get("passed", True):
-            extra = {k: v for k, v in verdict.items() if k not in _VERDICT_SHOWN}
-            out.append({"gate": gate, **verdict, "extra": extra})
-    return out
+def _verdicts(gates: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verdicts that did something (veto, penalty, flag), each with its gate's name.
 
-
-def _notes(cand: dict[str, Any]) -> list[dict[str, Any]]:
-    """Passed verdicts that still say something (a penalty or flag of a newer gate)."""
+    A clean pass says nothing and is left out. Fields this viewer does not know yet are
+    kept in ``extra`` and shown as ``name=value``.
+    """
     out = []
-    for gate, verdict in (cand.get("gates") or {}).items():
+    for gate, verdict in gates.items():
+        vetoed = not verdict.get("passed", True)
+        action = verdict.get("action") or ("veto" if vetoed else None)
+        if action is None:
+            continue
         extra = {k: v for k, v in verdict.items() if k not in _VERDICT_SHOWN}
-        if verdict.get("passed", True) and (verdict.get("category") or extra):
-            out.append({"gate": gate, **verdict, "extra": extra})
+        out.append(
+            {
+                "gate": gate,
+                "vetoed": vetoed,
+                "action": action,
+                "category": verdict.get("category"),
+                "rule": verdict.get("rule"),
+                "penalty": verdict.get("penalty"),
+                "evidence": verdict.get("evidence"),
+                "extra": extra,
+            }
+        )
     return out
 
 
@@ -119,8 +127,9 @@ def _view(trace: dict[str, Any]) -> dict[str, Any]:
                 "c": cand,
                 "winner": index == winner,
                 "returned": selected.index(index) if index in selected else None,
-                "vetoes": _vetoes(cand),
-                "notes": _notes(cand),
+                "verdicts": _verdicts(cand.get("gates") or {}),
+                "vetoed": bool(cand.get("vetoed"))
+                or any(not v.get("passed", True) for v in (cand.get("gates") or {}).values()),
                 "scores": [(cand.get("scores") or {}).get(name) for name in rewards],
                 "extra": {k: v for k, v in cand.items() if k not in _CANDIDATE_COLUMNS},
             }
@@ -147,7 +156,12 @@ def _view(trace: dict[str, Any]) -> dict[str, Any]:
         "reward_names": rewards,
         "stages": any("stage" in r for r in trace.get("rewards") or []),
         "rows": rows,
-        "vetoed": sum(1 for r in rows if r["vetoes"]),
+        "vetoed": sum(1 for r in rows if r["vetoed"]),
+        "penalties": any("penalty" in c for c in trace.get("candidates") or []),
+        "prompt_gates": [
+            {**g, "verdicts": _verdicts({g.get("name", "?"): g})}
+            for g in trace.get("prompt_gates") or []
+        ],
         "phases": phases,
         "total": total,
         "other": {k: v for k, v in trace.items() if k not in _TRACE_SECTIONS},

