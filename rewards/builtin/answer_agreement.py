@@ -1,51 +1,67 @@
-"""``answer_agreement``: self-consistency of the final answer (math).
+"""``answer_agreement``: self-consistency of the final answer, weighted by quality.
 
-Each candidate's final answer is compared with the others'; the score is the
-share of the other candidates that reach an equivalent answer. Without a
-reference answer this is majority voting made group-relative: the answer most
-candidates agree on scores highest.
+Plain majority voting trusts every candidate alike. Here each candidate votes
+for its answer's *cluster* (the class of equivalent final answers, by text and
+math-verify) with a weight from its own quality:
 
-Cost: answers are grouped into classes of equivalent answers, and a new answer
-is compared with one representative per class, so a group where most candidates
-agree needs few ``verify`` calls. A group of many distinct symbolic answers is
-the expensive case (about 10 ms per call on polynomials); once ``budget_s`` is
-spent the remaining answers are compared as text only, and their evidence says
-so. A single math-verify call cannot be interrupted (see ``math_answers``).
+    w_i = steps_i * marked_i * finished_i
+
+* ``steps_i = (held + 1) / (claims + 2)``: the share of its arithmetic claims
+  that hold (see ``math_steps``), smoothed so that no claims gives 0.5, one true
+  claim 0.67, one false claim 0.33, five true claims 0.86;
+* ``marked_i`` is 1 when the answer is marked (``\\boxed{}``, ``<answer>``,
+  "the answer is", "Answer:") and 0.75 when it is only the last number;
+* ``finished_i`` is 0.5 when the candidate was cut off (``finish_reason:
+  length``), else 1.
+
+The score is the cluster's weighted vote share, ``sum of w_j in i's cluster /
+sum of w_j over the group`` (candidates without a final answer count in the
+denominator: they vote for no answer). With equal weights it is the plain
+majority share ``count / n``. The evidence shows the answer, the cluster's raw
+count, its weighted share and the candidate's own weight with its parts.
+
+Equivalence runs in a math-verify worker process with its timeouts on (see
+``rewards.mathverify_pool``); when that is not possible the evidence says how
+the answers were compared instead.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from typing import Any
 
-from rewards.builtin.math_answers import ParsedAnswer, equivalent, extract_answer, parse_answer
+from rewards.builtin.math_answers import find_answer
+from rewards.builtin.math_steps import check_steps
+from rewards.mathverify_pool import classify_answers
 from rewards.types import Candidate, RewardContext, Score
 
 _SHOWN_CHARS = 40
+UNMARKED_WEIGHT = 0.75
+TRUNCATED_WEIGHT = 0.5
 
 
 class AnswerAgreement:
-    """Scores each candidate by how many others give an equivalent final answer.
+    """Scores each candidate by its answer cluster's quality-weighted vote share.
 
     Args:
-        budget_s: seconds of parsing and ``verify`` per group before falling back
-            to comparing answers as text.
+        budget_s: seconds of math-verify work per group before comparing the
+            remaining answers as text.
+        weighted: False gives every vote weight 1 (plain majority share).
 
     Example:
         >>> reward = AnswerAgreement()
-        >>> ctx = RewardContext(prompt="What is 1/2 as a decimal?", task="math")
-        >>> texts = ["\\\\boxed{1/2}", "It is 0.5", "Answer: 0.25"]
-        >>> [s.value for s in reward(completions=texts, context=ctx, candidates=[])]
-        [0.5, 0.5, 0.0]
+        >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
+        >>> texts = ["6 * 7 = 42, so \\\\boxed{42}", "It is 42.0", "6 * 7 = 41, so 41"]
+        >>> [round(s.value, 2) for s in reward(completions=texts, context=ctx, candidates=[])]
+        [0.81, 0.81, 0.19]
     """
 
     name = "answer_agreement"
 
-    def __init__(self, budget_s: float = 3.0) -> None:
+    def __init__(self, budget_s: float = 3.0, weighted: bool = True) -> None:
         if budget_s < 0:
             raise ValueError(f"budget_s must be >= 0, got {budget_s}")
         self.budget_s = budget_s
+        self.weighted = weighted
 
     def __call__(
         self,
@@ -60,59 +76,68 @@ class AnswerAgreement:
         Args:
             completions: the candidates' texts.
             context: the request context (unused: agreement needs no reference).
-            candidates: the candidates (unused).
+            candidates: the candidates, for their finish reasons; may be empty.
             **kwargs: ignored, for forward compatibility.
         """
         n = len(completions)
         if n < 2:
             return [Score(None, "single candidate: nothing to agree with")] * n
-        answers = [extract_answer(text) for text in completions]
-        classes, text_only = self._classes(a for a in answers if a is not None)
-        class_size: dict[int, int] = {}
-        for answer in answers:
+        found = [find_answer(text) for text in completions]
+        weights: list[float] = []
+        parts: list[str] = []
+        answers: dict[int, str] = {}
+        for i, (text, answer) in enumerate(zip(completions, found, strict=True)):
+            weight, why = self._weight(text, answer is not None and answer.marked, i, candidates)
+            weights.append(weight)
+            parts.append(why)
             if answer is not None:
-                class_size[classes[answer]] = class_size.get(classes[answer], 0) + 1
+                answers[i] = answer.answer
+
+        answered = list(answers)
+        result = classify_answers(list(answers.values()), self.budget_s)
+        cluster_of = dict(zip(answered, result.classes, strict=True))
+        note_of = {answered[pos]: note for pos, note in result.notes.items()}
+        total = sum(weights)
+        raw: dict[int, int] = {}
+        mass: dict[int, float] = {}
+        for i, cluster in cluster_of.items():
+            raw[cluster] = raw.get(cluster, 0) + 1
+            mass[cluster] = mass.get(cluster, 0.0) + weights[i]
+        how = "" if result.where == "worker" else f"; compared: {result.where}"
+        if result.timeouts:
+            how += f"; {result.timeouts} math-verify call(s) timed out"
 
         scores: list[Score] = []
-        for answer in answers:
+        for i in range(n):
+            answer = found[i]
             if answer is None:
-                scores.append(Score(0.0, "no final answer"))
+                scores.append(Score(0.0, f"no final answer; weight {parts[i]}"))
                 continue
-            agreeing = class_size[classes[answer]] - 1
-            shown = answer if len(answer) <= _SHOWN_CHARS else answer[:_SHOWN_CHARS] + "..."
-            note = f" ({text_only[answer]})" if answer in text_only else ""
-            evidence = f"answer {shown} agrees with {agreeing}/{n - 1} others{note}"
-            scores.append(Score(agreeing / (n - 1), evidence))
+            cluster = cluster_of[i]
+            share = mass[cluster] / total if total > 0 else 0.0
+            shown = answer.answer
+            shown = shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS] + "..."
+            note = f" ({note_of[i]})" if i in note_of else ""
+            evidence = (
+                f"answer {shown}{note}: cluster {raw[cluster]}/{n} candidates, "
+                f"weighted share {share:.2f}; own weight {parts[i]}{how}"
+            )
+            scores.append(Score(share, evidence))
         return scores
 
-    def _classes(self, answers: Iterable[str]) -> tuple[dict[str, int], dict[str, str]]:
-        """Assigns each distinct answer an equivalence class id.
-
-        Returns:
-            The class id per answer, and for answers not compared by math-verify why.
-        """
-        deadline = time.monotonic() + self.budget_s
-        parsed: dict[str, ParsedAnswer] = {}
-        representatives: list[str] = []
-        class_of: dict[str, int] = {}
-        text_only: dict[str, str] = {}
-        spent = "compared as text: verify budget spent"
-        for answer in dict.fromkeys(answers):
-            if time.monotonic() > deadline:
-                text_only[answer] = spent
-                parsed[answer] = ParsedAnswer(answer, (), False)
-            else:
-                parsed[answer] = parse_answer(answer)
-                if not parsed[answer].verifiable:
-                    text_only[answer] = "compared as text"
-            for class_id, representative in enumerate(representatives):
-                if parsed[answer].verifiable and time.monotonic() > deadline:
-                    text_only[answer] = spent
-                    parsed[answer] = ParsedAnswer(answer, (), False)
-                if equivalent(parsed[answer], parsed[representative]):
-                    class_of[answer] = class_id
-                    break
-            else:
-                class_of[answer] = len(representatives)
-                representatives.append(answer)
-        return class_of, text_only
+    def _weight(
+        self, text: str, marked: bool, index: int, candidates: list[Candidate]
+    ) -> tuple[float, str]:
+        """A candidate's vote weight and its parts, for the evidence."""
+        if not self.weighted:
+            return 1.0, "1 (unweighted)"
+        report = check_steps(text)
+        steps = (report.held + 1) / (len(report.claims) + 2)
+        truncated = index < len(candidates) and candidates[index].finish_reason == "length"
+        weight = steps * (1.0 if marked else UNMARKED_WEIGHT)
+        weight *= TRUNCATED_WEIGHT if truncated else 1.0
+        why = (
+            f"{weight:.2f} (steps {report.held}/{len(report.claims)}"
+            f"{'' if marked else ', unmarked answer'}{', truncated' if truncated else ''})"
+        )
+        return weight, why

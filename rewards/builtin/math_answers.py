@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,9 @@ from sympy import (  # type: ignore[import-untyped,unused-ignore]
     Float,
     Integer,
     Pow,
+    Product,
     Rational,
+    Sum,
 )
 from sympy.functions.combinatorial.factorials import (  # type: ignore[import-untyped,unused-ignore]
     factorial,
@@ -40,8 +44,13 @@ MAX_DIGITS = 10_000
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(r"(?:final answer|answer)\s*(?:is|:|=)\s*:?\s*(.+)", re.IGNORECASE)
+_HASHES = re.compile(r"^\s*#{4}\s*(.+)", re.MULTILINE)  # GSM8K's "#### 42"
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_RESULT = re.compile(r"=\s*\$?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?)")
 _CLAUSE_END = re.compile(r"[,;:!?]\s|\.(?:\s|$)")
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
+_EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")
+_LEADING_NUMBER = re.compile(r"\s*\$?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*%)?\s+[A-Za-z]")
 _MATH_DELIMS = re.compile(r"^(?:\$\$?|\\\(|\\\[)(.*?)(?:\$\$?|\\\)|\\\])$", re.DOTALL)
 
 
@@ -95,11 +104,30 @@ def final_segment(text: str) -> str | None:
     return text
 
 
+@dataclass(frozen=True)
+class FoundAnswer:
+    """A final answer and how it was found.
+
+    Attributes:
+        answer: the answer's text.
+        how: ``boxed``, ``tag`` (``<answer>``), ``phrase`` ("the answer is",
+            "Answer:") or ``number`` (only the last number of the text).
+    """
+
+    answer: str
+    how: str
+
+    @property
+    def marked(self) -> bool:
+        """Whether the candidate marked it as its answer (not just its last number)."""
+        return self.how != "number"
+
+
 def extract_answer(text: str) -> str | None:
     """The candidate's final answer as a string, or None.
 
     Order: the last ``\\boxed{}``; the last ``<answer>..</answer>``; the text after
-    the last "answer is"/"Answer:"; else the last number.
+    the last "answer is"/"Answer:"; else the last number. See :func:`find_answer`.
 
     Args:
         text: the completion.
@@ -108,25 +136,83 @@ def extract_answer(text: str) -> str | None:
     '\\\\frac{1}{2}'
     >>> extract_answer("The answer is 42.")
     '42'
+    >>> extract_answer("So, the answer is **12 apples**.")
+    '12'
+    """
+    found = find_answer(text)
+    return found.answer if found else None
+
+
+def find_answer(text: str) -> FoundAnswer | None:
+    """The candidate's final answer and how it was found, or None (see :func:`extract_answer`).
+
+    Markdown emphasis is dropped (``**12**``), and an answer phrase that is a
+    number followed by words ("12 apples", "$36 in total") is reduced to the number;
+    one that starts with words ("that Tom has 21 pencils") to its first number.
     """
     segment = final_segment(text)
     if segment is None:
         return None
+    segment = _EMPHASIS.sub(r"\1", segment)
     boxed = _boxed_contents(segment)
     if boxed:
-        return _clean(boxed[-1])
+        return _found(boxed[-1], "boxed")
     tags = _ANSWER_TAG.findall(segment)
     if tags:
         inner = _boxed_contents(tags[-1])
-        return _clean(inner[-1] if inner else tags[-1])
-    phrases = _ANSWER_PHRASE.findall(segment)
-    if phrases:
-        # "The answer is 0.5, so ..." : the answer ends at the first clause boundary.
-        return _clean(_CLAUSE_END.split(phrases[-1].splitlines()[0], maxsplit=1)[0])
-    numbers = _NUMBER.findall(segment)
-    if numbers:
-        return _clean(numbers[-1])
-    return None
+        return _found(inner[-1] if inner else tags[-1], "tag")
+    phrase = _last_phrase(segment)
+    if phrase is not None:
+        return _found(_number_in_words(phrase), "phrase")
+    return _found(_last_number(segment), "number")
+
+
+def _last_phrase(segment: str) -> str | None:
+    """The answer phrase ("the answer is ...", "Answer: ...", "#### ...") written last."""
+    matches = [m for pattern in (_ANSWER_PHRASE, _HASHES) for m in pattern.finditer(segment)]
+    if not matches:
+        return None
+    text = max(matches, key=lambda m: m.start()).group(1)
+    # "The answer is 0.5, so ..." : the answer ends at the first clause boundary.
+    phrase = _CLAUSE_END.split(text.splitlines()[0], maxsplit=1)[0]
+    result = phrase.rsplit("=", 1)[-1]  # "the answer is 54 + 18 + 3 = 75": its result
+    return result if result.strip() else phrase
+
+
+def _last_number(segment: str) -> str:
+    """The last number of the last sentence that has one, or the result it states.
+
+    ``7 + 5 = 12 is the sum of 7 and 5.`` -> ``12``: numbers after the last ``=``
+    that only repeat the sentence's earlier numbers do not count.
+    """
+    sentences = [s for s in _SENTENCE_END.split(segment) if _NUMBER.search(s)]
+    if not sentences:
+        return ""
+    last = sentences[-1]
+    results = list(_RESULT.finditer(last))
+    if results:
+        before = set(_NUMBER.findall(last[: results[-1].start()]))
+        after = _NUMBER.findall(last[results[-1].end() :])
+        if all(n in before for n in after):
+            return results[-1].group(1)
+    return str(_NUMBER.findall(last)[-1])
+
+
+def _number_in_words(phrase: str) -> str:
+    """``12 apples`` -> ``12``; ``that Tom has 21 pencils`` -> ``21``; math is kept."""
+    lead = _LEADING_NUMBER.match(phrase)
+    if lead:
+        return lead.group(1)
+    if re.match(r"\s*[A-Za-z]{2,}\s", phrase) and "\\" not in phrase:
+        numbers = _NUMBER.findall(phrase)
+        if numbers:
+            return str(numbers[0])
+    return phrase
+
+
+def _found(answer: str, how: str) -> FoundAnswer | None:
+    cleaned = _clean(answer)
+    return FoundAnswer(cleaned, how) if cleaned else None
 
 
 def _clean(answer: str) -> str | None:
@@ -151,33 +237,115 @@ class ParsedAnswer:
     verifiable: bool
 
 
-def parse_answer(answer: str) -> ParsedAnswer:
-    """Parses an extracted answer with math-verify, without signal timeouts.
+def parse_answer(answer: str, timeout_s: int | None = None) -> ParsedAnswer:
+    """Parses an extracted answer with math-verify.
 
     The answer is wrapped in ``\\boxed{}`` so math-verify reads it as LaTeX: that
     parses ``x^2+1``, ``\\frac12`` and ``\\{1,2\\}``, which plain parsing drops.
+
+    Args:
+        answer: the extracted answer.
+        timeout_s: math-verify's own timeout (``signal.alarm``): only on the main
+            thread (see ``rewards.mathverify_pool``); None disables it, and then
+            :func:`too_costly` is the only guard.
     """
     if len(answer) > MAX_ANSWER_CHARS:
         return ParsedAnswer(answer, (), False)
-    parsed = parse("\\boxed{" + answer + "}", parsing_timeout=None)
+    parsed = parse("\\boxed{" + answer + "}", parsing_timeout=timeout_s)  # type: ignore[arg-type]
     if not parsed:
-        parsed = parse(answer, parsing_timeout=None)
+        parsed = parse(answer, parsing_timeout=timeout_s)  # type: ignore[arg-type]
     verifiable = bool(parsed) and not any(too_costly(p) for p in parsed)
     return ParsedAnswer(answer, tuple(parsed), verifiable)
 
 
-def equivalent(a: ParsedAnswer, b: ParsedAnswer) -> bool:
+def equivalent(a: ParsedAnswer | str, b: ParsedAnswer | str, timeout_s: int | None = None) -> bool:
     """Whether two answers are the same, by text or by math-verify (either direction).
 
     ``verify`` is not symmetric (gold vs prediction), and peers have no gold.
+
+    Args:
+        a: an answer, parsed or as extracted.
+        b: the other answer.
+        timeout_s: math-verify's timeout per call, main thread only (see :func:`parse_answer`).
+
+    >>> equivalent("1/2", "0.5"), equivalent("\\\\frac{3}{4}", "0.7")
+    (True, False)
     """
-    if normalize_text(a.text) == normalize_text(b.text):
+    if normalize_text(a.text if isinstance(a, ParsedAnswer) else a) == normalize_text(
+        b.text if isinstance(b, ParsedAnswer) else b
+    ):
         return True
+    a = parse_answer(a, timeout_s) if isinstance(a, str) else a
+    b = parse_answer(b, timeout_s) if isinstance(b, str) else b
     if not (a.verifiable and b.verifiable):
         return False
     return any(
-        verify(list(x.parsed), list(y.parsed), timeout_seconds=None) for x, y in ((a, b), (b, a))
+        verify(list(x.parsed), list(y.parsed), timeout_seconds=timeout_s)  # type: ignore[arg-type]
+        for x, y in ((a, b), (b, a))
     )
+
+
+def answer_classes(
+    answers: Sequence[str], budget_s: float, timeout_s: int | None = None
+) -> tuple[list[int], dict[int, str]]:
+    """Groups answers into classes of equivalent answers.
+
+    A new answer is compared with one representative per class (by text first,
+    then math-verify), so a group that mostly agrees needs few ``verify`` calls;
+    answers are parsed only when a comparison needs it. Once ``budget_s`` is
+    spent, the remaining answers are compared as text only.
+
+    Args:
+        answers: the answers (distinct or not).
+        budget_s: seconds of parsing and ``verify`` before falling back to text.
+        timeout_s: math-verify's timeout per call, main thread only (see :func:`parse_answer`).
+
+    Returns:
+        The class id per answer (0, 1, ... in order of first appearance), and for
+        answers not compared by math-verify why, by position.
+
+    >>> answer_classes(["1/2", "0.5", "2", "\\\\frac{1}{2}"], budget_s=5.0)
+    ([0, 0, 1, 0], {})
+    """
+    deadline = time.monotonic() + budget_s
+    parsed: dict[str, ParsedAnswer] = {}
+    unverifiable: set[str] = set()
+    spent: set[str] = set()
+    representatives: list[str] = []
+    class_of: dict[str, int] = {}
+
+    def parsed_form(answer: str) -> ParsedAnswer:
+        if answer not in parsed:
+            if time.monotonic() > deadline:
+                spent.add(answer)
+                parsed[answer] = ParsedAnswer(answer, (), False)
+            else:
+                parsed[answer] = parse_answer(answer, timeout_s)
+                if not parsed[answer].verifiable:
+                    unverifiable.add(answer)
+        return parsed[answer]
+
+    for answer in dict.fromkeys(answers):
+        for class_id, representative in enumerate(representatives):
+            if normalize_text(answer) == normalize_text(representative):
+                class_of[answer] = class_id
+                break
+            if time.monotonic() > deadline and answer not in parsed:
+                spent.add(answer)
+                parsed[answer] = ParsedAnswer(answer, (), False)
+            if equivalent(parsed_form(answer), parsed_form(representative), timeout_s):
+                class_of[answer] = class_id
+                break
+        else:
+            class_of[answer] = len(representatives)
+            representatives.append(answer)
+    notes: dict[int, str] = {}
+    for position, answer in enumerate(answers):
+        if answer in spent:
+            notes[position] = "compared as text: verify budget spent"
+        elif answer in unverifiable:
+            notes[position] = "compared as text"
+    return [class_of[a] for a in answers], notes
 
 
 def too_costly(expr: Any) -> bool:
@@ -206,6 +374,13 @@ def _digits(expr: Basic) -> float:
     if isinstance(expr, factorial):
         size = _magnitude(expr.args[0])
         return math.inf if size is None else size * math.log10(size + 1) + 1
+    if isinstance(expr, Sum | Product):
+        # \\sum_{k=1}^{100000} k^k is a loop of 10^5 huge powers: count every term.
+        terms = 1.0
+        for _, low, high in (limit for limit in expr.limits if len(limit) == 3):
+            span = _magnitude(high - low)
+            terms *= math.inf if span is None else span + 1
+        return terms * _digits(expr.function)
     return 1.0 + sum(_digits(arg) for arg in expr.args if isinstance(arg, Basic))
 
 

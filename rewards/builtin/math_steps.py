@@ -192,7 +192,7 @@ def _tokens(text: str) -> list[_Tok]:
             tokens.append(_Tok(kind, written, written))
         elif kind == "word" and written in "xX" and prev and nxt and _is_operand_gap(prev, nxt):
             tokens.append(_Tok("op", written, "*"))
-        elif kind == "word" and prev and prev[0] == "num" and nxt and nxt[0] in ("op", "eq"):
+        elif kind == "word" and prev and prev[0] == "num" and nxt and _before_symbol(nxt):
             tokens.append(_Tok("unit", written, ""))  # "12 apples + 3 apples"
         else:
             tokens.append(_Tok("break", written, "word" if kind == "word" else ""))
@@ -208,6 +208,14 @@ def _tokens(text: str) -> list[_Tok]:
             if single_letter and tokens[j].kind in ("unit", "break"):
                 tokens[i] = _Tok("num", tokens[i].text, tokens[i].code, glued=True)
     return tokens
+
+
+def _before_symbol(nxt: tuple[str, str, int, int]) -> bool:
+    """Whether a word is followed by an operator or ``=``: then it may be a unit.
+
+    Not before "is": in "a $6 hat is 3 * $6" the subject is the hat, not 6.
+    """
+    return nxt[0] == "op" or (nxt[0] == "eq" and not nxt[1].isalpha())
 
 
 def _is_operand_gap(prev: tuple[str, str, int, int], nxt: tuple[str, str, int, int]) -> bool:
@@ -281,7 +289,8 @@ def _has_operator(side: list[_Tok]) -> bool:
 
 
 def _show_side(side: list[_Tok]) -> str:
-    return " ".join(t.text.strip() for t in side)
+    shown = " ".join(t.text.strip() for t in side)
+    return shown.replace("( ", "(").replace(" )", ")")
 
 
 def _side_value(side: list[_Tok]) -> Fraction | None:

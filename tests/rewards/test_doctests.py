@@ -16,6 +16,8 @@ MODULES = [
     "rewards.builtin.json_valid",
     "rewards.builtin.length",
     "rewards.builtin.math_answers",
+    "rewards.builtin.math_steps",
+    "rewards.mathverify_pool",
     "rewards.builtin.repetition",
     "rewards.gates.pii",
 ]

@@ -2,6 +2,8 @@
 
 import pickle
 
+import pytest
+
 from rewards.builtin import AnswerAgreement, JsonValid, LengthReward
 from rewards.trl import TrlReward, as_trl_reward
 
@@ -14,7 +16,8 @@ def test_completions_of_each_prompt_form_their_own_group() -> None:
     f = as_trl_reward(AnswerAgreement())
     prompts = ["What is 6 * 7?"] * 3 + ["What is 2 + 2?"] * 2
     completions = ["\\boxed{42}", "\\boxed{42}", "\\boxed{41}", "\\boxed{4}", "\\boxed{4}"]
-    assert f(prompts=prompts, completions=completions) == [0.5, 0.5, 0.0, 1.0, 1.0]
+    values = f(prompts=prompts, completions=completions)
+    assert values == pytest.approx([2 / 3, 2 / 3, 1 / 3, 1.0, 1.0])  # the answers' vote shares
 
 
 def test_conversational_format_and_completion_ids() -> None:
