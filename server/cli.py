@@ -49,8 +49,10 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.engines.base import Engine
     from server.engines.scripted import ScriptedEngine
+    from server.logs import configure_logging
 
     settings = _settings_from(args)
+    configure_logging(settings.log_level, settings.log_format)
     # Check what can be checked before the server starts (and before a model conversion),
     # so a bad plugin, script or --model is a clear message and exit code 2, not a
     # traceback from a failed lifespan. create_app checks the reward registry; a scripted
@@ -66,11 +68,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if settings.engine == "vllm" and _prepared(settings) is None:
         return 2
+    # Uvicorn's loggers go through our root handler; bon.access replaces its access log.
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level=args.log_level,
+        log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
         timeout_graceful_shutdown=10,
     )
     return 0
@@ -113,7 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the OpenAI-compatible best-of-N server.",
     )
     _add_settings_options(serve)
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     serve.set_defaults(func=_serve)
     prep = sub.add_parser(
         "prepare-model",
@@ -129,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=getattr(logging, str(getattr(args, "log_level", "info")).upper()),
+        # `serve` sets the level and format again from its validated settings.
+        level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
