@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
+from rewards.builtin.code_exec import extract_tests
+from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.language import detect_language
+from rewards.profiles import Profile
 from rewards.registry import RewardRegistry
-from rewards.types import RewardContext, Task, content_text
+from rewards.types import Candidate, RewardContext, Task, content_text
 
 _JSON_FORMATS = ("json_object", "json_schema")
 _JSON_WORDS = re.compile(
@@ -66,14 +71,28 @@ _MATH_PHRASES = re.compile(
 )
 _NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
+LANGUAGE_CONFIDENCE = 0.5
+"""Least detector confidence in the prompt's language for ``language`` to be selected."""
+OPTIONAL_REWARDS = ("relevance", "judge")
+"""Rewards the context selector adds only when the operator turned them on."""
+
+
+Stage = Literal["context", "profile", "client", "after_generation"]
+
 
 @dataclass(frozen=True)
 class RewardChoice:
-    """One reward of a selection: its name, weight and why it was chosen."""
+    """One reward of a selection: its name, weight and why it was chosen.
+
+    ``stage`` says when it was chosen: from the request's context, from a profile,
+    by the client, or after generation (a look at the candidates, e.g. a second look
+    when the group disagrees).
+    """
 
     name: str
     weight: float
     reason: str
+    stage: Stage = "context"
 
 
 @dataclass(frozen=True)
@@ -85,12 +104,24 @@ class Selection:
         task_evidence: why that task (e.g. ``"code fence in prompt"``).
         rewards: the chosen rewards.
         explicit: True when the client named the rewards itself.
+        profile: the reward profile the request ran under, if any.
+        decisions: what the selector did after seeing the candidates, in words (for
+            the trace), e.g. a second look when the group disagreed.
     """
 
     task: Task
     task_evidence: list[str] = field(default_factory=list)
     rewards: list[RewardChoice] = field(default_factory=list)
     explicit: bool = False
+    profile: str | None = None
+    decisions: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> Literal["automatic", "profile", "explicit"]:
+        """Who chose the set: the client, a profile, or the context selector."""
+        if self.explicit:
+            return "explicit"
+        return "profile" if any(c.stage == "profile" for c in self.rewards) else "automatic"
 
     @property
     def weights(self) -> dict[str, float]:
@@ -100,24 +131,49 @@ class Selection:
 
 _DEFAULTS: dict[Task, tuple[RewardChoice, ...]] = {
     "math": (
-        RewardChoice("answer_agreement", 1.0, "task=math: self-consistency of the final answer"),
+        RewardChoice(
+            "answer_agreement",
+            1.0,
+            "task=math: agreement on the final answer, votes weighted by each candidate's"
+            " checked steps",
+        ),
+        RewardChoice("math_steps", 0.5, "task=math: share of the arithmetic claims that hold"),
         RewardChoice("format", 0.2, "task=math: closed reasoning and a \\boxed{} final answer"),
         RewardChoice("repetition", 0.2, "task=math: penalise degenerate repetition loops"),
-        RewardChoice("length", 0.1, "task=math: prefer the shorter complete solution"),
+        RewardChoice(
+            "efficiency",
+            0.2,
+            "task=math: the shorter of the majority-answer solutions; truncated ones score 0",
+        ),
     ),
     "code": (
-        RewardChoice("repetition", 0.5, "task=code: penalise degenerate repetition loops"),
-        RewardChoice("format", 0.3, "task=code: well-formed reasoning markup, if used"),
-        RewardChoice("length", 0.2, "task=code: prefer the shorter complete answer"),
+        RewardChoice(
+            "code_exec", 1.0, "task=code: no tests in the prompt, so a syntax check of the code"
+        ),
+        RewardChoice("repetition", 0.3, "task=code: penalise degenerate repetition loops"),
+        RewardChoice("format", 0.2, "task=code: well-formed reasoning markup, if used"),
+        RewardChoice(
+            "efficiency",
+            0.1,
+            "task=code: the shorter of the best-tested answers; truncated ones score 0",
+        ),
     ),
     "json": (
         RewardChoice("json_valid", 2.0, "task=json: valid JSON that matches the schema, if any"),
         RewardChoice("repetition", 0.2, "task=json: penalise degenerate repetition loops"),
-        RewardChoice("length", 0.1, "task=json: prefer the shorter complete document"),
+        RewardChoice(
+            "efficiency",
+            0.1,
+            "task=json: the shorter of the valid documents; truncated ones score 0",
+        ),
     ),
     "general": (
         RewardChoice("repetition", 0.5, "task=general: penalise degenerate repetition loops"),
-        RewardChoice("length", 0.2, "task=general: prefer the shorter complete answer"),
+        RewardChoice(
+            "efficiency",
+            0.2,
+            "task=general: prefer the shorter complete answer; truncated ones score 0",
+        ),
         RewardChoice("format", 0.3, "task=general: well-formed reasoning markup, if used"),
     ),
 }
@@ -219,6 +275,8 @@ def build_context(
         messages: the chat messages, if a chat request.
         response_format: OpenAI's ``response_format``; a ``json_schema`` one puts its
             schema into ``references["json_schema"]``.
+        (For a code task, the tests the user's words carry go into
+        ``references["tests"]``, as sandbox steps.)
         task: the task when already detected; detected here otherwise.
     """
     msgs = tuple(dict(m) for m in messages) if messages is not None else None
@@ -230,6 +288,11 @@ def build_context(
         schema = (response_format.get("json_schema") or {}).get("schema")
         if schema is not None:
             references["json_schema"] = schema
+    if task == "code":
+        users = _roles_text(msgs or (), ("user",))
+        tests = extract_tests("\n".join(users) if users else prompt)
+        if tests:
+            references["tests"] = tests
     return RewardContext(
         prompt=prompt,
         messages=msgs,
@@ -254,18 +317,60 @@ def default_reward_sets() -> dict[Task, list[RewardChoice]]:
     return {task: list(choices) for task, choices in _DEFAULTS.items()}
 
 
-def select_rewards(context: RewardContext, *, task_evidence: list[str] | None = None) -> Selection:
-    """The default reward set for the context's task.
+def select_rewards(
+    context: RewardContext,
+    *,
+    task_evidence: list[str] | None = None,
+    optional: Iterable[str] = (),
+) -> Selection:
+    """The context-selected reward set: the task's defaults, adjusted by what the
+    request shows, each choice with the evidence that triggered it.
+
+    * the task's default set (:func:`default_reward_sets`);
+    * ``code``: tests in the prompt (asserts, doctests, test functions) weigh
+      ``code_exec`` up, since running them is the strongest signal there is;
+    * the prompt's language, when detected with confidence: ``language`` checks the
+      answer keeps to it (DeepSeek-R1's language-consistency reward);
+    * optional rewards the operator turned on (``relevance``, ``judge``).
 
     Args:
-        context: the request context; its ``task`` picks the set.
+        context: the request context; its ``task`` picks the base set.
         task_evidence: the evidence :func:`detect_task` gave, for the trace; when
             None, detection runs again on the context (cheap: regular expressions).
+        optional: optional rewards the operator enabled.
     """
+    choices = list(_DEFAULTS[context.task])
+    tests = [t for t in context.references.get("tests") or [] if t.kind != "setup"]
+    if context.task == "code" and tests:
+        choices = [
+            RewardChoice(
+                c.name,
+                max(c.weight, 2.0),
+                f"task=code: {len(tests)} test(s) in the prompt, run in the sandbox",
+            )
+            if c.name == "code_exec"
+            else c
+            for c in choices
+        ]
+    if context.task in ("math", "general"):
+        code, confidence = detect_language(context.user_text)
+        if code is not None and confidence >= LANGUAGE_CONFIDENCE:
+            choices.append(
+                RewardChoice(
+                    "language",
+                    0.3,
+                    f"prompt language {code} (confidence {confidence:.2f}): answer in it",
+                )
+            )
+    enabled = set(optional)
+    if "relevance" in enabled and context.task == "general":
+        choices.append(
+            RewardChoice("relevance", 0.3, "enabled by the operator: similarity to the prompt")
+        )
     return Selection(
         task=context.task,
         task_evidence=_task_evidence(context, task_evidence),
-        rewards=list(_DEFAULTS[context.task]),
+        rewards=choices,
         explicit=False,
     )
 
@@ -303,7 +408,141 @@ def explicit_selection(
         task=context.task,
         task_evidence=_task_evidence(context, task_evidence),
         rewards=[
-            RewardChoice(name, float(w), "requested by client") for name, w in weights.items()
+            RewardChoice(name, float(w), "requested by client", "client")
+            for name, w in weights.items()
         ],
         explicit=True,
     )
+
+
+def profile_selection(
+    context: RewardContext,
+    profile: Profile,
+    *,
+    task_evidence: list[str] | None = None,
+) -> Selection:
+    """The reward set of a profile that names its rewards (validated at startup)."""
+    return Selection(
+        task=context.task,
+        task_evidence=_task_evidence(context, task_evidence),
+        rewards=[
+            RewardChoice(name, float(w), f"profile {profile.name!r}", "profile")
+            for name, w in (profile.rewards or {}).items()
+        ],
+        profile=profile.name,
+    )
+
+
+def choose_rewards(
+    context: RewardContext,
+    registry: RewardRegistry,
+    *,
+    requested: Mapping[str, float] | None = None,
+    profile: Profile | None = None,
+    task_evidence: list[str] | None = None,
+    optional: Iterable[str] = (),
+) -> Selection:
+    """The reward set for a request, as the server chooses it.
+
+    Precedence: the client's explicit ``rewards`` > the profile's rewards > the
+    context selector. Gates are not part of any of these: they always run.
+
+    Args:
+        context: the request context (its ``profile`` is recorded).
+        registry: the registry every name must be in.
+        requested: the client's ``rewards`` field, if sent.
+        profile: the request's profile, if any.
+        task_evidence: :func:`detect_task`'s evidence, for the trace.
+        optional: optional rewards the operator turned on (``relevance``, ``judge``).
+
+    Raises:
+        UnknownRewardError: a requested name is not a registered reward.
+        ValueError: a requested weight is negative or not finite.
+    """
+    name = profile.name if profile else None
+    if requested is not None:
+        chosen = explicit_selection(context, requested, registry, task_evidence=task_evidence)
+    elif profile is not None and profile.rewards is not None:
+        chosen = profile_selection(context, profile, task_evidence=task_evidence)
+    else:
+        chosen = select_rewards(context, task_evidence=task_evidence, optional=optional)
+    return replace(chosen, profile=name)
+
+
+def _second_look_weight(selection: Selection, name: str) -> float | None:
+    for choice in selection.rewards:
+        if choice.name == name:
+            return choice.weight
+    return None
+
+
+def refine_selection(
+    selection: Selection,
+    context: RewardContext,
+    candidates: Sequence[Candidate],
+    *,
+    optional: Iterable[str] = (),
+) -> Selection:
+    """Adjusts an automatic selection after seeing the candidates.
+
+    Only the context selector's sets change; a client's or a profile's set is kept as
+    it is. Each change is recorded in ``decisions`` and in the reward's reason:
+
+    * a reasoning model's ``<think>`` output: ``format`` checks the reasoning is
+      closed and the answer outside it (added, or its weight raised to 0.5);
+    * intermediate goals: when a math group disagrees on the final answer (the most
+      common answer has under half of the answered candidates), the step checker's
+      weight is raised for a second look, and the judge is added when configured.
+
+    >>> from rewards.types import Candidate, RewardContext
+    >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
+    >>> sel = select_rewards(ctx, task_evidence=[])
+    >>> texts = ["6 * 7 = 42", "6 * 7 = 36", "6 * 7 = 48", "It is 41"]
+    >>> refined = refine_selection(sel, ctx, [Candidate(i, t) for i, t in enumerate(texts)])
+    >>> refined.decisions[0].startswith("second look")
+    True
+    """
+    if selection.source != "automatic" or not candidates:
+        return selection
+    rewards = list(selection.rewards)
+    decisions = list(selection.decisions)
+    enabled = set(optional)
+
+    def put(name: str, weight: float, reason: str) -> None:
+        for i, choice in enumerate(rewards):
+            if choice.name == name:
+                if choice.weight >= weight:
+                    return
+                rewards[i] = RewardChoice(
+                    name, weight, f"{choice.reason}; {reason}", "after_generation"
+                )
+                return
+        rewards.append(RewardChoice(name, weight, reason, "after_generation"))
+
+    thinking = sum(1 for c in candidates if "<think>" in c.text)
+    if thinking:
+        why = f"{thinking} of {len(candidates)} candidates reason in <think>"
+        put("format", 0.5, f"{why}: reasoning must be closed, the answer outside it")
+        decisions.append(f"format weighted 0.5: {why}")
+
+    if context.task == "math" and len(candidates) > 1:
+        answers = [extract_answer(c.text) for c in candidates]
+        keys = [normalize_text(a) for a in answers if a]
+        if keys:
+            top, count = Counter(keys).most_common(1)[0]
+            if count * 2 < len(keys):
+                why = (
+                    f"group disagrees on the final answer (most common {top!r}: {count} of"
+                    f" {len(keys)} answered)"
+                )
+                before = _second_look_weight(selection, "math_steps") or 0.0
+                put("math_steps", max(1.0, before), f"second look: {why}")
+                if "judge" in enabled:
+                    put("judge", 0.5, f"second look: {why}")
+                decisions.append(
+                    f"second look: {why}; math_steps {before:g} -> {max(1.0, before):g}"
+                    + ("; judge added" if "judge" in enabled else "")
+                )
+    if rewards == selection.rewards:
+        return selection
+    return replace(selection, rewards=rewards, decisions=decisions)

@@ -7,12 +7,14 @@ import pytest
 
 from rewards.registry import UnknownRewardError, builtin_registry
 from rewards.selector import (
+    Selection,
     build_context,
     detect_task,
     explicit_selection,
+    refine_selection,
     select_rewards,
 )
-from rewards.types import TASKS, RewardContext
+from rewards.types import TASKS, Candidate, RewardContext
 
 
 @pytest.mark.parametrize(
@@ -96,10 +98,10 @@ def test_default_sets_per_task() -> None:
         for task in TASKS
     }
     assert names == {
-        "math": ["answer_agreement", "format", "repetition", "length"],
-        "code": ["repetition", "format", "length"],
-        "json": ["json_valid", "repetition", "length"],
-        "general": ["repetition", "length", "format"],
+        "math": ["answer_agreement", "math_steps", "format", "repetition", "efficiency"],
+        "code": ["code_exec", "repetition", "format", "efficiency"],
+        "json": ["json_valid", "repetition", "efficiency"],
+        "general": ["repetition", "efficiency", "format"],
     }
 
 
@@ -120,7 +122,7 @@ def test_math_reason_and_weight() -> None:
     selection = select_rewards(RewardContext(prompt="", task="math"))
     first = selection.rewards[0]
     assert (first.name, first.weight) == ("answer_agreement", 1.0)
-    assert first.reason == "task=math: self-consistency of the final answer"
+    assert first.reason.startswith("task=math: agreement on the final answer")
     assert selection.weights["answer_agreement"] == 1.0
 
 
@@ -184,3 +186,84 @@ def test_detection_is_linear_in_blank_lines() -> None:
     start = time.perf_counter()
     detect_task("capital of France?" + "\n" * 100_000)
     assert time.perf_counter() - start < 5
+
+
+# --------------------------------------------------------------- context-driven choices
+
+
+def _names(selection: Selection) -> list[str]:
+    return [c.name for c in selection.rewards]
+
+
+def test_tests_in_a_code_prompt_weigh_the_sandbox_up() -> None:
+    prompt = "Write a Python function add(a, b).\n```python\nassert add(2, 3) == 5\n```"
+    context = build_context(prompt, [{"role": "user", "content": prompt}])
+    assert context.task == "code"
+    assert [t.source for t in context.references["tests"]] == ["assert add(2, 3) == 5"]
+    choice = next(c for c in select_rewards(context).rewards if c.name == "code_exec")
+    assert choice.weight == 2.0
+    assert "1 test(s) in the prompt" in choice.reason
+
+    bare = build_context("Write a Python function that adds two numbers.")
+    choice = next(c for c in select_rewards(bare).rewards if c.name == "code_exec")
+    assert choice.weight == 1.0 and "syntax check" in choice.reason
+
+
+def test_the_prompt_language_selects_language_consistency() -> None:
+    german = build_context("Wie viel ist sieben plus fünf? Erkläre bitte jeden Schritt genau.")
+    choice = next(c for c in select_rewards(german).rewards if c.name == "language")
+    assert "prompt language de" in choice.reason
+    # Too little text to tell a language: not selected.
+    assert "language" not in _names(select_rewards(build_context("12 * 7 = ?")))
+    # Code and JSON answers are not prose: not selected there.
+    assert "language" not in _names(select_rewards(build_context("Schreibe eine Python-Funktion")))
+
+
+def test_optional_rewards_only_when_the_operator_enables_them() -> None:
+    context = build_context("Tell me about the history of Lisbon.")
+    assert "relevance" not in _names(select_rewards(context))
+    enabled = select_rewards(context, optional=["relevance"])
+    assert "relevance" in _names(enabled)
+
+
+def _group(*texts: str) -> list[Candidate]:
+    return [Candidate(i, t) for i, t in enumerate(texts)]
+
+
+def test_second_look_when_a_math_group_disagrees() -> None:
+    context = build_context("What is 6 * 7?")
+    selection = select_rewards(context)
+    group = _group("6 * 7 = 42", "6 * 7 = 36", "6 * 7 = 48", "It is 41")
+    refined = refine_selection(selection, context, group, optional=["judge"])
+    steps = next(c for c in refined.rewards if c.name == "math_steps")
+    assert steps.weight == 1.0 and steps.stage == "after_generation"
+    assert "second look" in steps.reason
+    assert "judge" in _names(refined)  # configured by the operator: added for the second look
+    assert refined.decisions and refined.decisions[0].startswith("second look")
+    # The original selection is not modified.
+    assert all(c.stage == "context" for c in selection.rewards)
+
+
+def test_no_second_look_when_the_group_agrees() -> None:
+    context = build_context("What is 6 * 7?")
+    selection = select_rewards(context)
+    refined = refine_selection(
+        selection, context, _group("6 * 7 = 42", "It is 42", "42", "6 * 7 = 41")
+    )
+    assert refined is selection
+
+
+def test_think_output_weighs_the_format_reward_up() -> None:
+    context = build_context("Tell me a fact about owls.")
+    group = _group("<think>owls...</think> Owls can turn their heads far.", "Owls hunt at night.")
+    refined = refine_selection(select_rewards(context), context, group)
+    fmt = next(c for c in refined.rewards if c.name == "format")
+    assert fmt.weight == 0.5 and fmt.stage == "after_generation"
+    assert "1 of 2 candidates reason in <think>" in fmt.reason
+
+
+def test_client_and_profile_sets_are_not_refined() -> None:
+    context = build_context("What is 6 * 7?")
+    explicit = explicit_selection(context, {"length": 1.0}, builtin_registry())
+    group = _group("6 * 7 = 42", "6 * 7 = 36", "<think>x</think> 48")
+    assert refine_selection(explicit, context, group) is explicit

@@ -1,0 +1,125 @@
+"""Adaptive group size (``best_of="auto"``): sample in rounds, stop when settled.
+
+The server generates a first round (e.g. 4 candidates), scores the group, and asks
+:func:`settle` whether the answer is settled; if not it generates another round and
+scores the whole, larger group again, up to a budget. A group is settled when:
+
+* the winner is *verified*: a verifiable reward (``code_exec``: the prompt's tests;
+  ``json_valid``: the schema) gives it the full score;
+* or the group *agrees*: on a task with final answers, the most common answer among
+  the candidates that gave one has at least ``min_agreement`` of them, leads the
+  runner-up by at least ``min_margin`` votes, and the winner gives that answer;
+* or there is nothing to settle on: no verifiable reward applies and no candidate
+  gives a final answer (general chat), so more samples would not be judged better.
+
+A group where every candidate was vetoed is never settled: another round may
+produce an answer that passes the gates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.scoring import GroupResult
+from rewards.types import Candidate, RewardContext
+
+VERIFIABLE_REWARDS = ("code_exec", "json_valid")
+"""Rewards whose full score means the candidate was checked and found right."""
+
+
+@dataclass(frozen=True)
+class AdaptivePolicy:
+    """How ``best_of="auto"`` samples.
+
+    Attributes:
+        first_round: candidates in the first round.
+        round_size: candidates in each later round.
+        max_samples: the budget: at most this many candidates in all.
+        min_agreement: least share of the answered candidates on the top answer.
+        min_margin: least lead, in candidates, of the top answer over the runner-up.
+    """
+
+    first_round: int = 4
+    round_size: int = 4
+    max_samples: int = 16
+    min_agreement: float = 0.6
+    min_margin: int = 2
+
+    def __post_init__(self) -> None:
+        if min(self.first_round, self.round_size, self.max_samples) < 1:
+            raise ValueError("round sizes and the budget must be >= 1")
+        if not 0 < self.min_agreement <= 1:
+            raise ValueError("min_agreement must be in (0, 1]")
+
+    def rounds(self) -> Iterator[int]:
+        """The size of each round, until the budget is spent.
+
+        >>> list(AdaptivePolicy(first_round=4, round_size=4, max_samples=10).rounds())
+        [4, 4, 2]
+        """
+        used = 0
+        size = self.first_round
+        while used < self.max_samples:
+            size = min(size, self.max_samples - used)
+            yield size
+            used += size
+            size = self.round_size
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """:func:`settle`'s answer: whether to stop, and why (for the trace)."""
+
+    settled: bool
+    reason: str
+
+
+def settle(
+    context: RewardContext,
+    candidates: Sequence[Candidate],
+    result: GroupResult,
+    policy: AdaptivePolicy,
+) -> Settlement:
+    """Whether the scored group's answer is settled (see the module docstring).
+
+    Args:
+        context: the request context: final answers count on math tasks only.
+        candidates: the whole group so far.
+        result: :func:`~rewards.scoring.score_group`'s result for that group.
+        policy: the thresholds.
+    """
+    best = result.best
+    if best is None:
+        return Settlement(False, "every candidate vetoed")
+    for reward in result.rewards:
+        if reward.name in VERIFIABLE_REWARDS:
+            value = reward.scores[best].value
+            if value is not None and value >= 1.0:
+                return Settlement(True, f"winner verified by {reward.name} (score {value:g})")
+    answers = {
+        c.index: normalize_text(a)
+        for c in candidates
+        if context.task == "math" and not result.vetoed[c.index] and (a := extract_answer(c.text))
+    }
+    if not answers:
+        verifiable = any(
+            r.name in VERIFIABLE_REWARDS and any(s.value is not None for s in r.scores)
+            for r in result.rewards
+        )
+        if verifiable:
+            return Settlement(False, "no candidate verified yet")
+        return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")
+    counts = Counter(answers.values()).most_common(2)
+    top, votes = counts[0]
+    runner_up = counts[1][1] if len(counts) > 1 else 0
+    share = votes / len(answers)
+    lead = votes - runner_up
+    summary = f"top answer {top!r}: {votes} of {len(answers)} ({share:.0%}), lead {lead}"
+    if share >= policy.min_agreement and lead >= policy.min_margin:
+        if answers.get(best) == top:
+            return Settlement(True, f"agreed: {summary}")
+        return Settlement(False, f"winner does not give the agreed answer; {summary}")
+    return Settlement(False, f"not settled: {summary}")
