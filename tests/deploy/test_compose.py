@@ -67,6 +67,7 @@ def test_mounted_files_exist_and_settings_are_real() -> None:
     # The values are settings the server accepts (checked by the server's own model).
     values = {k.removeprefix("BON_").lower(): v for k, v in env.items()}
     values.pop("profiles_file")
+    values.pop("policy_file")
     Settings(**values)
 
 

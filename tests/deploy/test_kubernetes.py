@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from rewards import default_registry
+from rewards.policy import load_policy
 from rewards.profiles import check_profiles, load_profiles
 from server.config import Settings
 from tests.deploy.conftest import DEPLOY
@@ -110,8 +111,9 @@ def test_deployment_wiring() -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     (generated,) = _generated_configmaps()
     assert volumes["config"]["configMap"]["name"] == generated["metadata"]["name"]
-    assert env["BON_PROFILES_FILE"] == f"{mounts['config']}/profiles.yaml"
-    assert "profiles.yaml" in generated["data"]
+    for name in ("profiles", "policy"):
+        assert env[f"BON_{name.upper()}_FILE"] == f"{mounts['config']}/{name}.yaml"
+        assert f"{name}.yaml" in generated["data"]
     secret = _load("secret.yaml")
     assert volumes["api-keys"]["secret"]["secretName"] == secret["metadata"]["name"]
     (item,) = volumes["api-keys"]["secret"]["items"]
@@ -123,10 +125,12 @@ def test_deployment_wiring() -> None:
     assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "bon_requests_in_flight"
 
 
-def test_reward_profiles_load_in_the_server(tmp_path: Path) -> None:
-    """The ConfigMap's profiles file is one the server accepts at startup."""
+def test_config_files_load_in_the_server() -> None:
+    """The ConfigMap's profiles and policy are files the server accepts at startup."""
     profiles = load_profiles(K8S / "config" / "profiles.yaml")
     check_profiles(profiles, default_registry().reward_names())
+    policy = load_policy(K8S / "config" / "policy.yaml")
+    assert {r.action for r in policy.rules} == {"veto", "penalty", "flag"}
 
 
 def test_api_keys_file_loads(tmp_path: Path) -> None:
