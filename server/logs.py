@@ -58,16 +58,19 @@ class RequestRecord:
 _current: ContextVar[RequestRecord | None] = ContextVar("bon_request_record", default=None)
 
 
-def _vetoes(trace: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each vetoing gate verdict: candidate, gate, category (and rule/action when present)."""
-    out: list[dict[str, Any]] = []
+def _gate_actions(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The gate verdicts that acted, as ``vetoes``, ``penalties`` and ``flags``: each with
+    candidate, gate, category and rule (never the evidence: it can quote the text)."""
+    out: dict[str, list[dict[str, Any]]] = {"vetoes": [], "penalties": [], "flags": []}
     for cand in trace.get("candidates", []):
         for gate, verdict in (cand.get("gates") or {}).items():
-            if verdict.get("passed", True):
+            passed = verdict.get("passed", True)
+            key = {"penalty": "penalties", "flag": "flags"}.get(verdict.get("action") or "")
+            if passed and key is None:
                 continue
             entry = {"candidate": cand.get("index"), "gate": gate}
             entry.update({k: verdict[k] for k in ("category", "rule", "action") if k in verdict})
-            out.append(entry)
+            out["vetoes" if not passed else str(key)].append(entry)
     return out
 
 
@@ -102,7 +105,7 @@ def note_group(
         "outcome": trace.get("outcome"),
         "timings": trace.get("timings"),
         "usage": trace.get("usage"),
-        "vetoes": _vetoes(trace),
+        **_gate_actions(trace),
     }
     if record.log_text:
         if messages is not None:

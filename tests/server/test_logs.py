@@ -89,6 +89,20 @@ def test_log_text_on_logs_prompt_and_answer_but_never_a_vetoed_text(
     assert "4111" not in json.dumps(line)
 
 
+def test_penalties_and_flags_are_logged_by_rule(access_lines: AccessLines, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "rules:\n  - {id: short, type: max_length, max_chars: 40, action: flag, message: Long.}\n"
+    )
+    app = create_app(make_settings(policy_file=policy), engine=make_engine())
+    with TestClient(app) as client:
+        assert _chat(client, "capital of France?", best_of=3).status_code == 200
+    (line,) = access_lines()
+    flagged = sorted(f["candidate"] for f in line["flags"] if f["rule"] == "short")
+    assert flagged == [1, 2]  # the two answers over 40 characters
+    assert line["vetoes"] == [] and line["penalties"] == []
+
+
 def test_client_errors_and_probes(access_lines: AccessLines) -> None:
     app = create_app(make_settings(), engine=make_engine())
     with TestClient(app) as client:
