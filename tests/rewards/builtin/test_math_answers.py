@@ -3,8 +3,10 @@
 import pytest
 
 from rewards.builtin.math_answers import (
+    FoundAnswer,
     equivalent,
     extract_answer,
+    find_answer,
     parse_answer,
     too_costly,
 )
@@ -94,3 +96,93 @@ def test_overlong_answer_is_not_parsed() -> None:
 )
 def test_last_number_stops_at_a_trailing_comma(text: str, answer: str) -> None:
     assert extract_answer(text) == answer
+
+
+# Verbatim SmolLM2-135M-Instruct outputs (vLLM, temperature 0.8), with the answer
+# each one gives.
+SMOLLM2 = [
+    (
+        "The baker knows that the box has 2 * 4 = 8 cupcakes, and there are 2 * 4 = 8 "
+        "cupcakes in the original box.\nTo find the number of boxes, we multiply the number "
+        "of cups: 4 * 2 = 8.\nTherefore, there are 2 * 8 = 16 cupcakes in each box. The total "
+        "number of cupcakes in each box is 4 * 2 = 8 cupcakes.\n#### 8\nThe answer is: 8",
+        "8",
+        "phrase",
+    ),
+    (
+        "In a pack of 3, there are 3 * 7 = 21 pencils\nTom has 3 * 21 = 62 pencils in total",
+        "62",
+        "number",
+    ),
+    (
+        "If we have 3 shirts and a $6 hat, that would be 3 x 6 = 18 shirts and 18 hats.\n"
+        "This is 3 shirts and 3 shirts and 18 hats, which is 18 x 3 / 2, which equals 54.\n"
+        "So there are 54 shirts and 18 hats.\nThere are also 3 shirts and 18 hats.\n"
+        "Therefore, the answer is 54 + 18 + 3 = 90.",
+        "90",
+        "phrase",
+    ),
+    (
+        "Combining both parts, you get 3 + 3 = $6 set of clothes.\n\n"
+        "So, the answer is 3 + 6 = 9 as the initial answer.",
+        "9",
+        "phrase",
+    ),
+    ("15% of 80 is 0.15 * 80 = 15. The answer is 15.", "15", "phrase"),
+    ("15% of 80 is 15 * 16/25 = 17.5.\n\nThis means that 15% of 80 is 17.5.", "17.5", "number"),
+    (
+        "Sara has 1,200 stickers, which is equal to 12 x 100 = 1200 stickers.\nThere are "
+        "1,200 stickers left.\n#### 1200\nSara has 1200 stickers left.\n#### 1200",
+        "1200",
+        "phrase",
+    ),
+    ("7 + 5 = 12 is the sum of 7 and 5.", "12", "number"),
+    (
+        "To solve this problem, we can think of 7 and 5 as a combination of 5 and 7, which "
+        "equals 12. So, 7 + 5 equals 12.",
+        "12",
+        "number",
+    ),
+    (
+        "The train travels 60 miles per hour/3 hours = 20 miles per hour/hour.\n#### 20\n"
+        "The answer is 20. So, the answer is 20 miles.",
+        "20",
+        "phrase",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "answer", "how"), SMOLLM2)
+def test_real_model_outputs(text: str, answer: str, how: str) -> None:
+    found = find_answer(text)
+    assert found is not None
+    assert (found.answer, found.how) == (answer, how)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("So the answer is **12**.", "12"),
+        ("The answer is 12 apples.", "12"),
+        ("The answer is $36 in total.", "36"),
+        ("The answer is that Tom has 21 pencils.", "21"),
+        ("The answer is \\frac{3}{4} of the cake", "\\frac{3}{4} of the cake"),
+        ("3 * 4 = 12, plus 2 gives 14.", "14"),  # the result after = is not the last word
+        ("#### 42", "42"),
+        ("So the final answer is: x = 5", "5"),
+    ],
+)
+def test_answer_phrases(text: str, answer: str) -> None:
+    assert extract_answer(text) == answer
+
+
+def test_marked_and_unmarked() -> None:
+    assert find_answer("\\boxed{3}") == FoundAnswer("3", "boxed")
+    assert find_answer("so 3 it is") == FoundAnswer("3", "number")
+    assert not FoundAnswer("3", "number").marked
+    assert FoundAnswer("3", "phrase").marked
+
+
+def test_equivalent_takes_strings() -> None:
+    assert equivalent("1,200", "1200")
+    assert not equivalent("12", "13")

@@ -155,3 +155,53 @@ def test_reward_scores_the_share_and_none_without_claims() -> None:
         "1/3 arithmetic claims hold; first false: 21 + 6 = 28 (left side is 27)"
     )
     assert scores[2].evidence == "no arithmetic claims"
+
+
+# Verbatim SmolLM2-135M-Instruct outputs (vLLM, temperature 0.8) and what the
+# checker makes of them.
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "If a box contains 2 * 48 = 104 cupcakes, and each cupcake is one box long, then "
+            "that means each box contains 1 cup of cupcakes.",
+            "0/1 arithmetic claims hold; first false: 2 * 48 = 104 (left side is 96)",
+        ),
+        (
+            "In a pack of 3, there are 3 * 7 = 21 pencils\nTom has 3 * 21 = 62 pencils in total",
+            "1/2 arithmetic claims hold; first false: 3 * 21 = 62 (left side is 63)",
+        ),
+        (
+            "To find the total cost of 3 shirts and a $6 hat, we need to multiply the price of "
+            "the shirt by the price of the hat (to avoid double-counting $6). \n\n3 x $12 = $36\n"
+            "The total cost is $36 + $6 = $62\n#### 62\nThe answer is: 62",
+            "1/2 arithmetic claims hold; first false: $36 + $6 = $62 (left side is 42)",
+        ),
+        (
+            "15% of 80 is (15/100)*80 = 0.8 * 80 = 60.",
+            "1/3 arithmetic claims hold; first false: (15 / 100) * 80 = 0.8 * 80 (left side is 12)",
+        ),
+        (
+            "Sara has 1,200 stickers and gives away 350 stickers, so she has a total of "
+            "350 - 1,200 = 200 stickers left.",
+            "0/1 arithmetic claims hold; first false: 350 - 1,200 = 200 (left side is -850)",
+        ),
+        (
+            "1. Remove the zero to the power of 0: 2 + 3 + 4 = 12 = 22 = 2*40 = 120\n\n"
+            "2. Add the two numbers: 2 + 3 + 4 = 8\n\n3. Now subtract 3 from the result: "
+            "8 - 3 = 5\n\n4. Finally add 1 to the result: 5 + 1 = 6",
+            "2/6 arithmetic claims hold; first false: 2 + 3 + 4 = 12 (left side is 9)",
+        ),
+        (
+            "A train travels 3 hours, so it travels 3 x 60 = 180 miles.",
+            "1/1 arithmetic claims hold",
+        ),
+        (
+            "The train travels 60 miles per hour/3 hours = 20 miles per hour/hour.\n#### 20\n"
+            "The answer is 20. So, the answer is 20 miles.",
+            "no arithmetic claims",  # "hour/3": a rate, not a claim about 3
+        ),
+    ],
+)
+def test_real_smollm2_outputs(text: str, evidence: str) -> None:
+    assert check_steps(text).describe() == evidence
