@@ -98,27 +98,94 @@ class Score:
     evidence: str = ""
 
 
+Action = Literal["veto", "penalty", "flag"]
+ACTIONS: tuple[Action, ...] = ("veto", "penalty", "flag")  # most severe first
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule of a gate that matched a candidate (or a prompt).
+
+    Attributes:
+        action: ``veto`` (never returned), ``penalty`` (combined score lowered by
+            ``weight``) or ``flag`` (annotated only).
+        category: a short category code (``pii.email``, ``hazard.S9``, ``policy``).
+        rule: the rule's id (a policy rule id; built-in gates use the category).
+        message: what was found, already redacted (never the raw secret).
+        weight: for a penalty, how much it lowers the combined score.
+        excerpt: the offending text itself, unredacted; shown only where the operator
+            allows it (``trace_text: full``), never logged.
+    """
+
+    action: Action
+    category: str
+    rule: str
+    message: str
+    weight: float = 0.0
+    excerpt: str = field(default="", compare=False, repr=False)  # repr: keep it out of logs
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A gate's decision for one candidate.
 
     Attributes:
         passed: False means the candidate is vetoed and must never be returned.
-        category: for a violation, a short category code (e.g. ``pii.email``).
+        category: for a violation, a short category code (e.g. ``pii.email``); for a
+            passing verdict with penalties or flags, the most severe hit's category.
         evidence: what was found, already redacted (never the raw secret).
+        hits: every rule that matched, most severe first (empty for a clean pass).
     """
 
     passed: bool
     category: str | None = None
     evidence: str = ""
+    hits: tuple[Hit, ...] = ()
 
     @classmethod
     def ok(cls, evidence: str = "") -> Verdict:
         return cls(True, None, evidence)
 
     @classmethod
-    def veto(cls, category: str, evidence: str) -> Verdict:
-        return cls(False, category, evidence)
+    def veto(
+        cls, category: str, evidence: str, *, rule: str | None = None, excerpt: str = ""
+    ) -> Verdict:
+        hit = Hit("veto", category, rule or category, evidence, excerpt=excerpt)
+        return cls(False, category, evidence, (hit,))
+
+    @classmethod
+    def from_hits(cls, hits: list[Hit] | tuple[Hit, ...], ok_evidence: str = "") -> Verdict:
+        """The verdict of a set of hits: vetoed if any vetoes; evidence lists them all.
+
+        >>> v = Verdict.from_hits([Hit("flag", "injection", "injection", "zero-width characters")])
+        >>> v.passed, v.action, v.category
+        (True, 'flag', 'injection')
+        """
+        if not hits:
+            return cls.ok(ok_evidence)
+        ordered = tuple(sorted(hits, key=lambda h: ACTIONS.index(h.action)))
+        evidence = "; ".join(dict.fromkeys(h.message for h in ordered))
+        passed = ordered[0].action != "veto"
+        return cls(passed, ordered[0].category, evidence, ordered)
+
+    @property
+    def action(self) -> Action | None:
+        """The most severe action: ``veto`` when not passed, None for a clean pass."""
+        if not self.passed:
+            return "veto"
+        return self.hits[0].action if self.hits else None
+
+    @property
+    def rule(self) -> str | None:
+        """The most severe hit's rule id (the category for a veto without hits)."""
+        if self.hits:
+            return self.hits[0].rule
+        return self.category
+
+    @property
+    def penalty(self) -> float:
+        """The sum of the penalty hits' weights (0 for a veto: it is excluded anyway)."""
+        return sum(h.weight for h in self.hits if h.action == "penalty")
 
 
 @runtime_checkable

@@ -2,18 +2,40 @@
 
 A gate is registered by name (:meth:`rewards.registry.RewardRegistry.register_gate`,
 or the ``bon_server.gates`` entry-point group); every registered gate runs on
-every group, and a client cannot switch one off.
+every group, and a client cannot switch one off. Built in:
+
+* ``hazards``: harmful content by Llama Guard 3 hazard category (``hazard.S1``..``S14``);
+  also judges the prompt, so an unsafe request is refused before generation;
+* ``pii``: personal data and secrets the user did not give (e-mail, phone, card,
+  IBAN, national ids, IP addresses, API keys, private keys);
+* ``leakage``: the system prompt reproduced (fuzzy);
+* ``injection``: prompt-injection payloads and hidden text carried into an answer (flag);
+* ``policy``: the operator's compliance policy (:mod:`rewards.policy`), registered by
+  the server when a policy file is configured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from rewards.gates.hazards import HazardClassifier, HazardsGate
+from rewards.gates.injection import InjectionGate
+from rewards.gates.leakage import LeakageGate
 from rewards.gates.pii import PiiGate
 from rewards.types import Gate
 
 BUILTIN_GATES: dict[str, Callable[[], Gate]] = {
+    HazardsGate.name: HazardsGate,
+    InjectionGate.name: InjectionGate,
+    LeakageGate.name: LeakageGate,
     PiiGate.name: PiiGate,
 }
 
-__all__ = ["BUILTIN_GATES", "PiiGate"]
+__all__ = [
+    "BUILTIN_GATES",
+    "HazardClassifier",
+    "HazardsGate",
+    "InjectionGate",
+    "LeakageGate",
+    "PiiGate",
+]

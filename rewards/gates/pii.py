@@ -9,28 +9,48 @@ Rule-based, by category (most severe first):
   known network prefix and length, and a passing Luhn check, so an order number
   is not a card;
 * ``pii.email``: an e-mail address, except on the reserved documentation domains
-  (RFC 2606/6761: ``example.com``, ``*.test``, ...) that code samples use.
+  (RFC 2606/6761: ``example.com``, ``*.test``, ...) that code samples use;
+* ``pii.iban``, ``pii.national_id``, ``pii.phone``, ``pii.ip``: see
+  :mod:`rewards.gates.privacy` (checksums and validation by `python-stdnum`,
+  `phonenumbers` and :mod:`ipaddress`).
 
 What the user wrote themselves is not a leak: an item that also occurs in the
 user's own text (``context.user_text``) passes. The system prompt does not count:
 the operator's secrets there must not reach the user. Tokens that look like
 placeholders (``sk-your-key-here``, ``AKIA...EXAMPLE``) are not secrets.
 
-Evidence is redacted (``e-mail j***@acme.com``, ``card ****1111``): the trace
-never carries the raw item.
+Evidence is redacted (``e-mail j***@acme.com``, ``card ****1111``); the raw item
+is kept only as the hit's ``excerpt``, which a trace shows only where the operator
+chose ``trace_text: full``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from rewards.types import Candidate, RewardContext, Verdict
+from rewards.gates.privacy import (
+    DEFAULT_REGION,
+    Finding,
+    Spans,
+    digit_windows,
+    find_identifiers,
+    scan,
+)
+from rewards.types import Candidate, Hit, RewardContext, Verdict
 
 RESERVED_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "localhost")
 RESERVED_EMAIL_TLDS = (".example", ".test", ".invalid", ".localhost")
-_SEVERITY = ("secret.private_key", "secret.api_key", "pii.card", "pii.email")
+_SEVERITY = (
+    "secret.private_key",
+    "secret.api_key",
+    "pii.card",
+    "pii.iban",
+    "pii.national_id",
+    "pii.email",
+    "pii.phone",
+    "pii.ip",
+)
 _MAX_LISTED = 5
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
@@ -51,7 +71,27 @@ _TOKENS: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"), "Slack token", 5),
     (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), "Google API key", 4),
     (re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), "Stripe live key", 8),
+    (re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), "Hugging Face token", 3),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "GitLab token", 6),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), "npm token", 4),
+    (
+        re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+        "JSON Web Token",
+        3,
+    ),
 )
+_TOKEN_PREFIXES = {
+    "OpenAI/Anthropic-style API key": ("sk-",),
+    "AWS access key id": ("AKIA", "ASIA"),
+    "GitHub token": ("gh", "github_pat_"),
+    "Slack token": ("xox",),
+    "Google API key": ("AIza",),
+    "Stripe live key": ("k_live_",),
+    "Hugging Face token": ("hf_",),
+    "GitLab token": ("glpat-",),
+    "npm token": ("npm_",),
+    "JSON Web Token": ("eyJ",),
+}
 _PLACEHOLDER_WORDS = ("example", "xxxx", "your", "placeholder", "redacted", "dummy", "fake")
 
 # (prefixes, lengths) of card networks; a number outside them is not a card.
@@ -64,15 +104,6 @@ _NETWORKS: tuple[tuple[str, tuple[range, ...], tuple[int, ...]], ...] = (
     ("Diners Club", (range(300, 306), range(36, 37), range(38, 40)), (14, 15, 16, 17, 18, 19)),
     ("UnionPay", (range(62, 63),), (16, 17, 18, 19)),
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One item found: ``key`` identifies it for comparison, ``redacted`` is shown."""
-
-    category: str
-    key: str
-    redacted: str
 
 
 def luhn_valid(digits: str) -> bool:
@@ -103,34 +134,59 @@ def card_network(digits: str) -> str | None:
 
 
 def find_items(
-    text: str, *, allow_domains: tuple[str, ...] = RESERVED_EMAIL_DOMAINS
+    text: str,
+    *,
+    allow_domains: tuple[str, ...] = RESERVED_EMAIL_DOMAINS,
+    region: str = DEFAULT_REGION,
 ) -> list[Finding]:
     """Every secret and personal item in ``text``, redacted.
 
     Args:
         text: the text to scan.
         allow_domains: e-mail domains (and their subdomains) that are not personal.
+        region: where phone numbers written without ``+`` are read.
     """
     found: list[Finding] = []
-    for match in _PRIVATE_KEY.finditer(text):
+    # Each recogniser runs only where it can match (a substring test costs microseconds,
+    # a regex pass over a 1k-token answer a fraction of a millisecond).
+    for match in scan(_PRIVATE_KEY, text, None if "PRIVATE KEY-----" in text else []):
         kind = match.group(1).strip() or "PKCS#8"
         found.append(Finding("secret.private_key", match.group(0), f"private key block ({kind})"))
     for pattern, label, keep in _TOKENS:
+        if not any(prefix in text for prefix in _TOKEN_PREFIXES[label]):
+            continue
         for match in pattern.finditer(text):
             token = match.group(0)
             if _looks_real(token[keep:]):
                 found.append(Finding("secret.api_key", token, f"{label} {token[:keep]}****"))
-    for match in _CARD.finditer(text):
+    windows = digit_windows(text)
+    for match in scan(_CARD, text, [w for w in windows if w[1] - w[0] >= 13]):
         digits = re.sub(r"\D", "", match.group(0))
         network = card_network(digits)
         if network and len(set(digits)) > 1 and luhn_valid(digits):
             found.append(Finding("pii.card", digits, f"card ****{digits[-4:]} ({network})"))
-    for match in _EMAIL.finditer(text):
+    for match in scan(_EMAIL, text, _around(text, "@")):
         address = match.group(0)
         local, domain = address.rsplit("@", 1)
         if not _reserved_domain(domain.lower(), allow_domains):
             found.append(Finding("pii.email", address.lower(), f"e-mail {local[0]}***@{domain}"))
+    cards = {f.key for f in found if f.category == "pii.card"}
+    identifiers = find_identifiers(text, region, windows)
+    found.extend(f for f in identifiers if f.key.lstrip("+") not in cards)
     return found
+
+
+def _around(text: str, char: str, pad: int = 120) -> Spans:
+    spans: Spans = []
+    at = text.find(char)
+    while at >= 0:
+        start, end = max(0, at - pad), at + pad
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+        at = text.find(char, at + 1)
+    return spans
 
 
 def _looks_real(body: str) -> bool:
@@ -152,6 +208,7 @@ class PiiGate:
     Args:
         allow_domains: e-mail domains that are never personal (default: the
             reserved documentation domains).
+        region: the region phone numbers without a ``+`` country code are read in.
 
     Example:
         >>> gate = PiiGate()
@@ -163,8 +220,11 @@ class PiiGate:
 
     name = "pii"
 
-    def __init__(self, allow_domains: tuple[str, ...] = RESERVED_EMAIL_DOMAINS) -> None:
+    def __init__(
+        self, allow_domains: tuple[str, ...] = RESERVED_EMAIL_DOMAINS, region: str = DEFAULT_REGION
+    ) -> None:
         self.allow_domains = tuple(d.lower() for d in allow_domains)
+        self.region = region
 
     def __call__(
         self,
@@ -182,11 +242,12 @@ class PiiGate:
             candidates: the candidates (unused).
             **kwargs: ignored, for forward compatibility.
         """
-        known = {f.key for f in find_items(context.user_text, allow_domains=self.allow_domains)}
+        user = find_items(context.user_text, allow_domains=self.allow_domains, region=self.region)
+        known = {f.key for f in user}
         return [self._judge(text, known) for text in completions]
 
     def _judge(self, text: str, known: set[str]) -> Verdict:
-        items = find_items(text, allow_domains=self.allow_domains)
+        items = find_items(text, allow_domains=self.allow_domains, region=self.region)
         leaks = [f for f in items if f.key not in known]
         if not leaks:
             if items:
@@ -195,4 +256,5 @@ class PiiGate:
         leaks.sort(key=lambda f: _SEVERITY.index(f.category))
         listed = "; ".join(dict.fromkeys(f.redacted for f in leaks[:_MAX_LISTED]))
         more = f" and {len(leaks) - _MAX_LISTED} more" if len(leaks) > _MAX_LISTED else ""
-        return Verdict.veto(leaks[0].category, listed + more)
+        hits = tuple(Hit("veto", f.category, f.category, f.redacted, excerpt=f.key) for f in leaks)
+        return Verdict(False, leaks[0].category, listed + more, hits)

@@ -20,6 +20,11 @@ MODULES = [
     "rewards.mathverify_pool",
     "rewards.builtin.repetition",
     "rewards.gates.pii",
+    "rewards.gates.privacy",
+    "rewards.gates.hazards",
+    "rewards.gates.leakage",
+    "rewards.gates.injection",
+    "rewards.policy",
 ]
 
 
