@@ -51,19 +51,20 @@ HEALTH_TIMEOUT_S = 5.0
 CONNECT_TIMEOUT_S = 10.0
 
 
-def _error_message(response: httpx.Response) -> str:
-    """The upstream's own error message when it sent one in OpenAI's format."""
+def _error_of(response: httpx.Response) -> tuple[str, str | None]:
+    """The upstream's own error message and ``param``, when it sent them (OpenAI format)."""
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return response.text[:300] or response.reason_phrase
+        return response.text[:300] or response.reason_phrase, None
     if isinstance(data, dict):
         err = data.get("error", data)
         if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:1000]
+            param = err.get("param")
+            return str(err["message"])[:1000], str(param) if param else None
         if isinstance(data.get("detail"), str):
-            return str(data["detail"])[:1000]
-    return str(data)[:300]
+            return str(data["detail"])[:1000], None
+    return str(data)[:300], None
 
 
 class OpenAIEngine:
@@ -85,6 +86,7 @@ class OpenAIEngine:
         self.max_model_len = max_model_len
         self.is_vllm = is_vllm
         self.supports_n = True  # until the upstream shows otherwise
+        self.supports_logprobs = True  # likewise
         self._parallel = asyncio.Semaphore(max_parallel)
         self._in_flight = 0
 
@@ -238,13 +240,26 @@ class OpenAIEngine:
             body["return_token_ids"] = True
         if request.messages is not None:
             body["messages"] = request.messages
-            body["logprobs"] = True
+            if self.supports_logprobs:
+                body["logprobs"] = True
             return "chat/completions", body
         body["prompt"] = request.prompt
-        body["logprobs"] = 0 if self.is_vllm else 1
+        if self.supports_logprobs:
+            body["logprobs"] = 0 if self.is_vllm else 1
         return "completions", body
 
     async def _call(self, request: GenerationRequest, n: int) -> Generation:
+        try:
+            return await self._call_once(request, n)
+        except EngineInputError as exc:
+            if exc.param != "logprobs" or not self.supports_logprobs:
+                raise
+        # Log-probabilities only break ties: an upstream without them still serves.
+        log.warning("the upstream refuses logprobs; asking without them from now on")
+        self.supports_logprobs = False
+        return await self._call_once(request, n)
+
+    async def _call_once(self, request: GenerationRequest, n: int) -> Generation:
         path, body = self._body(request, n)
         self._in_flight += 1
         try:
@@ -258,14 +273,14 @@ class OpenAIEngine:
         finally:
             self._in_flight -= 1
         if response.status_code in (400, 404, 413, 422):
-            message = _error_message(response)
+            message, param = _error_of(response)
             raise EngineInputError(
-                f"the upstream refused the request: {message}", param=_param_of(message, body)
+                f"the upstream refused the request: {message}",
+                param=param or _param_of(message, body),
             )
         if response.status_code != 200:
-            raise UpstreamError(
-                f"the upstream answered {response.status_code}: {_error_message(response)}"
-            )
+            message, _ = _error_of(response)
+            raise UpstreamError(f"the upstream answered {response.status_code}: {message}")
         try:
             return _to_generation(response.json(), chat=request.messages is not None)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -275,6 +290,8 @@ class OpenAIEngine:
 def _param_of(message: str, body: dict[str, Any]) -> str | None:
     """The request field an upstream's error is about, when its message says."""
     low = message.lower()
+    if "logprobs" in low:
+        return "logprobs"
     if "'n'" in low or " n " in low or "n must" in low or "`n`" in low:
         return "n"
     if "context length" in low or "maximum context" in low or "too long" in low:

@@ -71,7 +71,7 @@ def vllm_server(
         sys.executable, "-m", "vllm.entrypoints.openai.api_server",
         "--model", str(model_dir), "--served-model-name", UPSTREAM_MODEL,
         "--dtype", "float32", "--enforce-eager", "--max-model-len", "2048",
-        "--host", "127.0.0.1", "--port", str(port), "--disable-log-stats",
+        "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,

@@ -106,11 +106,11 @@ def test_server_limits_on_group_and_tokens() -> None:
 
 
 def test_client_deadline_shortens_the_server_one() -> None:
-    engine = make_engine(delay_s=2.0)
+    engine = make_engine(delay_s=10.0)
     with TestClient(create_app(make_settings(), engine=engine)) as c:
         t0 = time.monotonic()
         err = _error(c.post(CHAT, json=_body(deadline_s=0.3)), 504)
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 < 5  # not the engine's 10 s
         assert err["code"] == "timeout" and "0.3 s" in err["message"]
         assert len(engine.aborted_requests) == 1 and not engine.active_requests
         text = c.get("/metrics").text
@@ -118,11 +118,11 @@ def test_client_deadline_shortens_the_server_one() -> None:
 
 
 def test_client_deadline_cannot_extend_the_server_one() -> None:
-    engine = make_engine(delay_s=2.0)
+    engine = make_engine(delay_s=10.0)
     with TestClient(create_app(make_settings(request_timeout_s=0.3), engine=engine)) as c:
         t0 = time.monotonic()
         _error(c.post(CHAT, json=_body(deadline_s=60)), 504)
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 < 5  # not the engine's 10 s
 
 
 @pytest.mark.parametrize("bad", [0, -1, "5", True, 1e9])
