@@ -160,7 +160,7 @@ def test_upstream_process_killed_while_generating(tmp_path: Path) -> None:
     cmd += ["--script", str(script), "--port", str(port), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    result: dict[str, httpx.Response] = {}
+    result: dict[str, Any] = {}
     try:
         deadline = time.monotonic() + 60
         while True:
