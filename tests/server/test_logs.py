@@ -141,3 +141,4 @@ def test_served_with_json_format_writes_json_lines(tmp_path: Path) -> None:
     assert access[0]["selected"] == trace["selected"]
     assert "apples" not in json.dumps(access[0])
     assert any(x["logger"].startswith("uvicorn") for x in lines)
+    assert not any("color_message" in x for x in lines)
