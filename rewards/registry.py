@@ -84,6 +84,18 @@ class RewardRegistry:
         self._check_new(name, factory)
         self._gates[name] = factory
 
+    def replace_reward(self, name: str, factory: RewardFactory) -> None:
+        """Replaces a registered reward's factory (e.g. the judge, once configured).
+
+        Raises:
+            UnknownRewardError: ``name`` is not a registered reward.
+            ValueError: the factory is not callable.
+        """
+        self.validate([name])
+        if not callable(factory):
+            raise ValueError(f"factory for {name!r} is not callable: {factory!r}")
+        self._rewards[name] = factory
+
     def _check_new(self, name: str, factory: object) -> None:
         if not name or name in self._rewards or name in self._gates:
             raise ValueError(f"name {name!r} is empty or already registered")

@@ -36,18 +36,33 @@ _MAX_ANSWER_CHARS = 4000
 _RATING = re.compile(r"(?<![\d.])(10|[1-9])(?:\.\d+)?(?:\s*(?:/|out of)\s*10)?(?![\d.])")
 
 
+# Worked examples before the real question: small models answer in the shown format
+# (SmolLM2-135M replies with prose to the bare instruction, with a number after these).
+_EXAMPLES = (
+    ("What is 2 + 2?", "4", "10"),
+    ("What is the capital of Spain?", "Lisbon.", "1"),
+    ("Name a primary colour.", "Blue is a primary colour.", "9"),
+    ("What is 10 / 2?", "3", "2"),
+)
+
+
+def _rating_request(question: str, answer: str) -> str:
+    return f"Question:\n{question}\n\nAnswer:\n{answer}\n\nRating (1-10):"
+
+
 def judge_messages(prompt: str, answer: str) -> list[dict[str, str]]:
-    """The chat messages that ask a model to rate one answer (long texts are cut)."""
-    question = prompt[-_MAX_PROMPT_CHARS:]
-    shown = answer[:_MAX_ANSWER_CHARS]
-    return [
-        {"role": "system", "content": JUDGE_INSTRUCTIONS},
-        {
-            "role": "user",
-            "content": f"Question:\n{question}\n\nAnswer:\n{shown}\n\n"
-            "Rating (1-10), the number only:",
-        },
-    ]
+    """The chat messages that ask a model to rate one answer (long texts are cut).
+
+    The instructions, four worked examples (question, answer, rating), then the
+    question and answer to rate.
+    """
+    messages = [{"role": "system", "content": JUDGE_INSTRUCTIONS}]
+    for question, example, rating in _EXAMPLES:
+        messages.append({"role": "user", "content": _rating_request(question, example)})
+        messages.append({"role": "assistant", "content": rating})
+    shown = _rating_request(prompt[-_MAX_PROMPT_CHARS:], answer[:_MAX_ANSWER_CHARS])
+    messages.append({"role": "user", "content": shown})
+    return messages
 
 
 def parse_rating(text: str) -> float | None:

@@ -12,8 +12,12 @@ MODULES = [
     "rewards.selector",
     "rewards.trl",
     "rewards.builtin.answer_agreement",
+    "rewards.builtin.code_exec",
+    "rewards.builtin.efficiency",
     "rewards.builtin.formatting",
     "rewards.builtin.json_valid",
+    "rewards.builtin.judge",
+    "rewards.builtin.language",
     "rewards.builtin.length",
     "rewards.builtin.math_answers",
     "rewards.builtin.math_steps",
@@ -25,6 +29,8 @@ MODULES = [
     "rewards.gates.leakage",
     "rewards.gates.injection",
     "rewards.policy",
+    "rewards.language",
+    "rewards.sandbox",
 ]
 
 

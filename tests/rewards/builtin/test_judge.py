@@ -81,4 +81,7 @@ def test_bad_scorer_output() -> None:
 def test_judge_messages_cut_long_texts() -> None:
     messages = judge_messages("q" * 10_000, "a" * 10_000)
     assert messages[0]["role"] == "system"
-    assert len(messages[1]["content"]) < 8_200
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant"] * 4 + ["user"]
+    assert all(parse_rating(m["content"]) is not None for m in messages if m["role"] == "assistant")
+    assert messages[-1]["content"].endswith("Rating (1-10):")
+    assert len(messages[-1]["content"]) < 8_100
