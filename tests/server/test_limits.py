@@ -128,3 +128,13 @@ def test_client_deadline_cannot_extend_the_server_one() -> None:
 @pytest.mark.parametrize("bad", [0, -1, "5", True, 1e9])
 def test_invalid_deadlines_are_400(small: TestClient, bad: Any) -> None:
     assert _error(small.post(CHAT, json=_body(deadline_s=bad)), 400)["param"] == "deadline_s"
+
+
+def test_openapi_documents_the_limits_and_their_errors(small: TestClient) -> None:
+    schema = small.get("/openapi.json").json()
+    chat = schema["paths"][CHAT]["post"]
+    for status in ("400", "401", "404", "413", "429", "502", "503", "504"):
+        assert status in chat["responses"], status
+    assert "stream: true" in chat["responses"]["200"]["description"]
+    fields = schema["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    assert {"deadline_s", "stream", "stream_options", "best_of", "trace"} <= set(fields)
