@@ -6,9 +6,12 @@ math-verify) with a weight from its own quality:
 
     w_i = steps_i * marked_i * finished_i
 
-* ``steps_i = (held + 1) / (claims + 2)``: the share of its arithmetic claims
-  that hold (see ``math_steps``), smoothed so that no claims gives 0.5, one true
-  claim 0.67, one false claim 0.33, five true claims 0.86;
+* ``steps_i = ((held + 1) / (claims + 2)) ** 2``: the share of its arithmetic
+  claims that hold (see ``math_steps``), smoothed (Laplace) so that no claims
+  gives 0.5 before squaring; squared so that checked steps count: no claims
+  0.25, one true claim 0.44, one false claim 0.11, five true claims 0.73. On
+  20 word problems x 8 SmolLM2 samples the square picked 4 right answers where
+  the plain share picked 3 and majority voting 3 (oracle 5): ``steps_power``;
 * ``marked_i`` is 1 when the answer is marked (``\\boxed{}``, ``<answer>``,
   "the answer is", "Answer:") and 0.75 when it is only the last number;
 * ``finished_i`` is 0.5 when the candidate was cut off (``finish_reason:
@@ -46,22 +49,26 @@ class AnswerAgreement:
         budget_s: seconds of math-verify work per group before comparing the
             remaining answers as text.
         weighted: False gives every vote weight 1 (plain majority share).
+        steps_power: the exponent on the smoothed share of true claims.
 
     Example:
         >>> reward = AnswerAgreement()
         >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
         >>> texts = ["6 * 7 = 42, so \\\\boxed{42}", "It is 42.0", "6 * 7 = 41, so 41"]
         >>> [round(s.value, 2) for s in reward(completions=texts, context=ctx, candidates=[])]
-        [0.81, 0.81, 0.19]
+        [0.88, 0.88, 0.12]
     """
 
     name = "answer_agreement"
 
-    def __init__(self, budget_s: float = 3.0, weighted: bool = True) -> None:
-        if budget_s < 0:
-            raise ValueError(f"budget_s must be >= 0, got {budget_s}")
+    def __init__(
+        self, budget_s: float = 3.0, weighted: bool = True, steps_power: float = 2.0
+    ) -> None:
+        if budget_s < 0 or steps_power < 0:
+            raise ValueError(f"budget_s and steps_power must be >= 0: {budget_s}, {steps_power}")
         self.budget_s = budget_s
         self.weighted = weighted
+        self.steps_power = steps_power
 
     def __call__(
         self,
@@ -132,7 +139,7 @@ class AnswerAgreement:
         if not self.weighted:
             return 1.0, "1 (unweighted)"
         report = check_steps(text)
-        steps = (report.held + 1) / (len(report.claims) + 2)
+        steps = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
         truncated = index < len(candidates) and candidates[index].finish_reason == "length"
         weight = steps * (1.0 if marked else UNMARKED_WEIGHT)
         weight *= TRUNCATED_WEIGHT if truncated else 1.0

@@ -19,11 +19,11 @@ def values(scores: list[Score]) -> list[float | None]:
 
 
 def test_equal_weights_give_the_majority_share() -> None:
-    # All marked, no arithmetic claims: every weight is 0.5, the share is count / n.
+    # All marked, no arithmetic claims: every weight is 0.25, the share is count / n.
     scores = score(["\\boxed{1/2}", "the answer is 0.5", "Answer: $\\frac{1}{2}$", "\\boxed{0.25}"])
     assert values(scores) == [0.75, 0.75, 0.75, 0.25]
     assert scores[0].evidence == (
-        "answer 1/2: cluster 3/4 candidates, weighted share 0.75; own weight 0.50 (steps 0/0)"
+        "answer 1/2: cluster 3/4 candidates, weighted share 0.75; own weight 0.25 (steps 0/0)"
     )
 
 
@@ -36,7 +36,7 @@ def test_unweighted_is_plain_majority_share() -> None:
 
 def test_checked_steps_outvote_a_wrong_majority() -> None:
     # Plain majority picks 13 (2 votes to 1); the weights trust the candidate whose
-    # arithmetic holds: weights 0.33, 0.33 and 0.75, so 12 gets 0.53 of the vote.
+    # arithmetic holds: weights 0.11, 0.11 and 0.56, so 12 gets 0.72 of the vote.
     texts = [
         "3 * 4 = 13, so the answer is 13.",
         "3 * 4 = 13. Answer: 13",
@@ -45,12 +45,12 @@ def test_checked_steps_outvote_a_wrong_majority() -> None:
     scores = score(texts)
     assert scores[2].value is not None and scores[0].value is not None
     assert scores[2].value > scores[0].value
-    assert values(scores) == [0.4706, 0.4706, 0.5294]
+    assert values(scores) == [0.2832, 0.2832, 0.7168]
     assert scores[0].evidence == (
-        "answer 13: cluster 2/3 candidates, weighted share 0.47; own weight 0.33 (steps 0/1)"
+        "answer 13: cluster 2/3 candidates, weighted share 0.28; own weight 0.11 (steps 0/1)"
     )
     assert scores[2].evidence == (
-        "answer 12: cluster 1/3 candidates, weighted share 0.53; own weight 0.75 (steps 2/2)"
+        "answer 12: cluster 1/3 candidates, weighted share 0.72; own weight 0.56 (steps 2/2)"
     )
 
 
@@ -62,18 +62,18 @@ def test_unmarked_and_truncated_answers_weigh_less() -> None:
         Candidate(2, texts[2], (1,), "length"),
     ]
     scores = score(texts, cands)
-    # weights 0.5, 0.375 (unmarked), 0.25 (truncated): total 1.125
+    # weights 0.25, 0.1875 (unmarked), 0.125 (truncated): total 0.5625
     assert values(scores) == [0.4444, 0.3333, 0.2222]
-    assert scores[1].evidence.endswith("own weight 0.38 (steps 0/0, unmarked answer)")
-    assert scores[2].evidence.endswith("own weight 0.25 (steps 0/0, truncated)")
+    assert scores[1].evidence.endswith("own weight 0.19 (steps 0/0, unmarked answer)")
+    assert scores[2].evidence.endswith("own weight 0.12 (steps 0/0, truncated)")
 
 
 def test_no_answer_votes_for_nothing() -> None:
     texts = ["\\boxed{7}"] * 5 + ["\\boxed{8}"] * 2 + ["no idea"]
     scores = score(texts)
-    # weights 0.5 each, 0.375 for "no idea" (it marks nothing): total 3.875
+    # weights 0.25 each, 0.1875 for "no idea" (it marks nothing): total 1.9375
     assert values(scores) == [0.6452] * 5 + [0.2581] * 2 + [0.0]
-    assert scores[7] == Score(0.0, "no final answer; weight 0.38 (steps 0/0, unmarked answer)")
+    assert scores[7] == Score(0.0, "no final answer; weight 0.19 (steps 0/0, unmarked answer)")
 
 
 def test_single_candidate_is_not_applicable() -> None:
@@ -103,7 +103,7 @@ def test_runs_inside_a_worker_thread() -> None:
     worker.join(timeout=120)
     assert not errors
     scores = result[0]
-    # "0.5" is unmarked (weight 0.375), the others 0.5: total 1.875
+    # "0.5" is unmarked (weight 0.1875), the others 0.25: total 0.9375
     assert values(scores) == [0.4667, 0.4667, 0.5333, 0.5333]
     assert "compared:" not in scores[0].evidence  # the worker did it
 
