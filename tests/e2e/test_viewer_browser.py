@@ -122,14 +122,14 @@ def test_screenshot_shows_winner_and_veto(
     shot = tmp_path / "trace.png"
     result = _chromium(
         f"--screenshot={shot}",
-        "--window-size=1600,1800",
+        "--window-size=1600,3200",
         "--hide-scrollbars",
         url,
         profile=tmp_path / "profile",
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with Image.open(shot) as image:
-        assert image.size == (1600, 1800)
+        assert image.size == (1600, 3200)
         # Whole table rows in the winner's green, and cells in the veto's red, are painted.
         assert _pixels(image, WINNER_RGB) > 5000
         assert _pixels(image, VETO_RGB) > 1000
