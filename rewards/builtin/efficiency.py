@@ -89,7 +89,7 @@ class Efficiency:
             if truncated[i]:
                 scores.append(Score(0.0, f"truncated at {sizes[i]} {unit} (finish_reason=length)"))
             elif i not in compared:
-                scores.append(Score(None, f"not compared: {signal}"))
+                scores.append(Score(None, f"not compared: compared are those with {signal}"))
             else:
                 value = 1.0 if high == low else 1.0 - (sizes[i] - low) / (high - low)
                 scores.append(
@@ -122,7 +122,8 @@ class Efficiency:
             best = max(values.values(), default=0.0)
             if best <= 0:
                 return [], "no candidate passes any test"
-            return [i for i, v in values.items() if v == best], f"{best:.0%} of tests passed"
+            chosen = [i for i, v in values.items() if v == best]
+            return chosen, f"the best test result ({best:.0%} passed)"
         if (context.response_format or {}).get("type") in ("json_object", "json_schema"):
             scores = JsonValid()(completions=completions, context=context, candidates=candidates)
             valid = [i for i in complete if scores[i].value == 1.0]
@@ -142,5 +143,5 @@ def _math_majority(completions: list[str], complete: list[int]) -> tuple[list[in
     top, count = counts[0]
     shown = top if len(top) <= 20 else top[:17] + "..."
     return [i for i, key in keys.items() if key == top], (
-        f"majority answer {shown!r} ({count} of {len(complete)})"
+        f"the majority answer {shown!r} ({count} of {len(complete)})"
     )

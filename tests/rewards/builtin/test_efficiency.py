@@ -27,7 +27,7 @@ def test_math_compares_only_the_majority_answer() -> None:
     ]
     scores = run(ctx, texts)  # one token per word here: 9, 23, 4 and 11
     assert [s.value for s in scores] == [1.0, 0.0, None, pytest.approx(1 - 2 / 14)]
-    assert "majority answer '12' (3 of 4)" in scores[0].evidence
+    assert "the majority answer '12' (3 of 4)" in scores[0].evidence
     assert scores[0].evidence.startswith("9 tokens, compared range 9-23")
     assert scores[2].evidence.startswith("not compared")
 
@@ -53,7 +53,7 @@ def test_code_compares_the_candidates_that_pass_the_tests() -> None:
     ]
     scores = run(ctx, texts)
     assert [s.value for s in scores] == [1.0, 0.0, None]
-    assert "100% of tests passed" in scores[0].evidence
+    assert "the best test result (100% passed)" in scores[0].evidence
 
 
 def test_json_compares_the_valid_documents() -> None:
