@@ -118,6 +118,13 @@ def test_candidate_html_is_text_not_markup(client: TestClient) -> None:
     assert "&lt;script&gt;" in page and "<script>" not in page
 
 
+def test_prompt_is_kept_in_full_traces_only(client: TestClient) -> None:
+    full = client.get(f"/v1/traces/{_ask(client)}").json()
+    assert full["prompt"] == f"user: {PROMPT}"
+    summary = client.get(f"/v1/traces/{_ask(client, trace='summary')}").json()
+    assert "prompt" not in summary
+
+
 def test_summary_trace_says_texts_are_left_out(client: TestClient) -> None:
     page = client.get(f"/traces/{_ask(client, trace='summary')}").text
     assert "summary trace" in page
