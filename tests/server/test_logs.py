@@ -126,7 +126,7 @@ def test_served_with_json_format_writes_json_lines(tmp_path: Path) -> None:
     script.write_text(json.dumps(MATH_SCRIPT))
     log = tmp_path / "server.log"
     args = ["--engine", "scripted", "--script", str(script), "--served-model-name", MODEL]
-    with running_server([*args, "--log-format", "json"], log_path=log, start_timeout_s=60) as url:
+    with running_server([*args, "--log-format", "json"], log_path=log, start_timeout_s=120) as url:
         resp = httpx.post(
             f"{url}/v1/chat/completions",
             json={"model": MODEL, "messages": [{"role": "user", "content": "12 apples?"}]},
