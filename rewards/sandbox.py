@@ -263,7 +263,7 @@ def run_tests(
     ...                    [Step("assert", "assert add(1, 2) == 3", "assert add(1, 2) == 3"),
     ...                     Step("assert", "assert add(1, 1) == 3", "assert add(1, 1) == 3")])
     >>> result.passed, result.total, result.first_failure
-    (1, 2, 'assert add(1, 1) == 3: AssertionError')
+    (1, 2, 'assert add(1, 1) == 3: AssertionError: got 2')
     """
     limits = limits or SandboxLimits()
     iso = isolation()

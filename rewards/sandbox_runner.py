@@ -7,6 +7,7 @@ as JSON on stdin, sets the resource limits, pre-imports standard modules, drops 
 result pipe (file descriptor ``job["fd"]``). Standard library only.
 """
 
+import ast
 import contextlib
 import io
 import json
@@ -125,8 +126,79 @@ def _testcase(name: str, source: str, ns: dict[str, Any]) -> str | None:
     return (lines[-1] if lines else "failed")[:MAX_ERROR]
 
 
+_NUMBERS = (int, float, complex, bool)
+_SCALARS = (*_NUMBERS, str, bytes, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Built from scalars and tuples of them only (safe to hash and compare)."""
+    if type(value) is tuple:
+        return all(_plain(item) for item in value)
+    return type(value) in _SCALARS
+
+
+def _strict_equal(got: Any, want: Any) -> bool:
+    """``got == want`` for a literal ``want``, without trusting ``got``'s own ``__eq__``.
+
+    Types must match exactly (numbers may mix, as ``==`` lets them), so an object
+    whose ``__eq__`` always returns True does not pass ``assert f(x) == 3``.
+    """
+    if type(got) in _NUMBERS and type(want) in _NUMBERS:
+        return bool(want == got)
+    if type(got) is not type(want):
+        return False
+    if type(want) in (list, tuple):
+        return len(got) == len(want) and all(map(_strict_equal, got, want))
+    if type(want) is dict:
+        return (
+            all(_plain(key) for key in got)
+            and got.keys() == want.keys()
+            and all(_strict_equal(got[key], want[key]) for key in want)
+        )
+    if type(want) in (set, frozenset):
+        return all(_plain(item) for item in got) and bool(want == got)
+    return bool(want == got)
+
+
+def _literal_assert(source: str, ns: dict[str, Any]) -> tuple[bool, str | None]:
+    """Runs ``assert <expr> == <literal>`` (either order) with :func:`_strict_equal`.
+
+    Returns (handled, error); not handled when the test has another shape.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False, None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
+        return False, None
+    test = tree.body[0].test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False, None
+    if not isinstance(test.ops[0], ast.Eq):
+        return False, None
+    sides = [test.left, test.comparators[0]]
+    for expr, literal in (sides, sides[::-1]):
+        try:
+            want = ast.literal_eval(literal)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        got = eval(compile(ast.Expression(expr), "<test>", "eval"), ns)
+        if _strict_equal(got, want):
+            return True, None
+        try:
+            shown = repr(got)
+        except Exception:
+            shown = f"a {type(got).__name__}"
+        return True, f"AssertionError: got {shown[:80]}"
+    return False, None
+
+
 def _run_step(step: dict[str, Any], ns: dict[str, Any]) -> str | None:
     kind, source = step["kind"], step["source"]
+    if kind == "assert":
+        handled, error = _literal_assert(source, ns)
+        if handled:
+            return error
     if kind in ("setup", "assert"):
         exec(compile(source, "<test>", "exec"), ns)
     elif kind == "function":

@@ -32,7 +32,7 @@ def test_counts_each_kind_of_test() -> None:
     result = run_tests(ADD, steps)
     assert result.total == 8
     assert [o.passed for o in result.outcomes] == [True, False, True, True, True, True, True, False]
-    assert result.first_failure == "a2: AssertionError"
+    assert result.first_failure == "a2: AssertionError: got 2"
     assert result.outcomes[-1].error == "AssertionError: 2 != 3"
     assert result.load_error is None
     assert not result.timed_out
@@ -148,3 +148,42 @@ def test_batch_skips_jobs_once_the_budget_is_spent() -> None:
     results = run_batch(jobs, SandboxLimits(wall_seconds=1.0), workers=1, budget_seconds=1.2)
     assert results[0] is not None and results[0].timed_out
     assert results[1:] == [None, None]
+
+
+ALWAYS_EQUAL = """
+class Anything:
+    def __eq__(self, other):
+        return True
+    __hash__ = object.__hash__
+
+class Text(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+
+def answer(kind):
+    return {"object": Anything(), "str": Text("no"), "list": [Anything()]}[kind]
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "passed"),
+    [
+        ("assert answer('object') == 42", False),
+        ("assert 'yes' == answer('str')", False),
+        ("assert answer('list') == [1]", False),
+        ("assert answer('list') != [1]", False),  # not a literal ==: runs as written
+        ("assert len('abc') == 3.0", True),  # numbers may mix, as == lets them
+        ("assert {'a': (1, 2)} == dict(a=(1, 2))", True),
+    ],
+)
+def test_always_equal_objects_do_not_pass_literal_asserts(test: str, passed: bool) -> None:
+    result = run_tests(ALWAYS_EQUAL, [Step("assert", test, "t")])
+    assert result.outcomes[0].passed is passed, result.outcomes[0]
+
+
+def test_second_batch_of_the_same_jobs_comes_from_the_cache() -> None:
+    jobs = [("def g():\n    return 7\n", [Step("assert", "assert g() == 7", "cached")])]
+    [first] = run_batch(jobs)
+    [again] = run_batch(jobs)
+    assert first is not None and again is first

@@ -197,7 +197,7 @@ def test_partial_credit_is_the_share_of_asserts() -> None:
         prompt, [right, wrong_order, "I cannot write code.", "```python\ndef fizzbuzz(n)\n```"]
     )
     assert [v for v, _ in results] == [1.0, 0.75, 0.0, 0.0]
-    assert "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError" in results[1][1]
+    assert "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError: got 'Fizz'" in results[1][1]
     assert results[2][1] == "no Python code in the answer; 0/4 tests run"
     assert results[3][1].startswith("syntax error (line 1")
 
