@@ -139,3 +139,17 @@ def test_api_keys_file_loads(tmp_path: Path) -> None:
     keys_file = tmp_path / "api-keys"
     keys_file.write_text(_load("secret.yaml")["stringData"]["api-keys"])
     assert load_api_keys(None, keys_file) == {"replace-me-with-a-long-random-key"}
+
+
+def test_upstream_front_tier() -> None:
+    """Past one node: bon-server in upstream mode in front of vLLM (no GPU of its own)."""
+    docs = list(yaml.safe_load_all((K8S / "upstream" / "bon-server-upstream.yaml").read_text()))
+    assert [d["kind"] for d in docs] == ["Deployment", "Service"]
+    for doc in docs:
+        kubernetes_validate.validate(doc, VERSION, strict=True)
+    (container,) = docs[0]["spec"]["template"]["spec"]["containers"]
+    assert "nvidia.com/gpu" not in str(container["resources"])
+    env = {e["name"].removeprefix("BON_").lower(): e["value"] for e in container["env"]}
+    settings = Settings(**{k: v for k, v in env.items() if not k.endswith("_file")})
+    assert settings.engine == "openai" and settings.upstream is not None
+    assert docs[1]["spec"]["selector"] == docs[0]["spec"]["selector"]["matchLabels"]
