@@ -132,6 +132,28 @@ def test_summary_trace_says_texts_are_left_out(client: TestClient) -> None:
     assert "The answer is 4" not in page
 
 
+def test_refusal_page_has_no_winner() -> None:
+    """Every candidate vetoed: the page says so, marks no winner and shows no text."""
+    app = create_app(make_settings(), engine=make_engine())
+    with TestClient(app) as client:
+        resp = client.post(
+            "/v1/chat/completions",
+            json={
+                "model": MODEL,
+                "messages": [{"role": "user", "content": "all leak please"}],
+                "best_of": 2,
+                "trace": "full",
+            },
+        )
+        assert resp.json()["choices"][0]["finish_reason"] == "content_filter"
+        page = client.get(f"/traces/{resp.headers['X-Bon-Trace-Id']}").text
+    doc = _parse(page)
+    rows = [a for tag, a in doc.tags if tag == "tr" and a.get("id", "").startswith("cand")]
+    assert [r["class"] for r in rows] == ["vetoed", "vetoed"]
+    assert "all_vetoed" in " ".join(doc.text)
+    assert "alice.smith" not in page and "AKIA2E0A8F3B244C9986" not in page
+
+
 def test_trace_list_links_newest_first(client: TestClient) -> None:
     first, second = _ask(client), _ask(client)
     page = client.get("/traces")
