@@ -4,18 +4,20 @@ Plain majority voting trusts every candidate alike. Here each candidate votes
 for its answer's *cluster* (the class of equivalent final answers, by text and
 math-verify) with a weight from its own quality:
 
-    w_i = steps_i * marked_i * finished_i
+    w_i = steps_i * finished_i
 
 * ``steps_i = ((held + 1) / (claims + 2)) ** 2``: the share of its arithmetic
   claims that hold (see ``math_steps``), smoothed (Laplace) so that no claims
   gives 0.5 before squaring; squared so that checked steps count: no claims
-  0.25, one true claim 0.44, one false claim 0.11, five true claims 0.73. On
-  20 word problems x 8 SmolLM2 samples the square picked 4 right answers where
-  the plain share picked 3 and majority voting 3 (oracle 5): ``steps_power``;
-* ``marked_i`` is 1 when the answer is marked (``\\boxed{}``, ``<answer>``,
-  "the answer is", "Answer:") and 0.75 when it is only the last number;
+  0.25, one true claim 0.44, one false claim 0.11, five true claims 0.73
+  (``steps_power``; ``bench/math_agreement.py`` compares the choices);
 * ``finished_i`` is 0.5 when the candidate was cut off (``finish_reason:
-  length``), else 1.
+  length``): its last number is likely not its answer; else 1.
+
+A ``<think>`` left open has no final answer (``math_answers.final_segment``), so
+such a candidate does not vote. Whether the answer was marked ("the answer
+is") is not weighted: SmolLM2 marks its wrong answers as readily, and weighting
+it lowered the benchmark's accuracy.
 
 The score is the cluster's weighted vote share, ``sum of w_j in i's cluster /
 sum of w_j over the group`` (candidates without a final answer count in the
@@ -32,13 +34,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards.builtin.math_answers import find_answer
+from rewards.builtin.math_answers import extract_answer
 from rewards.builtin.math_steps import check_steps
 from rewards.mathverify_pool import classify_answers
 from rewards.types import Candidate, RewardContext, Score
 
 _SHOWN_CHARS = 40
-UNMARKED_WEIGHT = 0.75
 TRUNCATED_WEIGHT = 0.5
 
 
@@ -56,7 +57,7 @@ class AnswerAgreement:
         >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
         >>> texts = ["6 * 7 = 42, so \\\\boxed{42}", "It is 42.0", "6 * 7 = 41, so 41"]
         >>> [round(s.value, 2) for s in reward(completions=texts, context=ctx, candidates=[])]
-        [0.88, 0.88, 0.12]
+        [0.86, 0.86, 0.14]
     """
 
     name = "answer_agreement"
@@ -89,16 +90,16 @@ class AnswerAgreement:
         n = len(completions)
         if n < 2:
             return [Score(None, "single candidate: nothing to agree with")] * n
-        found = [find_answer(text) for text in completions]
+        found = [extract_answer(text) for text in completions]
         weights: list[float] = []
         parts: list[str] = []
         answers: dict[int, str] = {}
         for i, (text, answer) in enumerate(zip(completions, found, strict=True)):
-            weight, why = self._weight(text, answer is not None and answer.marked, i, candidates)
+            weight, why = self._weight(text, i, candidates)
             weights.append(weight)
             parts.append(why)
             if answer is not None:
-                answers[i] = answer.answer
+                answers[i] = answer
 
         answered = list(answers)
         result = classify_answers(list(answers.values()), self.budget_s)
@@ -122,7 +123,7 @@ class AnswerAgreement:
                 continue
             cluster = cluster_of[i]
             share = mass[cluster] / total if total > 0 else 0.0
-            shown = answer.answer
+            shown = answer
             shown = shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS] + "..."
             note = f" ({note_of[i]})" if i in note_of else ""
             evidence = (
@@ -132,19 +133,16 @@ class AnswerAgreement:
             scores.append(Score(share, evidence))
         return scores
 
-    def _weight(
-        self, text: str, marked: bool, index: int, candidates: list[Candidate]
-    ) -> tuple[float, str]:
+    def _weight(self, text: str, index: int, candidates: list[Candidate]) -> tuple[float, str]:
         """A candidate's vote weight and its parts, for the evidence."""
         if not self.weighted:
             return 1.0, "1 (unweighted)"
         report = check_steps(text)
         steps = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
         truncated = index < len(candidates) and candidates[index].finish_reason == "length"
-        weight = steps * (1.0 if marked else UNMARKED_WEIGHT)
-        weight *= TRUNCATED_WEIGHT if truncated else 1.0
+        weight = steps * (TRUNCATED_WEIGHT if truncated else 1.0)
         why = (
             f"{weight:.2f} (steps {report.held}/{len(report.claims)}"
-            f"{'' if marked else ', unmarked answer'}{', truncated' if truncated else ''})"
+            f"{', truncated' if truncated else ''})"
         )
         return weight, why

@@ -54,7 +54,7 @@ def test_checked_steps_outvote_a_wrong_majority() -> None:
     )
 
 
-def test_unmarked_and_truncated_answers_weigh_less() -> None:
+def test_truncated_answers_weigh_less() -> None:
     texts = ["\\boxed{7}", "so it is 8", "\\boxed{9}"]
     cands = [
         Candidate(0, texts[0], (1,), "stop"),
@@ -62,18 +62,18 @@ def test_unmarked_and_truncated_answers_weigh_less() -> None:
         Candidate(2, texts[2], (1,), "length"),
     ]
     scores = score(texts, cands)
-    # weights 0.25, 0.1875 (unmarked), 0.125 (truncated): total 0.5625
-    assert values(scores) == [0.4444, 0.3333, 0.2222]
-    assert scores[1].evidence.endswith("own weight 0.19 (steps 0/0, unmarked answer)")
+    # weights 0.25, 0.25 (a bare number is not weighted down), 0.125 (truncated)
+    assert values(scores) == [0.4, 0.4, 0.2]
+    assert scores[1].evidence.endswith("own weight 0.25 (steps 0/0)")
     assert scores[2].evidence.endswith("own weight 0.12 (steps 0/0, truncated)")
 
 
 def test_no_answer_votes_for_nothing() -> None:
     texts = ["\\boxed{7}"] * 5 + ["\\boxed{8}"] * 2 + ["no idea"]
     scores = score(texts)
-    # weights 0.25 each, 0.1875 for "no idea" (it marks nothing): total 1.9375
-    assert values(scores) == [0.6452] * 5 + [0.2581] * 2 + [0.0]
-    assert scores[7] == Score(0.0, "no final answer; weight 0.19 (steps 0/0, unmarked answer)")
+    # weights 0.25 each: "no idea" counts in the denominator
+    assert values(scores) == [0.625] * 5 + [0.25] * 2 + [0.0]
+    assert scores[7] == Score(0.0, "no final answer; weight 0.25 (steps 0/0)")
 
 
 def test_single_candidate_is_not_applicable() -> None:
@@ -103,8 +103,7 @@ def test_runs_inside_a_worker_thread() -> None:
     worker.join(timeout=120)
     assert not errors
     scores = result[0]
-    # "0.5" is unmarked (weight 0.1875), the others 0.25: total 0.9375
-    assert values(scores) == [0.4667, 0.4667, 0.5333, 0.5333]
+    assert values(scores) == [0.5, 0.5, 0.5, 0.5]
     assert "compared:" not in scores[0].evidence  # the worker did it
 
 
