@@ -8,11 +8,14 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
 from rewards import default_registry
 from rewards.policy import load_policy
 from rewards.profiles import check_profiles, load_profiles
+from server.app import create_app
 from server.config import Settings
+from tests.conftest import make_engine, make_settings
 from tests.deploy.conftest import DEPLOY
 
 K8S = DEPLOY / "kubernetes"
@@ -133,12 +136,21 @@ def test_config_files_load_in_the_server() -> None:
     assert {r.action for r in policy.rules} == {"veto", "penalty", "flag"}
 
 
-def test_api_keys_file_loads(tmp_path: Path) -> None:
+def test_api_keys_file_loads_and_lets_prometheus_in(tmp_path: Path) -> None:
     from server.auth import load_api_keys
 
+    secret = _load("secret.yaml")["stringData"]
     keys_file = tmp_path / "api-keys"
-    keys_file.write_text(_load("secret.yaml")["stringData"]["api-keys"])
-    assert load_api_keys(None, keys_file) == {"replace-me-with-a-long-random-key"}
+    keys_file.write_text(secret["api-keys"])
+    keys = load_api_keys(None, keys_file)
+    assert len(keys) == 2
+    # The ServiceMonitor's bearer token opens /metrics on a server with these keys.
+    assert secret["metrics-key"] in keys
+    app = create_app(make_settings(api_keys_file=keys_file), engine=make_engine())
+    with TestClient(app) as client:
+        assert client.get("/metrics").status_code == 401
+        token = {"Authorization": f"Bearer {secret['metrics-key']}"}
+        assert client.get("/metrics", headers=token).status_code == 200
 
 
 def test_upstream_front_tier() -> None:
