@@ -172,6 +172,18 @@ async def run_scenario(
     return result
 
 
+async def http_floor(url: str, count: int = 200) -> dict[str, float | None]:
+    """Latency of ``GET /v1/models`` (no group, no engine): the HTTP stack's own floor."""
+    latencies = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        await http.get("/v1/models")
+        for _ in range(count):
+            t0 = time.perf_counter()
+            (await http.get("/v1/models")).raise_for_status()
+            latencies.append(time.perf_counter() - t0)
+    return _percentiles(latencies)
+
+
 def _markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     head = (
         "| scenario | engine | best_of | clients | capacity | requests | ok | ok/s "
@@ -189,7 +201,12 @@ def _markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"| {http['p50']} | {r['status_counts'].get('429', 0)} "
             f"| {r['errors_5xx'] + r['transport_errors']} |"
         )
-    return f"{meta['note']}\n\n{head}" + "\n".join(lines) + "\n"
+    floor = meta["http_floor_ms"]
+    tail = (
+        f"\nHTTP floor (sequential `GET /v1/models` on the same server): p50 {floor['p50']} ms,"
+        f" p95 {floor['p95']} ms.\n"
+    )
+    return f"{meta['note']}\n\n{head}" + "\n".join(lines) + "\n" + tail
 
 
 async def _scripted_scenarios(args: argparse.Namespace, url: str) -> list[Result]:
@@ -251,6 +268,7 @@ def main() -> int:
         ]  # fmt: skip
         log = Path(tmp) / "scripted.log"
         with running_server(server_args, log_path=log, start_timeout_s=120) as url:
+            floor = asyncio.run(http_floor(url))
             rows += asyncio.run(_scripted_scenarios(args, url))
         if args.engine_requests > 0:
             engine_args = [
@@ -267,6 +285,7 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "command": " ".join(["bench/load.py", *sys.argv[1:]]),
         "load_average_1m_at_end": round(os.getloadavg()[0], 1),
+        "http_floor_ms": floor,
         "note": (
             f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
             "loopback, closed-loop clients; server and clients share the machine "

@@ -3,8 +3,8 @@
 The app runs on the scripted engine (no delay), called in-process through ASGI.
 Generated requests, valid and invalid (``positive`` and ``negative`` modes), must
 never get a 5xx; every 4xx is in OpenAI's error format; the server still answers
-after. ``BON_FUZZ_EXAMPLES`` sets the examples per operation and mode (default 250:
-about 2,500 requests, under two minutes here).
+after. ``BON_FUZZ_EXAMPLES`` sets the examples per operation and mode (default 400:
+about 2,700 requests, about two minutes here).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from server.app import create_app
 from server.engines.scripted import ScriptedEngine
 from tests.conftest import MODEL, make_settings
 
-EXAMPLES = int(os.environ.get("BON_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("BON_FUZZ_EXAMPLES", "400"))
 CALLS: Counter[str] = Counter()
 
 # No `error` rule: an engine failure would be a legitimate 503, not a finding.
