@@ -4,11 +4,14 @@ The server generates a first round (e.g. 4 candidates), scores the group, and as
 :func:`settle` whether the answer is settled; if not it generates another round and
 scores the whole, larger group again, up to a budget. A group is settled when:
 
-* the winner is *verified*: a verifiable reward (``code_exec``: the prompt's tests;
-  ``json_valid``: the schema) gives it the full score;
-* or the group *agrees*: on a task with final answers, the most common answer among
-  the candidates that gave one has at least ``min_agreement`` of them, leads the
-  runner-up by at least ``min_margin`` votes, and the winner gives that answer;
+* the winner is *verified*: ``code_exec`` gives it the full score when the prompt
+  carries tests, or ``json_valid`` when there is a JSON Schema (while such a check
+  exists and nobody passes it, sampling goes on);
+* or the group *agrees*: on a math task, the most common final answer among the
+  candidates that gave one has at least ``min_agreement`` of them, leads the
+  runner-up by at least ``min_margin`` votes, and the winner gives that answer; on
+  a JSON task without a schema, the winner's fields agree with at least
+  ``min_agreement`` of the JSON answers (``json_agreement``);
 * or there is nothing to settle on: no verifiable reward applies and no candidate
   gives a final answer (general chat), so more samples would not be judged better.
 
@@ -22,12 +25,40 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from rewards.builtin.code_exec import extract_tests
+from rewards.builtin.json_valid import schema_for
 from rewards.builtin.math_answers import extract_answer, normalize_text
 from rewards.scoring import GroupResult
 from rewards.types import Candidate, RewardContext
 
-VERIFIABLE_REWARDS = ("code_exec", "json_valid")
-"""Rewards whose full score means the candidate was checked and found right."""
+
+def _verifiable(context: RewardContext) -> dict[str, str]:
+    """The rewards whose full score verifies a candidate for this request, and against
+    what: ``code_exec`` only when the prompt carries tests (else it checks syntax),
+    ``json_valid`` only when there is a schema (else it checks that JSON parses)."""
+    checks: dict[str, str] = {}
+    tests = context.references.get("tests")
+    if tests is None and context.task == "code":
+        tests = extract_tests(context.user_text)
+    if any(getattr(t, "kind", "") != "setup" for t in tests or ()):
+        checks["code_exec"] = "the prompt's tests"
+    if schema_for(context) is not None:
+        checks["json_valid"] = "the JSON schema"
+    return checks
+
+
+def _json_agreed(result: GroupResult, best: int, policy: AdaptivePolicy) -> Settlement:
+    """A JSON answer without a schema is settled when its fields agree with the group."""
+    for reward in result.rewards:
+        if reward.name == "json_agreement":
+            value = reward.scores[best].value
+            if value is None:
+                return Settlement(False, "no two JSON answers to compare yet")
+            summary = f"winner's fields agree with {value:.0%} of the JSON answers"
+            if value >= policy.min_agreement:
+                return Settlement(True, f"agreed: {summary}")
+            return Settlement(False, f"not settled: {summary}")
+    return Settlement(True, "nothing to settle on: no schema and no json_agreement reward")
 
 
 @dataclass(frozen=True)
@@ -94,23 +125,22 @@ def settle(
     best = result.best
     if best is None:
         return Settlement(False, "every candidate vetoed")
+    checks = _verifiable(context)
     for reward in result.rewards:
-        if reward.name in VERIFIABLE_REWARDS:
+        if reward.name in checks:
             value = reward.scores[best].value
             if value is not None and value >= 1.0:
-                return Settlement(True, f"winner verified by {reward.name} (score {value:g})")
+                return Settlement(True, f"winner verified by {reward.name} ({checks[reward.name]})")
+    if checks:
+        return Settlement(False, f"no candidate verified yet ({', '.join(checks.values())})")
+    if context.task == "json":
+        return _json_agreed(result, best, policy)
     answers = {
         c.index: normalize_text(a)
         for c in candidates
         if context.task == "math" and not result.vetoed[c.index] and (a := extract_answer(c.text))
     }
     if not answers:
-        verifiable = any(
-            r.name in VERIFIABLE_REWARDS and any(s.value is not None for s in r.scores)
-            for r in result.rewards
-        )
-        if verifiable:
-            return Settlement(False, "no candidate verified yet")
         return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")
     counts = Counter(answers.values()).most_common(2)
     top, votes = counts[0]

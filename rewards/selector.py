@@ -160,6 +160,9 @@ _DEFAULTS: dict[Task, tuple[RewardChoice, ...]] = {
     ),
     "json": (
         RewardChoice("json_valid", 2.0, "task=json: valid JSON that matches the schema, if any"),
+        RewardChoice(
+            "json_agreement", 1.0, "task=json: field values the group's JSON answers agree on"
+        ),
         RewardChoice("repetition", 0.2, "task=json: penalise degenerate repetition loops"),
         RewardChoice(
             "efficiency",

@@ -66,15 +66,29 @@ def test_a_verified_code_winner_is_settled() -> None:
     prompt = "Write a Python function add(a, b).\nassert add(2, 3) == 5"
     good = "```python\ndef add(a, b):\n    return a + b\n```"
     bad = "```python\ndef add(a, b):\n    return a - b\n```"
-    assert _settle(prompt, bad, good) == "settled: winner verified by code_exec (score 1)"
-    assert _settle(prompt, bad, bad) == "open: no candidate verified yet"
+    assert (
+        _settle(prompt, bad, good) == "settled: winner verified by code_exec (the prompt's tests)"
+    )
+    assert _settle(prompt, bad, bad) == "open: no candidate verified yet (the prompt's tests)"
+    # Without tests code_exec only checks syntax: that verifies nothing.
+    bare = "Write a Python function add(a, b)."
+    assert _settle(bare, bad, good).startswith("settled: nothing to settle on")
 
 
 def test_valid_json_for_a_schema_is_settled() -> None:
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
     fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
     said = _settle("Give me a", '{"a": 1}', "a is one", response_format=fmt)
-    assert said == "settled: winner verified by json_valid (score 1)"
+    assert said == "settled: winner verified by json_valid (the JSON schema)"
+
+
+def test_json_without_a_schema_settles_on_field_agreement() -> None:
+    prompt = "Dan is 20. Return only a JSON object with his name and age."
+    same = '{"name": "Dan", "age": 20}'
+    assert _settle(prompt, same, same, '{"name": "Dan", "age": 21}').startswith(
+        "settled: agreed: winner's fields agree with 83%"
+    )
+    assert _settle(prompt, same, '{"name": "Ann", "age": 21}').startswith("open: not settled")
 
 
 def test_general_chat_has_nothing_to_settle_on() -> None:

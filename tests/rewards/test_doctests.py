@@ -15,6 +15,7 @@ MODULES = [
     "rewards.builtin.code_exec",
     "rewards.builtin.efficiency",
     "rewards.builtin.formatting",
+    "rewards.builtin.json_agreement",
     "rewards.builtin.json_valid",
     "rewards.builtin.judge",
     "rewards.builtin.language",

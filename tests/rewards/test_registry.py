@@ -6,7 +6,7 @@ from importlib import metadata
 import pytest
 
 from rewards import registry as registry_module
-from rewards.builtin import LengthReward
+from rewards.builtin import LengthReward, RepetitionReward
 from rewards.registry import (
     RewardRegistry,
     UnknownRewardError,
@@ -19,12 +19,19 @@ def test_builtin_names() -> None:
     registry = builtin_registry()
     assert registry.reward_names() == [
         "answer_agreement",
+        "code_exec",
+        "efficiency",
         "format",
+        "json_agreement",
         "json_valid",
+        "judge",
+        "language",
         "length",
+        "math_steps",
+        "relevance",
         "repetition",
     ]
-    assert registry.gate_names() == ["pii"]
+    assert registry.gate_names() == ["hazards", "injection", "leakage", "pii"]
 
 
 def test_default_registry_is_cached_and_has_the_builtins() -> None:
@@ -49,9 +56,7 @@ def test_validate_unknown_name() -> None:
         builtin_registry().validate(["length", "lenght"])
     assert isinstance(info.value, ValueError)
     assert info.value.name == "lenght"
-    assert "known rewards: answer_agreement, format, json_valid, length, repetition" in str(
-        info.value
-    )
+    assert "known rewards: answer_agreement, code_exec, efficiency, format," in str(info.value)
 
 
 def test_gate_names_cannot_be_selected_as_rewards() -> None:
@@ -117,4 +122,13 @@ def test_gate_entry_points_register_always_on_gates(monkeypatch: pytest.MonkeyPa
     )
     registry = builtin_registry()
     registry.load_entry_points()
-    assert registry.gate_names() == ["pii", "pii_strict"]
+    assert registry.gate_names() == ["hazards", "injection", "leakage", "pii", "pii_strict"]
+
+
+def test_replace_reward_swaps_a_factory_and_refuses_unknown_names() -> None:
+    registry = builtin_registry()
+    registry.replace_reward("length", RepetitionReward)
+    assert registry.reward("length").name == "repetition"
+    with pytest.raises(UnknownRewardError):
+        registry.replace_reward("no_such_reward", RepetitionReward)
+    assert builtin_registry().reward("length").name == "length"

@@ -100,7 +100,7 @@ def test_default_sets_per_task() -> None:
     assert names == {
         "math": ["answer_agreement", "math_steps", "format", "repetition", "efficiency"],
         "code": ["code_exec", "repetition", "format", "efficiency"],
-        "json": ["json_valid", "repetition", "efficiency"],
+        "json": ["json_valid", "json_agreement", "repetition", "efficiency"],
         "general": ["repetition", "efficiency", "format"],
     }
 

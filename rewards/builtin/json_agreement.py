@@ -1,0 +1,103 @@
+"""``json_agreement``: self-consistency for structured output, field by field.
+
+``json_valid`` says whether a document parses and fits the schema; it cannot say
+whether the *values* are right. When several candidates fill the same fields, the
+values most of them agree on are the likelier ones (the JSON counterpart of
+agreement on a math answer). Per-field agreement, rather than whole-document
+equality, keeps one odd field from discarding an otherwise consistent answer.
+
+For the candidates whose answer holds a JSON object (found as ``json_valid`` finds
+it), the *consensus keys* are the top-level keys at least half of them have. A
+candidate's score is the mean, over the consensus keys, of the share of the parsed
+candidates that give the same value for that key as it does (0 for a key it lacks).
+Values are compared as canonical JSON (key order and spacing do not matter; ``20``
+and ``"20"`` differ). Range 0..1; ``None`` when the candidate has no JSON object, or
+fewer than two candidates have one (nothing to agree with).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from rewards.builtin.json_valid import find_json
+from rewards.types import Candidate, RewardContext, Score
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _short(value: str, limit: int = 24) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+class JsonAgreement:
+    """Share of each field's value the group agrees on, averaged over the common fields.
+
+    Example:
+        >>> reward = JsonAgreement()
+        >>> texts = ['{"name": "Dan", "age": 20}', '{"age": 20, "name": "Dan"}',
+        ...          '{"name": "Dan", "age": 25}', 'no JSON here']
+        >>> [round(s.value, 3) if s.value is not None else None
+        ...  for s in reward(completions=texts, context=None, candidates=[])]
+        [0.833, 0.833, 0.667, None]
+    """
+
+    name = "json_agreement"
+
+    def __call__(
+        self,
+        *,
+        completions: list[str],
+        context: RewardContext | None,
+        candidates: list[Candidate],
+        **kwargs: Any,
+    ) -> list[Score]:
+        """Scores a group (see the module docstring).
+
+        Args:
+            completions: the candidates' texts.
+            context: the request context (unused: the group is the reference).
+            candidates: the candidates (unused).
+            **kwargs: ignored, for forward compatibility.
+        """
+        objects: dict[int, dict[str, str]] = {}
+        for i, text in enumerate(completions):
+            found = find_json(text)
+            if found is not None and isinstance(found[0], dict):
+                objects[i] = {str(k): _canonical(v) for k, v in found[0].items()}
+        if len(objects) < 2:
+            why = "no JSON object" if len(objects) == 0 else "only one JSON object in the group"
+            return [
+                Score(None, f"{why}: nothing to agree with")
+                if i in objects
+                else Score(None, "no JSON object")
+                for i in range(len(completions))
+            ]
+        parsed = len(objects)
+        key_counts = Counter(k for obj in objects.values() for k in obj)
+        consensus = sorted(k for k, c in key_counts.items() if 2 * c >= parsed)
+        votes = {k: Counter(obj[k] for obj in objects.values() if k in obj) for k in consensus}
+        scores: list[Score] = []
+        for i in range(len(completions)):
+            obj = objects.get(i)
+            if obj is None:
+                scores.append(Score(None, "no JSON object"))
+                continue
+            if not consensus:
+                scores.append(Score(None, "no field common to half the JSON answers"))
+                continue
+            shares, notes = [], []
+            for k in consensus:
+                if k not in obj:
+                    shares.append(0.0)
+                    notes.append(f"{k}: missing")
+                    continue
+                agree = votes[k][obj[k]]
+                shares.append(agree / parsed)
+                notes.append(f"{k}={_short(obj[k])} {agree}/{parsed}")
+            value = sum(shares) / len(shares)
+            scores.append(Score(value, "; ".join(notes)[:300]))
+        return scores
