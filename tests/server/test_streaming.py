@@ -254,3 +254,14 @@ def test_client_leaving_mid_stream_aborts_the_engine_request() -> None:
         assert not engine.active_requests
         assert engine.aborted_requests == [trace_id]
         assert _aborts(url)["client_disconnect"] == 1
+
+
+def test_adaptive_group_streams_its_rounds(served: tuple[str, ScriptedEngine]) -> None:
+    url, _ = served
+    body = _chat_body(best_of="auto", best_of_budget=8, stream=True)
+    r, lines = _raw_stream(url, "/v1/chat/completions", body)
+    assert r.status_code == 200 and r.headers["x-bon-trace-id"].startswith("chatcmpl-")
+    assert any("phase=generating round=1" in line for line in lines)
+    chunks = [json.loads(line[6:]) for line in lines if line.startswith("data: {")]
+    assert chunks[-1]["trace"]["id"] == r.headers["x-bon-trace-id"]
+    assert "42" in "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
