@@ -111,7 +111,8 @@ class AnswerAgreement:
         for i, cluster in cluster_of.items():
             raw[cluster] = raw.get(cluster, 0) + 1
             mass[cluster] = mass.get(cluster, 0.0) + weights[i]
-        how = "" if result.where == "worker" else f"; compared: {result.where}"
+        quiet = result.where == "worker" or result.where.startswith("text (one distinct")
+        how = "" if quiet else f"; compared: {result.where}"
         if result.timeouts:
             how += f"; {result.timeouts} math-verify call(s) timed out"
 

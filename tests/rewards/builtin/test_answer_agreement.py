@@ -1,10 +1,13 @@
 """answer_agreement: self-consistency weighted by each candidate's quality."""
 
+import sys
 import threading
 
 import pytest
 
+from rewards.builtin import answer_agreement
 from rewards.builtin.answer_agreement import AnswerAgreement
+from rewards.mathverify_pool import MathVerifyPool
 from rewards.types import Candidate, RewardContext, Score
 
 CTX = RewardContext(prompt="What is half of one?", task="math")
@@ -144,3 +147,19 @@ def test_many_distinct_symbolic_answers_stay_within_budget() -> None:
     texts = [f"\\boxed{{x^{i % 5}+{i}x+1}}" for i in range(64)]
     scores = AnswerAgreement(budget_s=0.5)(completions=texts, context=CTX, candidates=[])
     assert all(s.value == pytest.approx(1 / 64) for s in scores)
+
+
+def test_evidence_says_when_math_verify_ran_without_its_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = MathVerifyPool(size=1)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no worker can start
+    monkeypatch.setattr(answer_agreement, "classify_answers", pool.classify)
+    try:
+        scores = score(["\\boxed{1/2}", "\\boxed{0.5}", "\\boxed{3}"])
+    finally:
+        pool.close()
+    assert values(scores) == [0.6667, 0.6667, 0.3333]  # still equivalent, in-thread
+    assert scores[0].evidence.endswith(
+        "; compared: in-thread, no timeouts (cannot start a worker: FileNotFoundError)"
+    )
