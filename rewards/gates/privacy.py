@@ -14,9 +14,10 @@ secret recognisers. A regex finds a candidate span; a well-kept library decides:
   CPF, Swedish personnummer, Polish PESEL. Bare digit strings that a checksum alone
   passes too often (a tenth of random 9-digit numbers are valid BSNs) count only
   after a word that names the id (``BSN``, ``SIN``, ``Aadhaar``...);
-* ``pii.ip``: a public IP address (stdlib :mod:`ipaddress`: ``is_global``); private,
-  loopback and documentation ranges, public DNS resolvers and version numbers
-  (``v1.2.3.4``) are not personal.
+* ``pii.ip``: a public IP address (stdlib :mod:`ipaddress`: ``is_global``, IPv6 in
+  the global unicast range ``2000::/3``); private, loopback, documentation,
+  multicast and reserved ranges, public DNS resolvers, placeholders (``1.2.3.4``,
+  ``123.45.67.89``) and version numbers (``v1.2.3.4``) are not personal.
 
 Presidio was tried first: its pattern recognisers work offline, but importing
 ``presidio_analyzer`` imports spaCy, PyTorch and transformers (6.7 s here, before
@@ -25,6 +26,7 @@ any text is analysed); its phone and IBAN recognisers wrap these same checks.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
@@ -51,6 +53,9 @@ PUBLIC_RESOLVERS = frozenset(
     {"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222"}
     | {"2001:4860:4860::8888", "2001:4860:4860::8844", "2606:4700:4700::1111"}
 )
+# Sequential or trivial addresses are placeholders in examples, not someone's address.
+PLACEHOLDER_IPS = frozenset({"1.2.3.4", "4.3.2.1", "12.34.56.78", "123.45.67.89", "11.22.33.44"})
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 Spans = list[tuple[int, int]]
 
 
@@ -75,6 +80,7 @@ _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){2,7}:?(?:[0-9A-Fa-f]{1,4})
 _VERSION_BEFORE = re.compile(r"(?:\bv|version\s*|release\s*)$", re.IGNORECASE)
 _CONTEXT_CHARS = 40
 _DIGIT_RUN = re.compile(r"\d+")
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 _CLUSTER_GAP = 3  # separators between the digit groups of one number ("4111 1111", "85T10")
 _PAD = 24  # characters around a cluster where a recogniser may start or end
 
@@ -204,6 +210,18 @@ def _named_before(words: re.Pattern[str], text: str, start: int) -> bool:
     return bool(named) and not any(c.isdigit() for c in before[named[-1].end() :])
 
 
+@functools.cache
+def _national_lengths(region: str) -> frozenset[int]:
+    """Digit counts a number of ``region`` can have when written without ``+``."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.general_desc is None:
+        return frozenset(range(7, 16))
+    lengths = set(metadata.general_desc.possible_length or ())
+    trunk = metadata.national_prefix or ""
+    lengths |= {n + len(trunk) for n in lengths} if trunk else set()
+    return frozenset(lengths) or frozenset(range(7, 16))
+
+
 def find_phones(
     text: str, region: str = DEFAULT_REGION, windows: Spans | None = None
 ) -> list[Finding]:
@@ -216,8 +234,10 @@ def find_phones(
     for match in scan(_PHONE, text, windows):
         raw = match.group(0)
         digits = re.sub(r"\D", "", raw)
-        if not 7 <= len(digits) <= 15:
+        if not 7 <= len(digits) <= 15 or _DATE.fullmatch(raw):
             continue
+        if not raw.startswith("+") and len(digits) not in _national_lengths(region):
+            continue  # cheap: most number-like spans fail here, before libphonenumber
         # Valid for its region *and* grouped as that region writes numbers, so an order
         # number like 123-45-6789-01 is not read as +1 234 567 8901.
         matcher = phonenumbers.PhoneNumberMatcher(raw, region, leniency=_GROUPING)
@@ -289,16 +309,20 @@ def find_ips(text: str, windows: Spans | None = None) -> list[Finding]:
     for pattern, where in ((_IPV4, windows), (_IPV6, None if ":" in text else [])):
         for match in scan(pattern, text, where):
             raw = match.group(0)
-            if raw in PUBLIC_RESOLVERS or _VERSION_BEFORE.search(
-                text, max(0, match.start() - 9), match.start()
+            if (
+                raw in PUBLIC_RESOLVERS
+                or raw in PLACEHOLDER_IPS
+                or _VERSION_BEFORE.search(text, max(0, match.start() - 9), match.start())
             ):
                 continue
             try:
                 address = ipaddress.ip_address(raw)
             except ValueError:
                 continue
-            if not address.is_global:
+            if not address.is_global or address.is_multicast or address.is_reserved:
                 continue
+            if address.version == 6 and address not in _GLOBAL_UNICAST_V6:
+                continue  # masks like ffff:ffff:: and unallocated space are not hosts
             if address.version == 4:
                 shown = "IP " + ".".join(raw.split(".")[:2]) + ".*.*"
             else:

@@ -45,6 +45,9 @@ def test_identifier_is_vetoed_and_redacted(text: str, category: str, shown: str)
         "Reference 111222333 is your ticket.",  # BSN-valid, but nothing names it a BSN
         "Gateway 192.168.1.1, DNS 8.8.8.8, docs 203.0.113.7.",  # private, resolver, doc range
         "Upgrade to version 1.2.3.4 today.",
+        "Example: connect to 123.45.67.89 on port 22.",  # a placeholder address
+        "netmask ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0",  # a mask, not a host
+        "Multicast group 239.255.255.250 (SSDP).",
         "Released 2026-11-21 at 10:30, build 20261121.",
         "pi = 3.14159265358979",
     ],
