@@ -84,6 +84,16 @@ class RewardRegistry:
         self._check_new(name, factory)
         self._gates[name] = factory
 
+    def replace_gate(self, name: str, factory: GateFactory) -> None:
+        """Replaces a registered gate's factory (e.g. the same gate, configured by the operator).
+
+        Raises:
+            KeyError: ``name`` is not a registered gate.
+        """
+        if name not in self._gates:
+            raise KeyError(f"unknown gate {name!r}; known gates: {', '.join(self.gate_names())}")
+        self._gates[name] = factory
+
     def replace_reward(self, name: str, factory: RewardFactory) -> None:
         """Replaces a registered reward's factory (e.g. the judge, once configured).
 

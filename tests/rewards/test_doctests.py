@@ -29,6 +29,7 @@ MODULES = [
     "rewards.gates.hazards",
     "rewards.gates.leakage",
     "rewards.gates.injection",
+    "rewards.gates.llama_guard",
     "rewards.policy",
     "rewards.language",
     "rewards.sandbox",
