@@ -205,3 +205,12 @@ def test_cli_reports_an_invalid_policy_and_exits_2(
     assert code == 2
     err = capsys.readouterr().err
     assert "invalid policy" in err and "invalid regular expression" in err
+
+
+def test_hazard_model_is_wired_into_the_hazards_gate(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a model folder"):
+        create_app(make_settings(hazard_model=tmp_path), engine=make_engine(SCRIPT))
+    (tmp_path / "config.json").write_text("{}")  # loaded lazily, on the first text
+    app = create_app(make_settings(hazard_model=tmp_path), engine=make_engine(SCRIPT))
+    gate = app.state.registry.gate("hazards")
+    assert gate.classifier.path == tmp_path
