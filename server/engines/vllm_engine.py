@@ -391,6 +391,27 @@ class VLLMEngine:
             candidates=candidates, prompt_tokens=len(prompt_ids), prompt_text=prompt_text
         )
 
+    async def classify(self, texts: list[str]) -> list[list[float]]:
+        """Class probabilities per text, on an engine started with ``runner="pooling"``
+        (a ``*ForSequenceClassification`` model: a reward model, a judge). All at once.
+
+        Raises:
+            EngineUnavailable: the engine is not running.
+        """
+        llm = self._llm
+        if llm is None or llm.errored:
+            raise EngineUnavailable("the vLLM engine is not running")
+        from vllm import PoolingParams
+
+        async def one(text: str) -> list[float]:
+            data: list[float] = []
+            params = PoolingParams(task="classify")
+            async for out in llm.encode(text, params, f"cls-{next(self._ids)}"):
+                data = [float(x) for x in out.outputs.data.tolist()]
+            return data
+
+        return list(await asyncio.gather(*(one(t) for t in texts)))
+
     def num_unfinished_requests(self) -> int:
         """Requests (child sequences) the engine is still working on."""
         llm = self._llm

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from rewards.registry import builtin_registry
 from server.app import create_app
-from server.judge import ServingJudge, with_judge
+from server.judge import RewardModelJudge, ServingJudge, build_judge, with_judge
 from tests.conftest import MODEL, make_engine, make_settings
 
 # The judge's requests quote the answer after "Answer:"; the first matching rule wins.
@@ -95,3 +96,12 @@ def test_judge_refuses_to_block_its_own_loop() -> None:
 
     with pytest.raises(RuntimeError, match="must not be called on the engine's event loop"):
         asyncio.run(call_on_loop())
+
+
+def test_judge_settings() -> None:
+    assert build_judge(make_settings()) is None
+    assert isinstance(build_judge(make_settings(judge="serving")), ServingJudge)
+    judge = build_judge(make_settings(judge="model", judge_model="/models/rm"))
+    assert isinstance(judge, RewardModelJudge) and str(judge.model_path) == "/models/rm"
+    with pytest.raises(ValidationError, match="--judge model needs --judge-model DIR"):
+        make_settings(judge="model")
