@@ -4,12 +4,14 @@ Equivalence is math-verify's (``parse`` + ``verify``), never hand-written. Two
 facts about math-verify shape this module:
 
 * its timeouts use ``signal.alarm``, which raises off the main thread, and the
-  server scores in a worker thread: every call passes ``parsing_timeout=None`` /
-  ``timeout_seconds=None``;
-* without the alarm nothing stops sympy from evaluating ``10^{10^{10}}`` for
-  ever, so :func:`too_costly` refuses expressions whose exact value would have
-  more than :data:`MAX_DIGITS` digits, and answers longer than
-  :data:`MAX_ANSWER_CHARS` are not parsed. Such answers are compared as text.
+  server scores in worker threads: the functions here take ``timeout_s``, which
+  ``rewards.mathverify_pool`` sets in its worker process's main thread, and
+  which is None (no alarm) anywhere else;
+* the alarm cannot stop one long C-level step, and without it nothing stops
+  sympy from evaluating ``10^{10^{10}}`` for ever, so :func:`too_costly`
+  refuses expressions whose exact value would have more than
+  :data:`MAX_DIGITS` digits, and answers longer than :data:`MAX_ANSWER_CHARS`
+  are not parsed. Such answers are compared as text.
 """
 
 from __future__ import annotations
@@ -44,21 +46,22 @@ MAX_DIGITS = 10_000
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(r"(?:final answer|answer)\s*(?:is|:|=)\s*:?\s*(.+)", re.IGNORECASE)
-_HASHES = re.compile(r"^\s*#{4}\s*(.+)", re.MULTILINE)  # GSM8K's "#### 42"
+_HASHES = re.compile(r"^\s*#{4,}\s*(.+)", re.MULTILINE)  # GSM8K's "#### 42"
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 _RESULT = re.compile(r"=\s*\$?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?)")
 _CLAUSE_END = re.compile(r"[,;:!?]\s|\.(?:\s|$)")
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")
-_LEADING_NUMBER = re.compile(r"\s*\$?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*%)?\s+[A-Za-z]")
+_LEADING_NUMBER = re.compile(r"\s*\$?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*%)?\s+[A-Za-z(]")
 _MATH_DELIMS = re.compile(r"^(?:\$\$?|\\\(|\\\[)(.*?)(?:\$\$?|\\\)|\\\])$", re.DOTALL)
 
 
 class _DropTimeoutNotice(logging.Filter):
     """Drops math-verify's once-per-process "Timeout is disabled" warning.
 
-    We disable its signal timeouts on purpose (see the module docstring) and bound
-    the work with :func:`too_costly` instead, so the notice would only alarm operators.
+    Off the worker's main thread the signal timeouts are off on purpose (see the
+    module docstring; :func:`too_costly` bounds the work), so the notice would
+    only alarm operators.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -175,8 +178,11 @@ def _last_phrase(segment: str) -> str | None:
     text = max(matches, key=lambda m: m.start()).group(1)
     # "The answer is 0.5, so ..." : the answer ends at the first clause boundary.
     phrase = _CLAUSE_END.split(text.splitlines()[0], maxsplit=1)[0]
-    result = phrase.rsplit("=", 1)[-1]  # "the answer is 54 + 18 + 3 = 75": its result
-    return result if result.strip() else phrase
+    result = re.split(r"=|\u2248|\\approx", phrase)[-1]  # "is 54 + 18 + 3 = 75": its result
+    phrase = result if result.strip() else phrase
+    if len(phrase.split()) > 1 and not re.search(r"\d|\\", phrase):
+        return None  # "the answer is a number", "... is always one more": no answer here
+    return phrase
 
 
 def _last_number(segment: str) -> str:

@@ -186,3 +186,20 @@ def test_marked_and_unmarked() -> None:
 def test_equivalent_takes_strings() -> None:
     assert equivalent("1,200", "1200")
     assert not equivalent("12", "13")
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # Seen in the benchmark's SmolLM2 samples.
+        ("The answer is 96 (total shells).", "96"),
+        ("So the answer is 10 (real answer).", "10"),
+        ("##### 84", "84"),
+        ("The answer is 1.99 * 1.01 \u2248 2.99", "2.99"),
+        ("There are 12 left. The answer is a number.", "12"),  # no answer in the phrase
+        ("I got 7. The answer is always one more", "7"),
+        ("The answer is yes", "yes"),  # one word: kept
+    ],
+)
+def test_answer_phrase_leftovers(text: str, answer: str) -> None:
+    assert extract_answer(text) == answer
