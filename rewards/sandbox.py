@@ -426,7 +426,7 @@ def run_batch(
         wall = min(limits.wall_seconds, left)
         own = limits if wall == limits.wall_seconds else _with_wall(limits, wall)
         result = run_tests(job[0], job[1], own)
-        if own is limits:  # a run cut short by the budget says nothing about the code
+        if own is limits or not result.timed_out:  # cut short by the budget: not the code's
             _cache_put(key, result)
         return result
 

@@ -44,7 +44,7 @@ def is_prime(n):
 
 
 def score(prompt: str, texts: list[str]) -> list[tuple[float | None, str]]:
-    reward = CodeExec(timeout_s=3.0)
+    reward = CodeExec(timeout_s=30.0, budget_s=60.0)  # roomy: test machines may be loaded
     ctx = RewardContext(prompt=prompt, task="code")
     return [(s.value, s.evidence) for s in reward(completions=texts, context=ctx, candidates=[])]
 
@@ -197,7 +197,10 @@ def test_partial_credit_is_the_share_of_asserts() -> None:
         prompt, [right, wrong_order, "I cannot write code.", "```python\ndef fizzbuzz(n)\n```"]
     )
     assert [v for v, _ in results] == [1.0, 0.75, 0.0, 0.0]
-    assert "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError: got 'Fizz'" in results[1][1]
+    assert (
+        "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError: got 'Fizz'"
+        in results[1][1]
+    )
     assert results[2][1] == "no Python code in the answer; 0/4 tests run"
     assert results[3][1].startswith("syntax error (line 1")
 
@@ -225,7 +228,7 @@ def test_syntax_only_without_tests() -> None:
 
 
 def test_tests_from_references_win() -> None:
-    reward = CodeExec()
+    reward = CodeExec(timeout_s=30.0)
     ctx = RewardContext(
         prompt="Write inc(x).",
         task="code",

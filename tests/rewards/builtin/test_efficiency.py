@@ -13,7 +13,8 @@ def run(ctx: RewardContext, texts: list[str], finish: list[str] | None = None) -
     candidates = [
         Candidate(i, t, tuple(range(len(t.split()))), finish[i]) for i, t in enumerate(texts)
     ]
-    return Efficiency()(completions=texts, context=ctx, candidates=candidates)
+    reward = Efficiency(code_timeout_s=30.0, code_budget_s=60.0)  # roomy on loaded machines
+    return reward(completions=texts, context=ctx, candidates=candidates)
 
 
 def test_math_compares_only_the_majority_answer() -> None:
