@@ -32,7 +32,7 @@ import contextlib
 import json
 import logging
 import os
-import select
+import selectors
 import subprocess
 import sys
 import threading
@@ -126,16 +126,18 @@ class _Worker:
 
     def _read_line(self, stream: IO[bytes], deadline: float) -> bytes:
         fd = stream.fileno()
-        while b"\n" not in self._pending:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WorkerError("worker did not answer in time", timed_out=True)
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise WorkerError(f"worker exited (status {self.proc.poll()})")
-                self._pending += chunk
+        # poll, not select: a server's descriptors can be numbered past select's 1024.
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WorkerError("worker did not answer in time", timed_out=True)
+                if selector.select(remaining):
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        raise WorkerError(f"worker exited (status {self.proc.poll()})")
+                    self._pending += chunk
         line, _, self._pending = self._pending.partition(b"\n")
         return line
 

@@ -1,6 +1,7 @@
 """The math-verify worker pool: timeouts on, bounded waits, restarts, fallback."""
 
 import os
+import resource
 import signal
 import sys
 import threading
@@ -123,3 +124,24 @@ def test_same_classes_as_the_in_thread_path() -> None:
 def test_bad_sizes() -> None:
     with pytest.raises(ValueError):
         MathVerifyPool(size=0)
+
+
+def test_works_when_the_server_has_many_descriptors_open() -> None:
+    # A server with many connections: the worker's pipes get numbers past 1024,
+    # which select() refuses ("filedescriptor out of range").
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1300, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    p = MathVerifyPool(size=1)
+    try:
+        result = p.classify(["1/2", "0.5", "3"], budget_s=10)
+        [worker] = p._idle
+        assert worker.proc.stdout is not None and worker.proc.stdout.fileno() > 1024
+    finally:
+        p.close()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert result == Classification([0, 0, 1], {}, "worker", 0)
