@@ -149,7 +149,8 @@ def test_all_vetoed_is_a_content_filter_refusal(client: TestClient) -> None:
     assert body["trace"]["outcome"] == "all_vetoed"
     assert body["trace"]["selected"] == []
     samples = metric_samples(client)
-    assert samples["bon_refusals_total"][0][1] == 1
+    refusals = {s[0]["reason"]: s[1] for s in samples["bon_refusals_total"]}
+    assert refusals == {"all_vetoed": 1, "unsafe_prompt": 0}
     vetoes = {s[0]["category"]: s[1] for s in samples["bon_vetoes_total"]}
     assert sum(vetoes.values()) == 2
 
