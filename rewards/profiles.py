@@ -176,11 +176,14 @@ def load_profiles(path: str | Path) -> Profiles:
 
 
 def check_profiles(profiles: Profiles, known_rewards: Iterable[str]) -> None:
-    """Checks that every reward a profile names is known (call it at startup).
+    """Checks that every reward a profile names is known, and that no profile has a
+    model's rating as its only reward (call it at startup).
 
     Raises:
-        ProfileError: naming the profile and the unknown reward.
+        ProfileError: naming the profile and the fault.
     """
+    from rewards.selector import check_not_model_only
+
     known = set(known_rewards)
     for profile in profiles.profiles.values():
         for name in profile.rewards or {}:
@@ -189,6 +192,10 @@ def check_profiles(profiles: Profiles, known_rewards: Iterable[str]) -> None:
                     f"{profiles.source}: profile {profile.name!r} names unknown reward {name!r};"
                     f" known rewards: {', '.join(sorted(known))}"
                 )
+        try:
+            check_not_model_only(profile.rewards or {})
+        except ValueError as exc:
+            raise ProfileError(f"{profiles.source}: profile {profile.name!r}: {exc}") from None
 
 
 def profile_weights(profile: Profile | None) -> Mapping[str, float] | None:

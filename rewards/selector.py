@@ -73,6 +73,8 @@ _NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 LANGUAGE_CONFIDENCE = 0.5
 """Least detector confidence in the prompt's language for ``language`` to be selected."""
+MODEL_BASED_REWARDS = frozenset({"judge"})
+"""Rewards that are a model's opinion: never the only reward of a request or profile."""
 OPTIONAL_REWARDS = ("relevance", "judge")
 """Rewards the context selector adds only when the operator turned them on."""
 
@@ -315,6 +317,20 @@ def _task_evidence(context: RewardContext, given: list[str] | None) -> list[str]
     return evidence if task == context.task else [f"task={context.task} set by the caller"]
 
 
+def check_not_model_only(weights: Mapping[str, float]) -> None:
+    """A model's opinion is never the only reward: it must sit beside a checked one.
+
+    Raises:
+        ValueError: every reward with a positive weight is model-based (``judge``).
+    """
+    deciding = [name for name, weight in weights.items() if weight > 0]
+    if deciding and all(name in MODEL_BASED_REWARDS for name in deciding):
+        raise ValueError(
+            f"{', '.join(deciding)} cannot be the only reward: a model's rating must sit"
+            " beside at least one rule-based or verifiable reward"
+        )
+
+
 def default_reward_sets() -> dict[Task, list[RewardChoice]]:
     """The automatic reward set of every task (for validation at startup, and docs)."""
     return {task: list(choices) for task, choices in _DEFAULTS.items()}
@@ -407,6 +423,7 @@ def explicit_selection(
             raise ValueError(
                 f"weight of reward {name!r} must be a finite number >= 0, got {weight!r}"
             )
+    check_not_model_only(weights)
     return Selection(
         task=context.task,
         task_evidence=_task_evidence(context, task_evidence),

@@ -114,3 +114,17 @@ def test_precedence_client_then_profile_then_context() -> None:
     automatic = choose_rewards(context, registry, profile=profiles.get("auto-set"))
     assert automatic.source == "automatic" and automatic.profile == "auto-set"
     assert "answer_agreement" in [c.name for c in automatic.rewards]
+
+
+def test_a_judge_is_never_the_only_reward() -> None:
+    registry = builtin_registry()
+    context = RewardContext(prompt="Tell me about owls.")
+    with pytest.raises(ValueError, match="judge cannot be the only reward"):
+        choose_rewards(context, registry, requested={"judge": 1.0})
+    with pytest.raises(ValueError, match="judge cannot be the only reward"):
+        choose_rewards(context, registry, requested={"judge": 1.0, "length": 0.0})
+    beside = choose_rewards(context, registry, requested={"judge": 1.0, "length": 0.2})
+    assert [c.name for c in beside.rewards] == ["judge", "length"]
+    profiles = parse_profiles({"profiles": {"opinion": {"rewards": {"judge": 1.0}}}})
+    with pytest.raises(ProfileError, match="profile 'opinion': judge cannot be the only"):
+        check_profiles(profiles, registry.reward_names())
