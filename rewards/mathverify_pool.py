@@ -109,12 +109,9 @@ class _Worker:
             wait_s += START_TIMEOUT_S
         self._next_id += 1
         payload = {**payload, "id": self._next_id}
-        try:
-            self.proc.stdin.write(json.dumps(payload).encode() + b"\n")
-            self.proc.stdin.flush()
-        except OSError as exc:
-            raise WorkerError(f"worker gone ({exc})") from exc
-        line = self._read_line(self.proc.stdout, time.monotonic() + wait_s)
+        deadline = time.monotonic() + wait_s
+        self._write_all(self.proc.stdin, json.dumps(payload).encode() + b"\n", deadline)
+        line = self._read_line(self.proc.stdout, deadline)
         try:
             answer: dict[str, Any] = json.loads(line)
         except ValueError as exc:
@@ -123,6 +120,27 @@ class _Worker:
             raise WorkerError(f"worker answered request {answer.get('id')}, not {self._next_id}")
         self.fresh = False
         return answer
+
+    @staticmethod
+    def _write_all(stream: IO[bytes], data: bytes, deadline: float) -> None:
+        """Writes without blocking past ``deadline`` (a hung worker stops reading)."""
+        fd = stream.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_WRITE)
+            while view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WorkerError("worker did not read its request in time", timed_out=True)
+                if not selector.select(remaining):
+                    continue
+                try:
+                    view = view[os.write(fd, view) :]
+                except BlockingIOError:
+                    continue
+                except OSError as exc:
+                    raise WorkerError(f"worker gone ({exc})") from exc
 
     def _read_line(self, stream: IO[bytes], deadline: float) -> bytes:
         fd = stream.fileno()
