@@ -230,6 +230,10 @@ class MathVerifyPool:
                 logger.warning("math-verify worker failed (attempt %d): %s", attempt + 1, exc)
                 continue
             self._release(worker)
+            if "error" in reply:
+                return Classification(
+                    _text_classes(answers), where=f"text (math-verify failed: {reply['error']})"
+                )
             return Classification(
                 classes=[int(c) for c in reply["classes"]],
                 notes={int(k): str(v) for k, v in reply["notes"].items()},
@@ -365,10 +369,15 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:
     for line in requests:
         request = json.loads(line)
         counter.count = 0
-        classes, notes = answer_classes(
-            request["answers"], float(request["budget_s"]), timeout_s=int(request["timeout_s"])
-        )
-        reply = {"id": request["id"], "classes": classes, "notes": notes, "timeouts": counter.count}
+        try:
+            classes, notes = answer_classes(
+                request["answers"], float(request["budget_s"]), timeout_s=int(request["timeout_s"])
+            )
+        except Exception as exc:  # e.g. RecursionError deep in sympy: this group only
+            reply: dict[str, Any] = {"id": request["id"], "error": f"{type(exc).__name__}"}
+        else:
+            reply = {"id": request["id"], "classes": classes, "notes": notes}
+        reply["timeouts"] = counter.count
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 

@@ -165,3 +165,14 @@ def test_a_request_larger_than_the_pipe_to_a_hung_worker_does_not_block() -> Non
         p.close()
     assert result.where == "text (math-verify worker did not answer in 3.5 s)"
     assert result.classes == list(range(64))
+
+
+def test_a_group_that_raises_in_the_worker_does_not_kill_it() -> None:
+    worker = _Worker()
+    try:
+        bad = worker.request({"answers": [None, "1"], "budget_s": 1, "timeout_s": 1}, 10)
+        good = worker.request({"answers": ["1/2", "0.5"], "budget_s": 5, "timeout_s": 2}, 10)
+    finally:
+        worker.kill()
+    assert bad["error"] == "TypeError"
+    assert good["classes"] == [0, 0]
