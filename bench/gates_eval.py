@@ -139,7 +139,8 @@ def labelled(all_gates: dict[str, Gate]) -> dict[str, Any]:
     for example in build():
         verdict = judge(all_gates[example.gate], example)
         predicted = hit(verdict, example.gate)
-        counts = per_gate.setdefault(example.gate, {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
+        row = f"{example.gate} (held-out)" if example.kind.startswith("holdout") else example.gate
+        counts = per_gate.setdefault(row, {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
         key = ("tp" if predicted else "fn") if example.label else ("fp" if predicted else "tn")
         counts[key] += 1
         by_kind[example.gate][example.kind][0] += int(predicted == example.label)
@@ -297,7 +298,7 @@ def markdown(report: dict[str, Any]) -> str:
         n = c["tp"] + c["fp"] + c["fn"] + c["tn"]
         lines.append(
             f"| {gate} | {n} | {c['precision']} | {c['recall']} | {c['benign_fp_rate']} | "
-            f"{corpus['benign_fp_rate'][gate]} |"
+            f"{corpus['benign_fp_rate'].get(gate, '')} |"
         )
     lines += [
         "",
