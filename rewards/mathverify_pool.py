@@ -15,7 +15,8 @@ Guards, outermost first:
   one more parse and verify (and the start-up time for a fresh worker); a worker
   that does not answer in time is killed (a C-level sympy loop ignores
   ``SIGALRM``) and the group is compared as text; the next group gets a new one;
-* a worker that dies is replaced once for the same group;
+* a worker that dies is replaced once for the same group; a group that raises
+  in the worker (sympy's deep recursions) is compared as text, the worker lives on;
 * when no worker can be started (or none is free in time) the group is compared
   on the calling thread with timeouts off, guarded by ``too_costly`` and the
   budget only, as before; the result says so in ``where``, which the rewards
