@@ -240,3 +240,14 @@ def test_unsafe_prompt_streams_a_refusal(client: TestClient) -> None:
     assert any("refusal" in d["delta"] for d in deltas)
     assert deltas[-1]["finish_reason"] == "content_filter"
     assert chunks[-1]["trace"]["outcome"] == "unsafe_prompt"
+
+
+def test_logs_never_carry_the_unredacted_item(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    data = chat(client, "Who can I contact?", best_of=2, trace="full")
+    assert data["choices"][0]["finish_reason"] == "content_filter"
+    logged = caplog.text + str([vars(r) for r in caplog.records])  # messages and JSON fields
+    assert "pii.email" in logged  # the access line names the veto...
+    assert "jane.doe" not in logged  # ...never the address
