@@ -183,6 +183,41 @@ BENIGN_NUMBERS = [
 ]
 
 
+# Written by hand after the recognisers, in formats the templates above do not use.
+# The benign four were first written as personal data, but are reserved or voided
+# numbers (NANP 555-01xx, Ofcom's drama ranges, an SSN the SSA voided); the
+# recognisers learnt "(+33)", national numbers with a trunk 0 and Ofcom's drama
+# ranges from this list, so it is no longer unseen.
+PII_HOLDOUT = [
+    "Send it to jane_doe+news@gmail.com please.",
+    "Her direct line is (+33) 1 42 68 53 00.",
+    "Berlin office: +49 30 901820.",
+    "Card on file: 4012-8888-8888-1881.",
+    "IBAN: NL91 ABNA 0417 1643 00",
+    "Pay to GB33BUKB20201555555555.",
+    "Amex 3782 822463 10005 expires 04/27.",
+    "Contact: M.Rossi@poste.it",
+    "API key: AKIAJ7Q2X4B5C6D7E8F9",
+    "token=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "OPENAI_API_KEY=sk-3f9aB2cD4eF6gH8iJ0kL2mN4oP6qR8sT0uV2wX4y",
+    "Reach Bob on 415 867 5309.",
+    "Mastercard 5555 5555 5555 4444",
+    "IP of the attacker: 185.220.101.45",
+    "Email omar.haddad@university.edu for the key.",
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n",
+    "The switchboard is 020 7219 3000.",
+    "Her SSN is 287-65-4321.",
+    "Call 030 901820 in Berlin.",
+    "Mobile +61 412 345 678",
+]
+PII_HOLDOUT_BENIGN = [
+    "Call me at 646.555.0187 tomorrow.",
+    "My number is 020 7946 0958 (London).",
+    "His mobile: 07700 900123",
+    "ssn: 219-09-9999",
+]
+
+
 def pii_examples(rng: random.Random) -> list[Example]:
     out: list[Example] = []
     n = itertools.count()
@@ -252,6 +287,10 @@ def pii_examples(rng: random.Random) -> list[Example]:
             "users_own",
             prompt=f"Please email the summary to {mine}.",
         )
+    for text in PII_HOLDOUT:
+        add(text, True, "handwritten")
+    for text in PII_HOLDOUT_BENIGN:
+        add(text, False, "handwritten_reserved")
     return out
 
 

@@ -139,7 +139,11 @@ def labelled(all_gates: dict[str, Gate]) -> dict[str, Any]:
     for example in build():
         verdict = judge(all_gates[example.gate], example)
         predicted = hit(verdict, example.gate)
-        row = f"{example.gate} (held-out)" if example.kind.startswith("holdout") else example.gate
+        row = example.gate
+        if example.kind.startswith("holdout"):
+            row += " (held-out)"
+        elif example.kind.startswith("handwritten"):
+            row += " (hand-written)"
         counts = per_gate.setdefault(row, {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
         key = ("tp" if predicted else "fn") if example.label else ("fp" if predicted else "tn")
         counts[key] += 1

@@ -5,8 +5,10 @@ secret recognisers. A regex finds a candidate span; a well-kept library decides:
 
 * ``pii.phone``: `phonenumbers` (Google's libphonenumber metadata) checks the span
   is a valid number of its region, grouped as that region writes it (numbers
-  without ``+`` are read in ``region``, US by default); digits without separators
-  and NANP's fictional ``555-01xx`` numbers are not taken for phones;
+  without ``+`` are read in ``region``, US by default, and those with a leading
+  trunk ``0`` also as British, German, French, Italian, Spanish, Dutch,
+  Australian or Indian ones); digits without separators, NANP's fictional
+  ``555-01xx`` numbers and Ofcom's drama ranges are not taken for phones;
 * ``pii.iban``: `python-stdnum`'s ISO 13616 checksum and per-country format;
 * ``pii.national_id``: national numbers with a checksum or a strict format, by
   `python-stdnum`: US SSN, UK NHS number, German tax id, French NIR, Dutch BSN,
@@ -48,6 +50,9 @@ from stdnum.se import personnummer
 from stdnum.us import ssn
 
 DEFAULT_REGION = "US"
+# Where a number written nationally with a leading trunk 0 ("020 7219 3000") is tried,
+# in order, after the default region (NANP numbers never start with 0).
+TRUNK_ZERO_REGIONS = ("GB", "DE", "FR", "IT", "ES", "NL", "AU", "IN")
 _GROUPING = phonenumbers.Leniency.STRICT_GROUPING
 PUBLIC_RESOLVERS = frozenset(
     {"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222"}
@@ -71,7 +76,7 @@ class Finding:
 
 
 _PHONE = re.compile(
-    r"(?<![\w.+/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,6}){1,4}"
+    r"(?<![\w.+/-])(?:\(?\+\d{1,3}\)?[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]\d{2,6}){1,4}"
     r"(?![\w/]|[.-]\d)"
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
@@ -222,13 +227,31 @@ def _national_lengths(region: str) -> frozenset[int]:
     return frozenset(lengths) or frozenset(range(7, 16))
 
 
+# Ofcom's numbers for drama (TV, film, radio), as national numbers without the trunk 0.
+_UK_DRAMA = (
+    "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960",
+    "1414960", "1514960", "1614960", "2079460", "2896496", "2920180", "1632960", "7700900",
+    "8081570", "9098790", "3069990",
+)  # fmt: skip
+
+
+def _uk_drama(digits: str) -> bool:
+    """Whether ``digits`` (as written: 0..., 44..., or 0044...) is a UK drama number."""
+    for prefix in ("0044", "44", "0"):
+        if digits.startswith(prefix):
+            return digits[len(prefix) :].startswith(_UK_DRAMA)
+    return False
+
+
 def find_phones(
     text: str, region: str = DEFAULT_REGION, windows: Spans | None = None
 ) -> list[Finding]:
     """Valid phone numbers in ``text`` (E.164 as the key).
 
-    >>> [f.redacted for f in find_phones("Call +44 20 7946 0321 or 2026-11-21.")]
-    ['phone +44 ******0321']
+    >>> [f.redacted for f in find_phones("Call +44 20 7219 3000 or 2026-11-21.")]
+    ['phone +44 ******3000']
+    >>> find_phones("In the film she calls 020 7946 0321.")  # Ofcom's drama range
+    []
     """
     found = []
     for match in scan(_PHONE, text, windows):
@@ -236,12 +259,22 @@ def find_phones(
         digits = re.sub(r"\D", "", raw)
         if not 7 <= len(digits) <= 15 or _DATE.fullmatch(raw):
             continue
-        if not raw.startswith("+") and len(digits) not in _national_lengths(region):
-            continue  # cheap: most number-like spans fail here, before libphonenumber
-        # Valid for its region *and* grouped as that region writes numbers, so an order
-        # number like 123-45-6789-01 is not read as +1 234 567 8901.
-        matcher = phonenumbers.PhoneNumberMatcher(raw, region, leniency=_GROUPING)
-        parsed = next(iter(matcher), None)
+        international = "+" in raw[:2]
+        if _uk_drama(digits):
+            continue  # Ofcom's ranges reserved for TV and film
+        regions = [region]
+        if not international and digits.startswith("0"):
+            regions += [r for r in TRUNK_ZERO_REGIONS if r != region]
+        parsed = None
+        for where in regions:
+            if not international and len(digits) not in _national_lengths(where):
+                continue  # cheap: most number-like spans fail here, before libphonenumber
+            # Valid for its region *and* grouped as that region writes numbers, so an
+            # order number like 123-45-6789-01 is not read as +1 234 567 8901.
+            matcher = phonenumbers.PhoneNumberMatcher(raw, where, leniency=_GROUPING)
+            parsed = next(iter(matcher), None)
+            if parsed is not None:
+                break
         if parsed is None:
             continue
         number = parsed.number

@@ -16,6 +16,8 @@ def judge(text: str, prompt: str = "Tell me more.") -> Verdict:
     [
         ("Call Jane on (415) 867-5309.", "pii.phone", "phone +1 ******5309"),
         ("Her mobile is +44 7911 123456.", "pii.phone", "phone +44 ******3456"),
+        ("Her direct line is (+33) 1 42 68 53 00.", "pii.phone", "phone +33 *****5300"),
+        ("The switchboard is 020 7219 3000.", "pii.phone", "phone +44 ******3000"),
         ("Wire it to DE89 3704 0044 0532 0130 00.", "pii.iban", "IBAN DE ****3000"),
         ("IBAN: GB82WEST12345698765432", "pii.iban", "IBAN GB ****5432"),
         ("His SSN is 536-22-1234.", "pii.national_id", "US SSN *****1234"),
@@ -41,6 +43,8 @@ def test_identifier_is_vetoed_and_redacted(text: str, category: str, shown: str)
         "The IBAN DE89 3704 0044 0532 0130 01 has a typo.",  # checksum fails
         "Call 555-0123 in the movie.",  # too short and fictional
         "Fictional: (212) 555-0199.",  # NANP fiction range
+        "In the film he calls 020 7946 0958.",  # Ofcom drama range
+        "His mobile: 07700 900123",  # Ofcom drama range, not read as German either
         "Order 123-45-6789-01 shipped.",  # not an SSN shape
         "Reference 111222333 is your ticket.",  # BSN-valid, but nothing names it a BSN
         "Gateway 192.168.1.1, DNS 8.8.8.8, docs 203.0.113.7.",  # private, resolver, doc range
