@@ -389,4 +389,7 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    # sympy and latex2sympy build their parsers on first use (0.5 s idle, several
+    # seconds on a loaded machine): pay that here, not inside a group's 2 s alarms.
+    answer_classes(["\\frac{1}{2}", "0.5", "x^2+1", "1+x^2"], budget_s=30, timeout_s=None)
     _serve(sys.stdin, replies)
