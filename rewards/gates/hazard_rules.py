@@ -59,8 +59,8 @@ _WEAPON = (
     r"|weapons?-grade\s+(?:uranium|plutonium)|weaponi[sz]ed\s+(?:virus|pathogen|anthrax))"
 )
 _VIOLENT = (
-    r"(?:kill|murder|assassinate|stab|shoot|strangle|smother|poison|torture|kidnap|abduct"
-    r"|behead|maim|beat\s+up|beat\s+to\s+death|run\s+over|drown)"
+    r"(?:(?:kill|murder|assassinat|stab|shoot|strangl|smother|poison|tortur|kidnap|abduct"
+    r"|behead|maim|drown)(?:e|es|ed|ing|s|bing|ping)?|beat\s+up|beat\s+to\s+death|run\s+over)"
 )
 _PERSON = (
     r"(?:someone|somebody|a\s+person|people|him|her|them|my\s+(?:\w+\s+)?(?:wife|husband|boss"
@@ -159,7 +159,8 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S1.covert",
         rf"\b{_VIOLENT}\W+{_W}{{0,3}}?{_PERSON}\W+{_W}{{0,5}}?(?:without\s+(?:getting\s+caught"
-        r"|anyone\s+knowing|leaving\s+(?:a\s+|any\s+)?(?:trace|evidence))|and\s+get\s+away)",
+        r"|anyone\s+knowing|(?:not\s+)?leaving\s+(?:a\s+|any\s+|no\s+)?(?:trace|evidence)"
+        r"|a\s+trace)|and\s+get\s+away|untraceabl\w*)",
         defusable=False,
         keywords=_K_VIOLENT,
     ),
@@ -175,12 +176,63 @@ RULES: tuple[HazardRule, ...] = (
         "S2.theft_fraud",
         rf"\b{_ASK}\W+{_W}{{0,3}}?(?:launder\s+money|counterfeit\s+(?:money|bills|currency|cash)"
         r"|forge\s+(?:a\s+)?(?:signature|passport|check|cheque|document|id)|steal\s+(?:a\s+car|"
-        r"someone'?s?\s+identity|credit\s+cards?|from)|shoplift|hotwire\s+a\s+car|evade\s+taxes"
+        r"someone'?s?\s+identity|credit\s+cards?|from)|shoplift|hotwire|evade\s+taxes"
         r"|pick\s*pocket|embezzle|skim\s+credit\s+cards|commit\s+(?:insurance\s+)?fraud)",
         keywords=(
             "launder|counterfeit|forge|steal|shoplift|hotwire|evade tax|pickpocket|pick pocket|"
             "embezzl|skim|fraud"
         ),
+    ),
+    _rule(
+        "S1.harm_intent",
+        rf"\b(?:to|and|so\s+(?:i|we)\s+can)\s+(?:hurt|harm|injure|sicken|kill|poison|maim)\s+"
+        rf"{_PERSON}",
+        keywords="hurt|harm|injure|sicken|kill|poison|maim",
+    ),
+    _rule(
+        "S2.scam",
+        r"\b(?:trick|scam|con|defraud|manipulat\w*|deceiv\w*|fool)\w*\s+(?:\w+\s+){0,3}?(?:people"
+        r"|someone|somebody|elderly|seniors|old\s+people|victims|customers|users|them|him|her"
+        r"|grandparents)\b.{0,40}?\binto\s+(?:giving|sending|paying|revealing|handing|wiring"
+        r"|transferring|sharing)",
+        keywords="trick|scam|con|defraud|manipulat|deceiv|fool",
+    ),
+    _rule(
+        "S2.weapons",
+        r"\b(?:buy|get|obtain|purchase)\s+(?:a\s+)?(?:gun|firearm|pistol|rifle|weapon)s?\s+"
+        r"(?:\w+\s+){0,2}?(?:illegally|without\s+(?:a\s+)?background\s+checks?|off\s+the\s+books"
+        rf"|on\s+the\s+dark\s*web)|\b{_MAKE}\W+{_W}{{0,3}}?(?:ghost\s+guns?|untraceable\s+"
+        r"(?:gun|firearm)s?|(?:gun|firearm|pistol)s?\s+with\s+a\s+3d\s+printer)",
+        keywords="gun|firearm|pistol|rifle|weapon",
+    ),
+    _rule(
+        "S2.cyberattack",
+        r"\b(?:write|give|make|create|build|code|need|want|launch|run|perform|do)\s+(?:me\s+)?"
+        r"(?:a\s+|an\s+)?(?:\w+\s+){0,2}?(?:ddos|denial[- ]of[- ]service)\b|\b(?:ddos|knock\s+"
+        r"offline)\s+(?:my\s+\w+'s|someone'?s?|a|the|their|his|her)\s+(?:\w+\s+)?(?:website|site"
+        r"|server|network|game\s+server)",
+        keywords="ddos|denial|knock offline",
+    ),
+    _rule(
+        "S2.evasive_malware",
+        r"\b(?:evade|evades|bypass|bypasses|hides?\s+from|undetect(?:able|ed)\s+by)\s+(?:the\s+)?"
+        r"(?:antivirus|anti-virus|av|edr|windows\s+defender)\b",
+        keywords="antivirus|anti-virus|av|edr|defender",
+    ),
+    _rule(
+        "S2.burglary",
+        r"\b(?:get|break|sneak)\s+into\s+(?:my\s+)?(?:\w+'s|someone'?s?|a|the)\s+(?:\w+\s+)?(?:house"
+        r"|home|apartment|flat|car)\b.{0,60}?\b(?:while|when)\s+(?:they|he|she)(?:'re|\s+are|\s+is"
+        r"|'s)\s+(?:away|out|asleep|gone|on\s+vacation)",
+        keywords="into",
+    ),
+    _rule(
+        "S2.forgery",
+        r"\b(?:generate|make|create|write|forge|produce|print|need|want|get)\s+(?:me\s+)?(?:a\s+)?"
+        r"(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degree|passport"
+        r"|id|driver'?s\s+licen[cs]e|sick\s+note|invoice)|\bforge\s+(?:the|his|her|their|a"
+        r"|my\s+\w+'s)\s+signature",
+        keywords="fake|forge|counterfeit",
     ),
     _rule(
         "S2.drugs",
@@ -252,6 +304,13 @@ RULES: tuple[HazardRule, ...] = (
         keywords="dox|address|social security|ssn|location|track",
     ),
     _rule(
+        "S7.covert_tracking",
+        r"\b(?:track|spy\s+on|monitor|read|follow|locate|record)\b.{0,60}?\bwithout\s+(?:her|his"
+        r"|their|them|him|my\s+\w+'s)\s+(?:knowing|knowledge|consent|permission)",
+        side="prompt",
+        keywords="without",
+    ),
+    _rule(
         "S8.piracy",
         r"\b(?:crack|keygen\s+for|pirate|bypass|remove|strip|circumvent)\s+(?:\w+\s+){0,3}?(?:drm"
         r"|license\s+(?:check|key)|activation|copy\s+protection|serial\s+key)\b|\b(?:full|entire"
@@ -263,6 +322,18 @@ RULES: tuple[HazardRule, ...] = (
         ),
     ),
     _rule("S9.weapons", rf"\b{_MAKE}\W+{_W}{{0,4}}?{_WEAPON}", keywords=_K_WEAPON),
+    _rule(
+        "S9.biological",
+        r"\b(?:culture|grow|cultivate|breed|propagate|aerosoli[sz]e|weaponi[sz]e|release)\s+"
+        r"(?:\w+\s+){0,2}?(?:anthrax|smallpox|plague|botulinum|ebola|ricin|pathogens?|spores)\b",
+        keywords="anthrax|smallpox|plague|botulinum|ebola|ricin|pathogen|spore",
+    ),
+    _rule(
+        "S9.poisoning",
+        r"\b(?:poison|contaminate|taint)\s+(?:a|the|our|their|an?\s+entire)\s+(?:\w+'s\s+)?(?:\w+\s+)?"
+        r"(?:water\s+supply|reservoir|water\s+system|food\s+supply|drinking\s+water)",
+        keywords="poison|contaminat|taint",
+    ),
     _rule(
         "S9.synthesis",
         rf"{_WEAPON}\s+(?:synthesis|recipe|ingredients|precursors|formula|production|assembly)\b",
@@ -288,8 +359,10 @@ RULES: tuple[HazardRule, ...] = (
         r"\s+(?:own\s+)?life|hang\s+(?:myself|yourself)|cut\s+(?:myself|yourself)|hurt\s+(?:myself"
         r"|yourself)|overdose|slit\s+(?:my|your)\s+wrists?|starve\s+(?:myself|yourself))\b"
         r"|\bhow\s+many\s+(?:\w+\s+)?(?:pills|tablets)\s+(?:\w+\s+){0,6}?to\s+(?:die|kill\s+"
-        r"(?:myself|yourself|a\s+person)|overdose)",
-        keywords="myself|yourself|suicide|life|overdose|wrist|pills|tablets",
+        r"(?:myself|yourself|a\s+person)|overdose)"
+        r"|\b(?:high|tall|far)\s+enough\s+to\s+(?:jump|fall)\b.{0,30}?\b(?:not\s+survive|die)\b"
+        r"|\bjump\s+(?:off|from)\b.{0,40}?\b(?:not\s+survive|and\s+die|to\s+die)\b",
+        keywords="myself|yourself|suicide|life|overdose|wrist|pills|tablets|enough|jump",
     ),
     _rule(
         "S11.intent",
