@@ -8,7 +8,8 @@ scores the whole, larger group again, up to a budget. A group is settled when:
   carries tests, or ``json_valid`` when there is a JSON Schema (while such a check
   exists and nobody passes it, sampling goes on);
 * or the group *agrees*: on a math task, the most common final answer among the
-  candidates that gave one has at least ``min_agreement`` of them, leads the
+  candidates that gave one (and were not cut off by the token limit) has at least
+  ``min_agreement`` of them (answers equal by math-verify count as one), leads the
   runner-up by at least ``min_margin`` votes, and the winner gives that answer; on
   a JSON task without a schema, the winner's fields agree with at least
   ``min_agreement`` of the JSON answers (``json_agreement``);
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from rewards.builtin.code_exec import extract_tests
 from rewards.builtin.json_valid import schema_for
 from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.mathverify_pool import classify_answers
 from rewards.scoring import GroupResult
 from rewards.types import Candidate, RewardContext
 
@@ -136,20 +138,26 @@ def settle(
     if context.task == "json":
         return _json_agreed(result, best, policy)
     answers = {
-        c.index: normalize_text(a)
+        c.index: a
         for c in candidates
-        if context.task == "math" and not result.vetoed[c.index] and (a := extract_answer(c.text))
+        if context.task == "math"
+        and not result.vetoed[c.index]
+        and c.finish_reason != "length"  # cut off: its last number is no answer
+        and (a := extract_answer(c.text))
     }
     if not answers:
         return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")
-    counts = Counter(answers.values()).most_common(2)
+    # Equivalent answers are one answer ("20", "20.0", "\\frac{40}{2}"): math-verify decides.
+    classes = dict(zip(answers, classify_answers(list(answers.values())).classes, strict=True))
+    counts = Counter(classes.values()).most_common(2)
     top, votes = counts[0]
     runner_up = counts[1][1] if len(counts) > 1 else 0
     share = votes / len(answers)
     lead = votes - runner_up
-    summary = f"top answer {top!r}: {votes} of {len(answers)} ({share:.0%}), lead {lead}"
+    shown = normalize_text(next(answers[i] for i, k in classes.items() if k == top))
+    summary = f"top answer {shown!r}: {votes} of {len(answers)} ({share:.0%}), lead {lead}"
     if share >= policy.min_agreement and lead >= policy.min_margin:
-        if answers.get(best) == top:
+        if classes.get(best) == top:
             return Settlement(True, f"agreed: {summary}")
         return Settlement(False, f"winner does not give the agreed answer; {summary}")
     return Settlement(False, f"not settled: {summary}")

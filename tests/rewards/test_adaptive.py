@@ -102,3 +102,14 @@ def test_every_candidate_vetoed_is_never_settled() -> None:
     result = score_group(context, group, explicit_selection(context, {}, builtin_registry()))
     assert result.best is None
     assert not settle(context, group, result, POLICY).settled
+
+
+def test_equivalent_answers_agree_and_cut_off_answers_do_not_vote() -> None:
+    said = _settle("What is 1 / 2?", "The answer is 0.5", "\\boxed{\\frac{1}{2}}", "1/2", "2")
+    assert said == "settled: agreed: top answer '0.5': 3 of 4 (75%), lead 2"
+    context = build_context("What is 6 * 7?")
+    group = _group("The answer is 42.", "The answer is 42.", "The answer is 42.", "6 * 7 = 4")
+    group += [Candidate(4, "6 * 7 is 41", (1, 2, 3), "length")]
+    result = score_group(context, group, select_rewards(context))
+    verdict = settle(context, group, result, POLICY)
+    assert verdict.reason == "agreed: top answer '42': 3 of 4 (75%), lead 2"
