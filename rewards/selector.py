@@ -18,6 +18,7 @@ from typing import Any, Literal
 from rewards.builtin.code_exec import extract_tests
 from rewards.builtin.math_answers import extract_answer, normalize_text
 from rewards.language import detect_language
+from rewards.mathverify_pool import classify_answers
 from rewards.profiles import Profile
 from rewards.registry import RewardRegistry
 from rewards.types import Candidate, RewardContext, Task, content_text
@@ -546,14 +547,18 @@ def refine_selection(
         decisions.append(f"format weighted 0.5: {why}")
 
     if context.task == "math" and len(candidates) > 1:
-        answers = [extract_answer(c.text) for c in candidates]
-        keys = [normalize_text(a) for a in answers if a]
-        if keys:
-            top, count = Counter(keys).most_common(1)[0]
-            if count * 2 < len(keys):
+        # Answers of finished candidates; equivalent ones ("20", "20.0") are one answer.
+        answers = [
+            a for c in candidates if c.finish_reason != "length" and (a := extract_answer(c.text))
+        ]
+        if answers:
+            classes = classify_answers(answers).classes
+            top_class, count = Counter(classes).most_common(1)[0]
+            top = normalize_text(answers[classes.index(top_class)])
+            if count * 2 < len(answers):
                 why = (
                     f"group disagrees on the final answer (most common {top!r}: {count} of"
-                    f" {len(keys)} answered)"
+                    f" {len(answers)} answered)"
                 )
                 before = _second_look_weight(selection, "math_steps") or 0.0
                 put("math_steps", max(1.0, before), f"second look: {why}")
