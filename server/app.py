@@ -8,6 +8,7 @@ name and stops it on shutdown.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -19,14 +20,25 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rewards import RewardRegistry, default_registry, default_reward_sets
+from rewards.gates import HazardsGate
+from rewards.gates.llama_guard import LlamaGuardClassifier
+from rewards.mathverify_pool import default_pool
+from rewards.policy import PolicyGate, load_policy
+from rewards.profiles import Profiles, check_profiles, load_profiles
+from server.auth import APIKeyMiddleware, load_api_keys
 from server.config import Settings
 from server.engines.base import Engine
 from server.errors import error_body, error_response, install_error_handlers
+from server.judge import RewardModelJudge, build_judge, with_judge
+from server.limits import BodyLimitMiddleware
+from server.logs import AccessLogMiddleware
 from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
 from server.routes import ClientDisconnected, router
 from server.serving import BestOfNServing
+from server.streaming import StreamClientGone
 from server.trace import TraceStore
+from server.viewer import viewer_router
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +91,41 @@ def check_registry(registry: RewardRegistry) -> None:
         registry.gate(name)
 
 
+def with_policy(registry: RewardRegistry, settings: Settings) -> RewardRegistry:
+    """The registry plus the operator's gates: the compliance policy as the ``policy`` gate,
+    and the hazards gate with a model-based classifier when ``hazard_model`` is set.
+
+    Raises:
+        PolicyError: the policy file is missing or invalid (at startup, never per request).
+        ValueError: ``hazard_model`` is not a model folder.
+    """
+    if settings.policy_file is None and settings.hazard_model is None:
+        return registry
+    registry = registry.copy()
+    if settings.policy_file is not None:
+        policy = load_policy(settings.policy_file)
+        registry.register_gate(PolicyGate.name, functools.partial(PolicyGate, policy))
+    if settings.hazard_model is not None:
+        classifier = LlamaGuardClassifier(settings.hazard_model)
+        registry.replace_gate(HazardsGate.name, functools.partial(HazardsGate, classifier))
+    return registry
+
+
+def load_settings_profiles(settings: Settings, registry: RewardRegistry) -> Profiles:
+    """The operator's reward profiles, checked against the registry (at startup).
+
+    Raises:
+        ProfileError: the file is invalid or names an unknown reward.
+        UnknownRewardError: ``optional_rewards`` names an unknown reward.
+    """
+    registry.validate(settings.optional_rewards)
+    if settings.profiles_file is None:
+        return Profiles()
+    profiles = load_profiles(settings.profiles_file)
+    check_profiles(profiles, registry.reward_names())
+    return profiles
+
+
 def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     registry: RewardRegistry = app.state.registry
     pipeline = BestOfNPipeline(
@@ -87,6 +134,7 @@ def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
         registry=registry,
         metrics=app.state.metrics,
         traces=app.state.traces,
+        profiles=app.state.profiles,
     )
     app.state.engine = engine
     app.state.metrics.bind_engine(engine.num_unfinished_requests)
@@ -100,6 +148,22 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
 
         assert settings.script is not None  # checked by Settings
         return ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+    if settings.engine == "openai":
+        from server.engines.openai_engine import OpenAIEngine
+
+        assert settings.upstream is not None  # checked by Settings
+        upstream: Engine = await stack.enter_async_context(
+            OpenAIEngine.start(
+                settings.upstream,
+                model=settings.upstream_model,
+                served_name=settings.served_model_name,
+                api_key=settings.upstream_api_key,
+                timeout_s=settings.upstream_timeout_s,
+                max_parallel=settings.upstream_max_parallel,
+                retries=settings.upstream_retries,
+            )
+        )
+        return upstream
     from server.engines.vllm_engine import VLLMEngine
     from server.model import prepare_model
 
@@ -113,6 +177,11 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
             dtype=settings.dtype,
             cpu_kvcache_space_gib=settings.cpu_kvcache_space_gib,
             gpu_memory_utilization=settings.gpu_memory_utilization,
+            engine_kwargs=(
+                {"tensor_parallel_size": settings.tensor_parallel_size}
+                if settings.tensor_parallel_size > 1
+                else None
+            ),
         )
     )
     return engine
@@ -148,10 +217,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            default_pool().warm_up()  # math-verify workers import sympy while the engine starts
             if engine is None:
                 started = await _start_engine(settings, stack)
                 _install(app, settings, started)
                 log.info("engine ready: %s", started.model_name)
+            if isinstance(app.state.judge, RewardModelJudge):
+                await stack.enter_async_context(app.state.judge.running())
+            elif app.state.judge is not None:
+                app.state.judge.attach(app.state.engine, asyncio.get_running_loop())
             try:
                 yield
             finally:
@@ -167,21 +241,37 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.registry = registry or default_registry()
+    app.state.judge = build_judge(settings)
+    app.state.registry = with_judge(
+        with_policy(registry or default_registry(), settings), app.state.judge
+    )
     check_registry(app.state.registry)
+    app.state.profiles = load_settings_profiles(settings, app.state.registry)
     app.state.metrics = Metrics()
     app.state.traces = TraceStore(settings.trace_store_size)
     install_error_handlers(app)
 
     @app.exception_handler(ClientDisconnected)
+    @app.exception_handler(StreamClientGone)
     async def _gone(_: Request, __: Any) -> JSONResponse:
         # Nobody reads this; 499 (nginx's "client closed request") keeps the metrics honest.
         body = error_body("Client closed the request.", "client_closed_request")
         return error_response(499, body)
 
     app.include_router(router)
+    app.include_router(viewer_router)
     _drop_unused_422(app)
+    # Inside the metrics and the access log, so refused requests are counted and logged;
+    # the key is checked before a body is read.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    keys = load_api_keys(settings.api_keys, settings.api_keys_file)
+    if keys:
+        app.add_middleware(
+            APIKeyMiddleware, keys=keys, protect_metrics=settings.metrics_require_key
+        )
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    # Outermost: its line carries the status every inner layer settled on.
+    app.add_middleware(AccessLogMiddleware, log_text=settings.log_text)
     if engine is not None:
         _install(app, settings, engine)
     return app

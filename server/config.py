@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
 
-EngineKind = Literal["vllm", "scripted"]
+EngineKind = Literal["vllm", "scripted", "openai"]
 TraceLevel = Literal["none", "summary", "full"]
+TraceText = Literal["full", "redacted", "none"]
 AggregationMode = Literal["normalize_then_sum", "sum_then_normalize"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["text", "json"]
 
 
 def default_cache_dir() -> Path:
@@ -44,14 +47,38 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     max_model_len: int = Field(2048, ge=64)
     gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    tensor_parallel_size: int = Field(
+        1, ge=1, description="GPUs of this node one model is split across (vLLM tensor parallel)."
+    )
     dtype: str = "auto"
     cpu_kvcache_space_gib: int = Field(
         2, ge=1, description="KV cache size on CPU (VLLM_CPU_KVCACHE_SPACE)."
     )
 
+    # Upstream engine (--engine openai)
+    upstream: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (e.g. http://host:8000/v1)."
+    )
+    upstream_model: str | None = Field(
+        None, description="Model name at the upstream (default: its first model)."
+    )
+    upstream_api_key: str | None = Field(None, description="Bearer key for the upstream.")
+    upstream_timeout_s: float = Field(
+        600.0, gt=0, description="Read timeout of one upstream request."
+    )
+    upstream_max_parallel: int = Field(
+        8, ge=1, description="Parallel requests per group when the upstream lacks n."
+    )
+    upstream_retries: int = Field(2, ge=0, le=10, description="Retries on connect errors.")
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    api_keys: str | None = Field(
+        None, description="Comma-separated API keys; when set, every route but /health needs one."
+    )
+    api_keys_file: Path | None = Field(None, description="File of API keys, one a line.")
+    metrics_require_key: bool = Field(True, description="/metrics needs a key when keys are set.")
 
     # Best-of-N
     default_best_of: int = Field(4, ge=1, le=64)
@@ -64,21 +91,91 @@ class Settings(BaseSettings):
     default_temperature: float = Field(0.8, ge=0, le=2)
     aggregation: AggregationMode = "normalize_then_sum"
     score_workers: int = Field(4, ge=1, description="Threads that run the rewards.")
+    profiles_file: Path | None = Field(
+        None, description="YAML file of named reward profiles (see README, Reward profiles)."
+    )
+    optional_rewards: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Optional rewards the context selector may add, comma-separated"
+        " (relevance, judge).",
+    )
+    judge: Literal["off", "serving", "model"] = Field(
+        "off",
+        description="The judge reward's model: off; serving (the served model rates each"
+        " answer 1-10); model (the reward model at --judge-model). Add judge to"
+        " --optional-rewards for the selector to use it.",
+    )
+    judge_model: Path | None = Field(
+        None, description="--judge model: a local *ForSequenceClassification model folder."
+    )
+    auto_first_round: int = Field(4, ge=1, description="best_of=auto: candidates in round 1.")
+    auto_round_size: int = Field(4, ge=1, description="best_of=auto: candidates per later round.")
+    auto_max_best_of: int = Field(
+        16, ge=1, le=64, description="best_of=auto: the default budget of candidates."
+    )
+    auto_min_agreement: float = Field(
+        0.6, gt=0, le=1, description="best_of=auto: least share on the top answer to stop."
+    )
+    auto_min_margin: int = Field(
+        2, ge=0, description="best_of=auto: least lead of the top answer over the next."
+    )
     max_concurrent_groups: int = Field(16, ge=1)
+    max_messages: int = Field(1024, ge=1, description="Most messages in one chat request.")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
+    )
     request_timeout_s: float = Field(300.0, gt=0)
+    stream_keepalive_s: float = Field(
+        1.0, gt=0, description="Seconds between progress comments while a stream waits."
+    )
 
     # Trace
     trace_store_size: int = Field(1000, ge=0, description="Traces kept for GET /v1/traces/{id}.")
     default_trace: TraceLevel = "summary"
+    trace_text: TraceText = Field(
+        "redacted",
+        description="What traces show of text a gate objected to: full (the offending text),"
+        " redacted (what was found, masked), none (only rule ids and categories).",
+    )
+
+    # Safety and compliance
+    policy_file: Path | None = Field(
+        None, description="YAML compliance policy (see README, Safety and compliance)."
+    )
+    hazard_model: Path | None = Field(
+        None,
+        description="Local folder of a Llama Guard 3 style classifier the hazards gate consults"
+        " besides its rules (off by default).",
+    )
+
+    # Logs
+    log_level: LogLevel = "info"
+    log_format: LogFormat = Field(
+        "text", description="text, or json: one JSON object per line (one per request)."
+    )
+    log_text: bool = Field(
+        False, description="Put prompt and answer texts in the request log lines."
+    )
+
+    @field_validator("optional_rewards", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.engine == "scripted" and self.script is None:
             raise ValueError("--engine scripted needs --script FILE")
+        if self.engine == "openai" and not self.upstream:
+            raise ValueError("--engine openai needs --upstream URL")
         if self.default_best_of > self.max_best_of:
             raise ValueError("default_best_of must not exceed max_best_of")
         if self.default_max_tokens > self.max_tokens_limit:
             raise ValueError("default_max_tokens must not exceed max_tokens_limit")
+        if self.judge == "model" and self.judge_model is None:
+            raise ValueError("--judge model needs --judge-model DIR")
         return self
 
     @property

@@ -6,6 +6,7 @@ Error tree::
     ├── InvalidRequest          400: the client's input is wrong (names the field in `param`)
     ├── NotFound                404: unknown model, unknown trace id
     ├── Overloaded              429: too many groups in flight (with Retry-After)
+    ├── BadGateway              502: the upstream engine failed or is unreachable
     ├── ServiceUnavailable      503: the engine is down or failed
     └── GatewayTimeout          504: the request ran past its deadline
 
@@ -72,6 +73,13 @@ class Overloaded(APIError):
     type = "rate_limit_error"
 
 
+class BadGateway(APIError):
+    """The upstream OpenAI-compatible server failed or could not be reached."""
+
+    status_code = 502
+    type = "upstream_error"
+
+
 class ServiceUnavailable(APIError):
     """The engine cannot serve right now."""
 
@@ -93,13 +101,14 @@ def error_body(
 
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "dict", "list", "none", "null"}
+_BRANCH_PREFIXES = ("function-", "literal", "constrained-")
 
 
 def _is_branch_tag(part: Any) -> bool:
     # pydantic names the union branch in the location: 'list[str]', 'str', 'function-after[...]'.
     if not isinstance(part, str):
         return False
-    return part in _TYPE_TAGS or "[" in part or part.startswith(("function-", "literal"))
+    return part in _TYPE_TAGS or "[" in part or part.startswith(_BRANCH_PREFIXES)
 
 
 def _loc_to_param(loc: tuple[Any, ...]) -> str | None:

@@ -46,7 +46,10 @@ class GroupStats:
     no_signal_rewards: list[str] = field(default_factory=list)
     reward_errors: list[str] = field(default_factory=list)
     vetoes: list[tuple[str, str]] = field(default_factory=list)  # (gate, category)
+    penalties: list[tuple[str, str]] = field(default_factory=list)  # (gate, rule)
+    flags: list[tuple[str, str]] = field(default_factory=list)  # (gate, rule)
     refused: bool = False
+    refusal_reason: str | None = None  # "all_vetoed" | "unsafe_prompt"
 
 
 class Metrics:
@@ -120,9 +123,27 @@ class Metrics:
             ["gate", "category"],
             registry=r,
         )
-        self.refusals = Counter(
-            "bon_refusals", "Responses refused because every candidate was vetoed.", registry=r
+        self.penalties = Counter(
+            "bon_penalties",
+            "Gate penalties applied to candidates (score lowered), by gate and rule id.",
+            ["gate", "rule"],
+            registry=r,
         )
+        self.flags = Counter(
+            "bon_flags",
+            "Gate flags on candidates (annotation only), by gate and rule id.",
+            ["gate", "rule"],
+            registry=r,
+        )
+        self.refusals = Counter(
+            "bon_refusals",
+            "Responses refused, by reason: all_vetoed (every candidate vetoed) or"
+            " unsafe_prompt (refused before generating).",
+            ["reason"],
+            registry=r,
+        )
+        for reason in ("all_vetoed", "unsafe_prompt"):
+            self.refusals.labels(reason=reason)
         self.aborts = Counter(
             "bon_engine_aborts",
             "Engine requests aborted before they finished, by reason.",
@@ -131,6 +152,17 @@ class Metrics:
         )
         for reason in ("client_disconnect", "timeout"):
             self.aborts.labels(reason=reason)
+        self.adaptive_rounds = Histogram(
+            "bon_adaptive_rounds",
+            "Rounds generated per best_of=auto request.",
+            buckets=(1, 2, 3, 4, 6, 8, 16),
+            registry=r,
+        )
+        self.adaptive_saved = Counter(
+            "bon_adaptive_samples_saved",
+            "Candidates best_of=auto did not generate because the answer was settled early.",
+            registry=r,
+        )
         self.engine_unfinished = Gauge(
             "bon_engine_unfinished_requests",
             "Engine requests accepted and not yet finished or aborted.",
@@ -144,6 +176,11 @@ class Metrics:
     def observe_request(self, route: str, status: int, seconds: float) -> None:
         self.requests.labels(route=route, status=str(status)).inc()
         self.request_duration.labels(route=route).observe(seconds)
+
+    def observe_adaptive(self, rounds: int, saved: int) -> None:
+        """One best_of=auto request: its rounds, and the candidates it did not need."""
+        self.adaptive_rounds.observe(rounds)
+        self.adaptive_saved.inc(saved)
 
     def observe_group(self, stats: GroupStats) -> None:
         self.queue_duration.observe(stats.queue_s)
@@ -162,8 +199,12 @@ class Metrics:
             self.reward_errors.labels(reward=name).inc()
         for gate, category in stats.vetoes:
             self.vetoes.labels(gate=gate, category=category).inc()
+        for gate, rule in stats.penalties:
+            self.penalties.labels(gate=gate, rule=rule).inc()
+        for gate, rule in stats.flags:
+            self.flags.labels(gate=gate, rule=rule).inc()
         if stats.refused:
-            self.refusals.inc()
+            self.refusals.labels(reason=stats.refusal_reason or "all_vetoed").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

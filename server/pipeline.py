@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rewards import (
@@ -20,10 +21,13 @@ from rewards import (
     UnknownRewardError,
     build_context,
     detect_task,
-    explicit_selection,
     score_group,
-    select_rewards,
 )
+from rewards.adaptive import AdaptivePolicy, settle
+from rewards.aggregate import AggregationMode
+from rewards.profiles import Profiles
+from rewards.scoring import GateResult, screen_prompt
+from rewards.selector import choose_rewards, refine_selection
 from rewards.types import Candidate, RewardContext, content_text
 from server.config import Settings
 from server.engines.base import (
@@ -33,13 +37,17 @@ from server.engines.base import (
     EngineUnavailable,
     Generation,
     GenerationRequest,
+    UpstreamError,
+    UpstreamTimeout,
 )
 from server.errors import (
+    BadGateway,
     GatewayTimeout,
     InvalidRequest,
     Overloaded,
     ServiceUnavailable,
 )
+from server.logs import note_group
 from server.metrics import GroupStats, Metrics
 from server.trace import Timings, TraceStore, build_trace
 
@@ -50,6 +58,12 @@ def _messages_text(messages: list[dict[str, Any]]) -> str:
     """The chat's contents as one text (multi-part messages: their text parts)."""
     parts = ((m.get("role", "user"), content_text(m.get("content"))) for m in messages)
     return "\n".join(f"{role}: {text}" for role, text in parts if text)
+
+
+Progress = Callable[[str, dict[str, Any]], None]
+"""A hook called at each phase of a group, ``progress(phase, info)``: ``generating`` once
+the group is admitted, ``scoring`` once it is generated (streaming sends them as
+keep-alive comments)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,9 @@ class GroupJob:
     messages: list[dict[str, Any]] | None = None
     response_format: dict[str, Any] | None = None
     reward_weights: dict[str, float] | None = None
+    deadline_s: float | None = None  # the client's deadline; the server's limit still applies
+    adaptive: bool = False  # best_of="auto": rounds up to best_of candidates, stop when settled
+    profile: str | None = None  # the reward profile (already checked to exist)
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,66 @@ class GroupOutcome:
     selection: Selection
     usage: dict[str, int]  # prompt_tokens, completion_tokens (every candidate), total_tokens
     trace: dict[str, Any]
+    refusal: str | None = None  # "unsafe_prompt" | "all_vetoed" when nothing is returned
+
+
+class GroupScorer:
+    """The pipeline's decisions without the engine: choose the rewards for a job, and
+    score a group of candidates for it. Benchmarks use it to judge candidates exactly
+    as the server does.
+    """
+
+    def __init__(
+        self, settings: Settings, registry: RewardRegistry, profiles: Profiles | None = None
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.profiles = profiles or Profiles()
+
+    def plan(self, job: GroupJob) -> tuple[RewardContext, Selection]:
+        """Build the reward context and choose the rewards (client errors raise 400)."""
+        prompt = job.prompt if job.prompt is not None else _messages_text(job.messages or [])
+        task, evidence = detect_task(
+            prompt, messages=job.messages, response_format=job.response_format
+        )
+        context = build_context(prompt, job.messages, job.response_format, task=task)
+        context = replace(context, profile=job.profile)
+        try:
+            selection = choose_rewards(
+                context,
+                self.registry,
+                requested=job.reward_weights,
+                profile=self.profiles.get(job.profile) if job.profile else None,
+                task_evidence=evidence,
+                optional=self.settings.optional_rewards,
+            )
+        except UnknownRewardError as exc:
+            raise InvalidRequest(str(exc), param="rewards", code="unknown_reward") from exc
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), param="rewards", code="invalid_value") from exc
+        return context, selection
+
+    def mode(self, job: GroupJob) -> AggregationMode:
+        profile = self.profiles.get(job.profile) if job.profile else None
+        if profile is not None and profile.aggregation is not None:
+            return profile.aggregation
+        return self.settings.aggregation
+
+    def score(
+        self,
+        job: GroupJob,
+        context: RewardContext,
+        selection: Selection,
+        candidates: list[Candidate],
+    ) -> tuple[Selection, GroupResult]:
+        """Refine the selection on the candidates, then score them (on a worker thread)."""
+        refined = refine_selection(
+            selection, context, candidates, optional=self.settings.optional_rewards
+        )
+        result = score_group(
+            context, candidates, refined, registry=self.registry, mode=self.mode(job)
+        )
+        return refined, result
 
 
 class BestOfNPipeline:
@@ -97,8 +174,11 @@ class BestOfNPipeline:
         registry: RewardRegistry,
         metrics: Metrics,
         traces: TraceStore,
+        profiles: Profiles | None = None,
     ) -> None:
         self.engine = engine
+        self.profiles = profiles or Profiles()
+        self.scorer = GroupScorer(settings, registry, self.profiles)
         self.settings = settings
         self.registry = registry
         self.metrics = metrics
@@ -116,28 +196,31 @@ class BestOfNPipeline:
 
     def plan(self, job: GroupJob) -> tuple[RewardContext, Selection]:
         """Build the reward context and choose the rewards (client errors raise 400)."""
-        prompt = job.prompt if job.prompt is not None else _messages_text(job.messages or [])
-        task, evidence = detect_task(
-            prompt, messages=job.messages, response_format=job.response_format
-        )
-        context = build_context(prompt, job.messages, job.response_format, task=task)
-        if job.reward_weights is not None:
-            try:
-                selection = explicit_selection(context, job.reward_weights, self.registry)
-            except UnknownRewardError as exc:
-                raise InvalidRequest(str(exc), param="rewards", code="unknown_reward") from exc
-            except ValueError as exc:
-                raise InvalidRequest(str(exc), param="rewards", code="invalid_value") from exc
-        else:
-            selection = select_rewards(context, task_evidence=evidence)
-        return context, selection
+        return self.scorer.plan(job)
 
-    async def run(self, job: GroupJob) -> GroupOutcome:
+    def _score(
+        self,
+        job: GroupJob,
+        context: RewardContext,
+        selection: Selection,
+        candidates: list[Candidate],
+    ) -> tuple[Selection, GroupResult]:
+        return self.scorer.score(job, context, selection, candidates)
+
+    async def run(self, job: GroupJob, progress: Progress | None = None) -> GroupOutcome:
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
         # Task detection runs regexes over the whole prompt: off the loop, like scoring.
         context, selection = await loop.run_in_executor(self._executor, self.plan, job)
+        # An unsafe request is refused before anything is generated (gates' check_prompt).
+        screened = await loop.run_in_executor(self._executor, screen_prompt, context, self.registry)
         t_plan = time.perf_counter()
+        if any(not g.verdicts[0].passed for g in screened):
+            nothing = GroupResult(self.scorer.mode(job), [], [], [], [], [], [])
+            marks = (t0, t_plan, t_plan, t_plan, t_plan)
+            return self._finish(
+                job, Generation([], 0), selection, nothing, marks, prompt_gates=screened
+            )
         if self._slots.locked():
             # A bounded queue of zero: better a clear 429 than an unbounded wait.
             raise Overloaded(
@@ -148,27 +231,122 @@ class BestOfNPipeline:
             )
         async with self._slots:
             t_admit = time.perf_counter()
-            generation = await self._generate(job)
-            t_gen = time.perf_counter()
-            result: GroupResult = await loop.run_in_executor(
-                self._executor,
-                lambda: score_group(
-                    context,
-                    generation.candidates,
-                    selection,
-                    registry=self.registry,
-                    mode=self.settings.aggregation,
-                ),
-            )
+            deadline = t_admit + self._timeout(job)
+            adaptive: dict[str, Any] | None = None
+            if job.adaptive:
+                generation, selection, result, adaptive, gen_s = await self._rounds(
+                    job, context, selection, deadline, progress
+                )
+                t_gen = t_admit + gen_s
+            else:
+                if progress is not None:
+                    progress("generating", {"request_id": job.request_id, "best_of": job.best_of})
+                generation = await self._generate(job, deadline=deadline)
+                t_gen = time.perf_counter()
+                if progress is not None:
+                    progress("scoring", {"candidates": len(generation.candidates)})
+                selection, result = await loop.run_in_executor(
+                    self._executor, self._score, job, context, selection, generation.candidates
+                )
             t_score = time.perf_counter()
         return self._finish(
-            job, generation, selection, result, (t0, t_plan, t_admit, t_gen, t_score)
+            job,
+            generation,
+            selection,
+            result,
+            (t0, t_plan, t_admit, t_gen, t_score),
+            adaptive=adaptive,
+            prompt_gates=screened,
         )
 
-    async def _generate(self, job: GroupJob) -> Generation:
+    def _timeout(self, job: GroupJob) -> float:
+        timeout = self.settings.request_timeout_s
+        if job.deadline_s is not None:
+            timeout = min(timeout, job.deadline_s)
+        return timeout
+
+    async def _rounds(
+        self,
+        job: GroupJob,
+        context: RewardContext,
+        selection: Selection,
+        deadline: float,
+        progress: Progress | None,
+    ) -> tuple[Generation, Selection, GroupResult, dict[str, Any], float]:
+        """best_of="auto": generate and score in rounds until the answer is settled.
+
+        Every round is one engine request; the whole group so far is scored after
+        each, and :func:`rewards.adaptive.settle` decides whether to stop. Returns the
+        whole group, the last selection and result, the trace's ``adaptive`` record and
+        the seconds spent generating.
+        """
+        s = self.settings
+        policy = AdaptivePolicy(
+            first_round=min(max(s.auto_first_round, job.n), job.best_of),
+            round_size=s.auto_round_size,
+            max_samples=job.best_of,
+            min_agreement=s.auto_min_agreement,
+            min_margin=s.auto_min_margin,
+        )
+        loop = asyncio.get_running_loop()
+        candidates: list[Candidate] = []
+        rounds: list[dict[str, Any]] = []
+        gen_s = 0.0
+        prompt_tokens, prompt_text = 0, None
+        refined: Selection = selection
+        result: GroupResult | None = None
+        for number, size in enumerate(policy.rounds(), start=1):
+            if progress is not None:
+                info = {"request_id": job.request_id, "round": number, "best_of": size}
+                progress("generating", info)
+            t = time.perf_counter()
+            gen = await self._generate(
+                job, n=size, request_id=f"{job.request_id}-r{number}", deadline=deadline
+            )
+            gen_s += time.perf_counter() - t
+            prompt_tokens, prompt_text = gen.prompt_tokens, gen.prompt_text
+            offset = len(candidates)
+            candidates += [replace(c, index=offset + i) for i, c in enumerate(gen.candidates)]
+            if progress is not None:
+                progress("scoring", {"round": number, "candidates": len(candidates)})
+            group = list(candidates)
+            refined, scored = await loop.run_in_executor(
+                self._executor, self._score, job, context, selection, group
+            )
+            result = scored
+            verdict = settle(context, group, scored, policy)
+            rounds.append(
+                {
+                    "round": number,
+                    "samples": size,
+                    "group_size": len(group),
+                    "settled": verdict.settled,
+                    "reason": verdict.reason,
+                }
+            )
+            if verdict.settled:
+                break
+        assert result is not None  # policy.rounds() yields at least one round
+        record = {
+            "budget": job.best_of,
+            "samples_used": len(candidates),
+            "saved": job.best_of - len(candidates),
+            "settled": rounds[-1]["settled"],
+            "rounds": rounds,
+        }
+        return Generation(candidates, prompt_tokens, prompt_text), refined, result, record, gen_s
+
+    async def _generate(
+        self,
+        job: GroupJob,
+        *,
+        deadline: float,
+        n: int | None = None,
+        request_id: str | None = None,
+    ) -> Generation:
         request = GenerationRequest(
-            request_id=job.request_id,
-            n=job.best_of,
+            request_id=request_id or job.request_id,
+            n=job.best_of if n is None else n,
             max_tokens=job.max_tokens,
             prompt=job.prompt if job.messages is None else None,
             messages=job.messages,
@@ -177,10 +355,9 @@ class BestOfNPipeline:
             stop=job.stop,
             seed=job.seed,
         )
+        timeout = max(deadline - time.perf_counter(), 0.0)
         try:
-            return await asyncio.wait_for(
-                self.engine.generate(request), timeout=self.settings.request_timeout_s
-            )
+            return await asyncio.wait_for(self.engine.generate(request), timeout=timeout)
         except asyncio.CancelledError:
             # Only a cancelled generation aborts an engine request (the client left or the
             # server is stopping); a disconnect while scoring aborts nothing in the engine.
@@ -189,7 +366,7 @@ class BestOfNPipeline:
         except TimeoutError as exc:
             self.metrics.aborts.labels(reason="timeout").inc()
             raise GatewayTimeout(
-                f"Generation did not finish within {self.settings.request_timeout_s:g} s;"
+                f"Generation did not finish within {self._timeout(job):g} s;"
                 " the engine request was aborted.",
                 code="timeout",
             ) from exc
@@ -197,6 +374,12 @@ class BestOfNPipeline:
             raise InvalidRequest(str(exc), param=exc.param, code="engine_rejected_input") from exc
         except EngineUnavailable as exc:
             raise ServiceUnavailable(f"Engine unavailable: {exc}", code="engine_down") from exc
+        except UpstreamTimeout as exc:
+            self.metrics.aborts.labels(reason="timeout").inc()
+            raise GatewayTimeout(f"Upstream timeout: {exc}", code="upstream_timeout") from exc
+        except UpstreamError as exc:
+            log.error("upstream error for %s: %s", job.request_id, exc)
+            raise BadGateway(f"Upstream error: {exc}", code="upstream_error") from exc
         except EngineError as exc:
             log.error("engine error for %s: %s", job.request_id, exc)
             raise ServiceUnavailable(f"Engine error: {exc}", code="engine_error") from exc
@@ -208,8 +391,13 @@ class BestOfNPipeline:
         selection: Selection,
         result: GroupResult,
         marks: tuple[float, float, float, float, float],
+        *,
+        adaptive: dict[str, Any] | None = None,
+        prompt_gates: list[GateResult] | None = None,
     ) -> GroupOutcome:
         t0, t_plan, t_admit, t_gen, t_score = marks
+        prompt_gates = prompt_gates or []
+        unsafe_prompt = any(not g.verdicts[0].passed for g in prompt_gates)
         candidates = generation.candidates
         selected = list(result.ranking[: job.n])
         completion_tokens = sum(c.num_tokens for c in candidates)
@@ -239,10 +427,19 @@ class BestOfNPipeline:
             selected=selected,
             timings=timings,
             usage=usage,
+            adaptive=adaptive,
+            prompt=job.prompt if job.prompt is not None else _messages_text(job.messages or []),
+            prompt_gates=prompt_gates,
+            trace_text=self.settings.trace_text,
         )
         self.traces.put(trace)
+        note_group(trace, prompt=job.prompt, messages=job.messages, candidates=candidates)
+        refusal = None if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed"
         stats = self._stats(job, generation, usage, result, timings, refused=not selected)
+        stats.refusal_reason = refusal
         self.metrics.observe_group(stats)
+        if adaptive is not None:
+            self.metrics.observe_adaptive(len(adaptive["rounds"]), adaptive["saved"])
         return GroupOutcome(
             job=job,
             created=created,
@@ -252,6 +449,7 @@ class BestOfNPipeline:
             selection=selection,
             usage=usage,
             trace=trace,
+            refusal=refusal,
         )
 
     @staticmethod
@@ -283,4 +481,9 @@ class BestOfNPipeline:
             for v in g.verdicts:
                 if not v.passed:
                     stats.vetoes.append((g.name, v.category or "unspecified"))
+                for hit in v.hits:
+                    if hit.action == "penalty":
+                        stats.penalties.append((g.name, hit.rule))
+                    elif hit.action == "flag":
+                        stats.flags.append((g.name, hit.rule))
         return stats

@@ -3,11 +3,15 @@
 Request fields follow the order of OpenAI's API reference. Extensions are
 marked ``# extension`` and collected in :class:`BestOfExtensions`:
 
-* ``best_of``: group size (candidates generated); 1..64, default from config;
+* ``best_of``: group size (candidates generated); 1..64, default from config or the
+  profile; ``"auto"`` samples in rounds until the answer is settled (adaptive);
+* ``best_of_budget``: the most candidates ``best_of="auto"`` may generate;
+* ``reward_profile``: a named reward profile from the operator's profiles file;
 * ``n``: answers returned, ranked, ``n <= best_of``;
 * ``rewards``: explicit reward names (list) or names with weights (object),
   overriding the context selection; gates stay on regardless;
-* ``trace``: ``none`` | ``summary`` | ``full`` (``full`` adds candidate texts).
+* ``trace``: ``none`` | ``summary`` | ``full`` (``full`` adds candidate texts);
+* ``deadline_s``: the client's deadline in seconds; only shortens the server's own.
 
 Unknown request fields are refused with a 400 naming the field: a field that
 would be silently ignored is worse than an error.
@@ -15,7 +19,7 @@ would be silently ignored is worse than an error.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -97,9 +101,13 @@ class ResponseFormat(_Strict):
 class BestOfExtensions(_Strict):
     """bon-server's extension fields, shared by chat and completions."""
 
-    best_of: int | None = Field(None, ge=1, le=64)  # extension (chat); OpenAI's own (legacy)
+    # extension (chat); OpenAI's own (legacy) for completions; "auto": adaptive rounds
+    best_of: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] | None = None
+    best_of_budget: int | None = Field(None, ge=1, le=64)  # extension: best_of="auto"'s budget
+    reward_profile: str | None = Field(None, min_length=1, max_length=128)  # extension
     rewards: list[str] | dict[str, float] | None = None  # extension
     trace: TraceLevel | None = None  # extension
+    deadline_s: float | None = Field(None, gt=0, le=86_400)  # extension
 
     @field_validator("rewards")
     @classmethod
@@ -120,6 +128,12 @@ class BestOfExtensions(_Strict):
         return dict(self.rewards)
 
 
+class StreamOptions(_Strict):
+    """OpenAI's ``stream_options`` (only with ``stream: true``)."""
+
+    include_usage: bool | None = None
+
+
 class _SamplingFields(BestOfExtensions):
     frequency_penalty: float | None = None  # accepted at its default (0) only, for now
     logit_bias: dict[str, float] | None = None  # accepted empty only, for now
@@ -130,7 +144,7 @@ class _SamplingFields(BestOfExtensions):
     stop: str | list[str] | None = Field(None, max_length=4)
     store: bool | None = None  # accepted as false only: nothing is stored for later use
     stream: bool | None = None
-    stream_options: None = None
+    stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     user: str | None = None

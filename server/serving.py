@@ -12,7 +12,7 @@ from typing import Any
 from rewards.types import content_text
 from server.config import Settings
 from server.errors import InvalidRequest, NotFound
-from server.pipeline import BestOfNPipeline, GroupJob, GroupOutcome
+from server.pipeline import BestOfNPipeline, GroupJob, GroupOutcome, Progress
 from server.protocol import (
     AssistantMessage,
     ChatChoice,
@@ -25,6 +25,19 @@ from server.protocol import (
 )
 
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
+PROMPT_REFUSAL_TEXT = "I can't help with that request: it was blocked by a safety gate."
+SELF_HARM_REFUSAL_TEXT = (
+    "I can't help with that. If you are thinking about suicide or hurting yourself, please "
+    "reach out now to someone you trust or a local crisis line (in the US, call or text 988)."
+)
+
+
+def refusal_text(outcome: GroupOutcome) -> str:
+    """The refusal for a response without an answer (self-harm requests get a pointer to help)."""
+    if outcome.refusal != "unsafe_prompt":
+        return REFUSAL_TEXT
+    categories = {g.get("category") for g in outcome.trace.get("prompt_gates", [])}
+    return SELF_HARM_REFUSAL_TEXT if "hazard.S11" in categories else PROMPT_REFUSAL_TEXT
 
 
 class BestOfNServing:
@@ -47,12 +60,18 @@ class BestOfNServing:
                 param="model",
                 code="model_not_found",
             )
-        if req.stream:
+        if req.stream_options is not None and not req.stream:
             raise InvalidRequest(
-                "stream=true is not supported yet: the best answer is known only after the "
-                "whole group is scored.",
-                param="stream",
-                code="unsupported_parameter",
+                "stream_options is only allowed with stream=true.",
+                param="stream_options",
+                code="invalid_value",
+            )
+        if isinstance(req, ChatCompletionRequest) and len(req.messages) > s.max_messages:
+            raise InvalidRequest(
+                f"The request has {len(req.messages)} messages; this server accepts at most "
+                f"{s.max_messages}.",
+                param="messages",
+                code="too_many_messages",
             )
         if prompt_chars > s.max_prompt_chars:
             raise InvalidRequest(
@@ -62,23 +81,53 @@ class BestOfNServing:
                 code="prompt_too_long",
             )
         n = req.num_answers
+        try:
+            profile = self.pipeline.profiles.get(req.reward_profile)
+        except KeyError as exc:
+            raise InvalidRequest(
+                str(exc.args[0]), param="reward_profile", code="unknown_profile"
+            ) from exc
         temperature = s.default_temperature if req.temperature is None else req.temperature
+        requested = req.best_of
+        if requested is None and profile is not None:
+            requested = profile.best_of
         # Greedy decoding makes every candidate the same: a group would cost n times
         # the tokens for one answer. Without an explicit best_of, serve one sample.
-        if temperature == 0 and ((req.best_of or 1) > 1 or n > 1):
+        if temperature == 0 and (req.best_of not in (None, 1) or n > 1):
             raise InvalidRequest(
                 "temperature=0 makes every candidate identical; best_of and n above 1 "
                 "need temperature > 0.",
                 param="temperature",
                 code="invalid_value",
             )
-        best_of = req.best_of if req.best_of is not None else max(s.default_best_of, n)
+        if req.best_of_budget is not None and requested != "auto":
+            raise InvalidRequest(
+                'best_of_budget applies to best_of="auto" only.',
+                param="best_of_budget",
+                code="invalid_value",
+            )
+        adaptive = requested == "auto" and temperature > 0
+        if adaptive:
+            if req.best_of_budget is not None:
+                best_of = req.best_of_budget
+            else:
+                best_of = max(min(s.auto_max_best_of, s.max_best_of), n)
+        elif isinstance(requested, int):
+            best_of = requested
+        else:
+            best_of = max(s.default_best_of, n)
         if temperature == 0:
             best_of = 1
         if best_of > s.max_best_of:
+            if req.best_of_budget is not None:
+                param = "best_of_budget"
+            elif req.best_of is not None:
+                param = "best_of"
+            else:
+                param = "reward_profile" if requested is not None else "n"
             raise InvalidRequest(
-                f"best_of={best_of} exceeds this server's limit of {s.max_best_of}.",
-                param="best_of" if req.best_of is not None else "n",
+                f"A group of {best_of} candidates exceeds this server's limit of {s.max_best_of}.",
+                param=param,
                 code="invalid_value",
             )
         if n > best_of:
@@ -106,6 +155,9 @@ class BestOfNServing:
             "seed": req.seed,
             "trace_level": req.trace or s.default_trace,
             "reward_weights": req.reward_weights(),
+            "adaptive": adaptive,
+            "profile": profile.name if profile is not None else None,
+            "deadline_s": req.deadline_s,
         }
 
     def _envelope(self, outcome: GroupOutcome) -> dict[str, Any]:
@@ -120,7 +172,9 @@ class BestOfNServing:
 
     # Chat ---------------------------------------------------------------------------
 
-    async def chat(self, req: ChatCompletionRequest) -> ChatCompletionResponse:
+    async def chat(
+        self, req: ChatCompletionRequest, progress: Progress | None = None
+    ) -> ChatCompletionResponse:
         if req.logprobs:
             raise InvalidRequest(
                 "logprobs are not supported yet.", param="logprobs", code="unsupported_parameter"
@@ -136,7 +190,7 @@ class BestOfNServing:
             else None,
             **params,
         )
-        outcome = await self.pipeline.run(job)
+        outcome = await self.pipeline.run(job, progress)
         if outcome.selected:
             choices = [
                 ChatChoice(
@@ -150,7 +204,7 @@ class BestOfNServing:
             choices = [
                 ChatChoice(
                     index=0,
-                    message=AssistantMessage(content=None, refusal=REFUSAL_TEXT),
+                    message=AssistantMessage(content=None, refusal=refusal_text(outcome)),
                     finish_reason="content_filter",
                 )
             ]
@@ -158,7 +212,9 @@ class BestOfNServing:
 
     # Completions --------------------------------------------------------------------
 
-    async def completion(self, req: CompletionRequest) -> CompletionResponse:
+    async def completion(
+        self, req: CompletionRequest, progress: Progress | None = None
+    ) -> CompletionResponse:
         for field, bad in (
             ("echo", bool(req.echo)),
             ("logprobs", req.logprobs is not None),
@@ -175,7 +231,7 @@ class BestOfNServing:
             prompt=req.prompt_text(),
             **params,
         )
-        outcome = await self.pipeline.run(job)
+        outcome = await self.pipeline.run(job, progress)
         if outcome.selected:
             choices = [
                 CompletionChoice(

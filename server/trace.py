@@ -17,7 +17,8 @@ from importlib import resources
 from typing import Any
 
 from rewards import GroupResult, Selection
-from rewards.types import Candidate
+from rewards.scoring import GateResult, verdict_dict
+from rewards.types import Candidate, Verdict
 
 
 def load_trace_schema() -> dict[str, Any]:
@@ -44,6 +45,16 @@ class Timings:
         return {k: round(v, 6) for k, v in self.__dict__.items()}
 
 
+def _verdict(verdict: Verdict, trace_text: str) -> dict[str, Any]:
+    """A gate verdict as the trace shows it, at the operator's ``trace_text`` level."""
+    entry = verdict_dict(verdict, excerpts=trace_text == "full")
+    if trace_text == "none":
+        entry["evidence"] = ""
+        for hit in entry["hits"]:
+            hit["message"] = ""
+    return entry
+
+
 def build_trace(
     *,
     trace_id: str,
@@ -58,13 +69,23 @@ def build_trace(
     selected: list[int],
     timings: Timings,
     usage: dict[str, int],
+    adaptive: dict[str, Any] | None = None,
+    prompt: str | None = None,
+    prompt_gates: list[GateResult] | None = None,
+    trace_text: str = "redacted",
 ) -> dict[str, Any]:
-    """Assemble the trace of one group (the level decides whether texts go in)."""
+    """Assemble the trace of one group (the level decides whether texts go in).
+
+    ``trace_text`` is the operator's choice of what gate verdicts show of offending
+    text: ``full`` (the text itself, as each hit's ``excerpt``), ``redacted`` (what was
+    found, masked) or ``none`` (only actions, categories and rule ids).
+    """
     reward_entries = [
         {
             "name": r.name,
             "weight": r.weight,
             "reason": r.reason,
+            "stage": r.stage,
             "no_signal": r.no_signal,
             "mean": _num(r.mean),
             "std": _num(r.std),
@@ -77,11 +98,23 @@ def build_trace(
         {
             "name": g.name,
             "vetoes": sum(1 for v in g.verdicts if not v.passed),
+            "penalties": sum(1 for v in g.verdicts for h in v.hits if h.action == "penalty"),
+            "flags": sum(1 for v in g.verdicts for h in v.hits if h.action == "flag"),
             "error": g.error,
             "seconds": _num(g.seconds),
         }
         for g in result.gates
     ]
+    prompt_entries = [
+        {
+            "name": g.name,
+            **_verdict(g.verdicts[0], trace_text),
+            "error": g.error,
+            "seconds": _num(g.seconds),
+        }
+        for g in prompt_gates or []
+    ]
+    unsafe_prompt = any(not e["passed"] for e in prompt_entries)
     chosen = set(selected)
     cand_entries = []
     for c in candidates:
@@ -99,15 +132,9 @@ def build_trace(
                 }
                 for r in result.rewards
             },
-            "gates": {
-                g.name: {
-                    "passed": g.verdicts[i].passed,
-                    "category": g.verdicts[i].category,
-                    "evidence": g.verdicts[i].evidence,
-                }
-                for g in result.gates
-            },
+            "gates": {g.name: _verdict(g.verdicts[i], trace_text) for g in result.gates},
             "vetoed": result.vetoed[i],
+            "penalty": _num(result.penalties[i]) if result.penalties else 0.0,
             "combined": _num(result.combined[i]),
             "rank": result.ranks[i],
             "selected": i in chosen,
@@ -126,15 +153,21 @@ def build_trace(
         "group_size": len(candidates),
         "n": n,
         "task": {"name": selection.task, "evidence": list(selection.task_evidence)},
-        "selection": "explicit" if selection.explicit else "automatic",
+        "selection": selection.source,
+        "profile": selection.profile,
+        "decisions": list(selection.decisions),
+        "adaptive": adaptive,
         "aggregation": result.mode,
         "rewards": reward_entries,
         "gates": gate_entries,
         "candidates": cand_entries,
         "selected": list(selected),
-        "outcome": "ok" if selected else "all_vetoed",
+        "outcome": "ok" if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed",
+        "prompt_gates": prompt_entries,
         "timings": timings.to_dict(),
         "usage": usage,
+        # The request's own text, for the trace viewer: full traces only, as candidate texts.
+        **({"prompt": prompt} if level == "full" and prompt is not None else {}),
     }
 
 

@@ -85,11 +85,13 @@ def test_math_group_majority_wins_and_the_leak_is_vetoed() -> None:
     assert result.ranks[3] is None
     assert result.combined[3] is None
     assert result.best == result.ranking[0]
-    [pii] = result.gates
+    [pii] = [g for g in result.gates if g.name == "pii"]
     assert pii.verdicts[3] == Verdict.veto("pii.card", "card ****1111 (Visa)")
     agreement = result.rewards[0]
     assert agreement.name == "answer_agreement"
-    assert agreement.scores[0].evidence == "answer 42 agrees with 2/3 others"
+    assert agreement.scores[0].evidence == (
+        "answer 42: cluster 3/4 candidates, weighted share 0.71; own weight 0.56 (steps 2/2)"
+    )
 
 
 def test_evidence_about_a_vetoed_candidate_is_withheld() -> None:
@@ -105,12 +107,14 @@ def test_to_dict_is_strict_json_and_timed() -> None:
     assert data["mode"] == "normalize_then_sum"
     assert [r["name"] for r in data["rewards"]] == [
         "answer_agreement",
+        "math_steps",
         "format",
         "repetition",
-        "length",
+        "efficiency",
+        "language",
     ]
     assert all(r["seconds"] >= 0 for r in data["rewards"])
-    assert data["gates"][0]["name"] == "pii"
+    assert [g["name"] for g in data["gates"]] == ["hazards", "injection", "leakage", "pii"]
     assert data["ranking"] == result.ranking
 
 
@@ -193,7 +197,7 @@ def test_all_vetoed_gives_an_empty_ranking() -> None:
 
 def test_every_gate_runs_even_with_an_empty_selection() -> None:
     result = score_group(RewardContext(prompt="q"), group(["x", "4111111111111111"]), choose())
-    assert [g.name for g in result.gates] == ["pii"]
+    assert [g.name for g in result.gates] == ["hazards", "injection", "leakage", "pii"]
     assert result.vetoed == [False, True]
     assert result.ranking == [0]
 

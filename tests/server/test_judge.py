@@ -63,14 +63,19 @@ def test_judge_off_by_default_scores_nothing() -> None:
         "model": MODEL,
         "messages": [{"role": "user", "content": "What is the capital of France?"}],
         "best_of": 2,
-        "rewards": {"judge": 1.0},
+        "rewards": {"judge": 1.0, "length": 0.2},
         "trace": "summary",
     }
     with TestClient(app) as client:
         r = client.post("/v1/chat/completions", json=body)
-    assert r.status_code == 200, r.text
-    [judge] = [rw for rw in r.json()["trace"]["rewards"] if rw["name"] == "judge"]
-    assert judge["no_signal"] is True
+        assert r.status_code == 200, r.text
+        [judge] = [rw for rw in r.json()["trace"]["rewards"] if rw["name"] == "judge"]
+        assert judge["no_signal"] is True
+        # A model's rating is never the only reward.
+        alone = client.post("/v1/chat/completions", json={**body, "rewards": {"judge": 1.0}})
+    assert alone.status_code == 400
+    assert alone.json()["error"]["param"] == "rewards"
+    assert "judge cannot be the only reward" in alone.json()["error"]["message"]
 
 
 def test_with_judge_replaces_only_a_copy() -> None:
