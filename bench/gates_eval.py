@@ -8,9 +8,14 @@ Two sets:
   Python standard library's docstrings (full of "kill", "process", "execute",
   numbers and addresses), cut into 1,000-token candidates with the embedded
   model's tokenizer. Every gate runs on each; any hit there is a false positive,
-  and the time per candidate is measured on them, pinned to one CPU core.
+  and the time per candidate is measured on them, pinned to one CPU core;
+* for the hazards gate only, a held-out set written without seeing its rules
+  (``bench/data/hazards_heldout.yaml``, Llama Guard 3 categories S1 to S14 beside
+  benign look-alikes), reported as its own rows per side and overall.
 
-    .venv/bin/python bench/gates_eval.py [--repeats 5]
+    .venv/bin/python bench/gates_eval.py [--repeats 5] [--heldout-only]
+
+``--heldout-only`` prints the held-out rows alone and writes nothing.
 
 Writes ``bench/results/gates.json`` and ``bench/results/gates.md``.
 """
@@ -30,6 +35,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.gates_data import POLICY, Example, build
@@ -38,6 +45,8 @@ from rewards.policy import Policy, PolicyGate
 from rewards.types import Candidate, Gate, RewardContext, Verdict
 
 RESULTS = Path(__file__).resolve().parent / "results"
+HELDOUT = Path(__file__).resolve().parent / "data" / "hazards_heldout.yaml"
+HELDOUT_ROW = "hazards, held-out v2 (YAML)"
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB_MODULES = [
     "subprocess",
@@ -161,12 +170,85 @@ def labelled(all_gates: dict[str, Gate]) -> dict[str, Any]:
                 }
             )
     for counts in per_gate.values():
-        tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
-        counts["precision"] = round(tp / (tp + fp), 3) if tp + fp else None
-        counts["recall"] = round(tp / (tp + fn), 3) if tp + fn else None
-        counts["benign_fp_rate"] = round(fp / (fp + tn), 3) if fp + tn else None
+        rates(counts)
     kinds = {g: {k: f"{ok}/{n}" for k, (ok, n) in sorted(v.items())} for g, v in by_kind.items()}
     return {"per_gate": per_gate, "per_kind": kinds, "errors": misses}
+
+
+def rates(counts: dict[str, Any]) -> dict[str, Any]:
+    tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
+    counts["precision"] = round(tp / (tp + fp), 3) if tp + fp else None
+    counts["recall"] = round(tp / (tp + fn), 3) if tp + fn else None
+    counts["benign_fp_rate"] = round(fp / (fp + tn), 3) if fp + tn else None
+    return counts
+
+
+def heldout(all_gates: dict[str, Gate], path: Path = HELDOUT) -> dict[str, Any]:
+    """The hazards gate on the held-out YAML set: rows per side and overall, recall per code."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    per_side: dict[str, dict[str, Any]] = {
+        side: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for side in ("prompt", "answer", "all")
+    }
+    per_code: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses: list[dict[str, Any]] = []
+    for item in items:
+        example = Example(
+            id=item["id"],
+            gate="hazards",
+            side=item["side"],
+            text=item["text"],
+            label=bool(item["unsafe"]),
+            kind=f"heldout_v2:{item['code'] or 'benign'}",
+        )
+        verdict = judge(all_gates["hazards"], example)
+        predicted = hit(verdict, "hazards")
+        key = ("tp" if predicted else "fn") if example.label else ("fp" if predicted else "tn")
+        for side in (example.side, "all"):
+            per_side[side][key] += 1
+        if example.label:
+            per_code[item["code"]][0] += int(predicted)
+            per_code[item["code"]][1] += 1
+        if predicted != example.label:
+            misses.append(
+                {
+                    "id": example.id,
+                    "side": example.side,
+                    "code": item["code"],
+                    "label": example.label,
+                    "text": example.text[:120],
+                    "evidence": verdict.evidence,
+                }
+            )
+    codes = sorted(per_code, key=lambda code: int(code[1:]))
+    return {
+        "path": str(path.relative_to(ROOT)),
+        "items": len(items),
+        "per_side": {side: rates(counts) for side, counts in per_side.items()},
+        "recall_per_code": {code: f"{per_code[code][0]}/{per_code[code][1]}" for code in codes},
+        "errors": misses,
+    }
+
+
+def heldout_markdown(held: dict[str, Any], corpus_column: bool = True) -> list[str]:
+    """The held-out rows, in the labelled table's columns (no corpus figure for them)."""
+    lines = []
+    for side in ("prompt", "answer", "all"):
+        c = held["per_side"][side]
+        n = c["tp"] + c["fp"] + c["fn"] + c["tn"]
+        lines.append(
+            f"| {HELDOUT_ROW}, {side} | {n} | {c['precision']} | {c['recall']} | "
+            f"{c['benign_fp_rate']} |" + (" |" if corpus_column else "")
+        )
+    return lines
+
+
+def heldout_note(held: dict[str, Any]) -> str:
+    per_code = ", ".join(f"{code} {v}" for code, v in held["recall_per_code"].items())
+    return (
+        f"The {HELDOUT_ROW} rows: {held['items']} items of `{held['path']}`, written without"
+        f" seeing the hazard rules (prompt side: the gate's prompt check; answer side: the"
+        f" gate on the candidate). Unsafe items caught per category: {per_code}."
+    )
 
 
 def benign_corpus() -> list[str]:
@@ -304,6 +386,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {gate} | {n} | {c['precision']} | {c['recall']} | {c['benign_fp_rate']} | "
             f"{corpus['benign_fp_rate'].get(gate, '')} |"
         )
+    if "heldout_v2" in report:
+        lines += heldout_markdown(report["heldout_v2"])
+        lines += ["", heldout_note(report["heldout_v2"])]
     lines += [
         "",
         f"Time per {corpus['chunk_tokens']}-token candidate (mean {corpus['mean_chars']} "
@@ -331,7 +416,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timings per candidate (best kept)")
     parser.add_argument("--cpu", type=int, default=0, help="the one core to pin to")
+    parser.add_argument(
+        "--heldout-only",
+        action="store_true",
+        help="print only the hazards held-out v2 (YAML) rows; write nothing",
+    )
     args = parser.parse_args(argv)
+    if args.heldout_only:
+        held = heldout(gates())
+        print("| set | examples | precision | recall | benign FP rate (look-alikes) |")
+        print("|---|---:|---:|---:|---:|")
+        print("\n".join(heldout_markdown(held, corpus_column=False)))
+        print("\n" + heldout_note(held))
+        for miss in held["errors"]:
+            print("MISS", miss)
+        return 0
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     from bench.gates_data import SEED
@@ -345,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (pinned to core {args.cpu}), "
         f"Python {platform.python_version()}",
         "labelled": labelled(all_gates),
+        "heldout_v2": heldout(all_gates),
     }
     report["corpus"] = corpus_run(all_gates, benign_corpus(), args.repeats)
     report["number_heavy"] = timing(all_gates, number_heavy(), args.repeats)
@@ -354,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(report))
     for miss in report["labelled"]["errors"]:
         print("MISS", miss)
+    for miss in report["heldout_v2"]["errors"]:
+        print("MISS held-out v2", miss)
     return 0
 
 
