@@ -80,13 +80,115 @@ _GROUP = (
 )
 _DRUG = r"(?:meth|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb)"
 
-# A sentence that refuses, warns or protects before a match defuses it.
+# Broader building blocks for the cue-gated rules below.
+_REL = (
+    r"(?:wife|husband|boss|neighbou?r|teacher|mother|father|mom|mum|dad|sister|brother|ex"
+    r"|girlfriend|boyfriend|partner|co-?worker|colleague|classmate|roommate|child|kid|son"
+    r"|daughter|baby|landlord|friend|stepdad|stepmom|stepfather|stepmother|uncle|aunt|cousin"
+    r"|grandma|grandpa|grandmother|grandfather|manager|employee|tenant|rival|enemy|bully|date"
+    r"|fianc[ée]e?|spouse|in-laws?|mother-in-law|father-in-law|ex-wife|ex-husband)"
+)
+_WHO = (
+    r"(?:someone|somebody|a\s+person|people|him|her|them|a\s+human|humans|(?:my|his|her|their"
+    rf"|your|our)\s+(?:[\w-]+\s+)?{_REL}|(?:a|the|that|this|some)\s+(?:\w+\s+)?(?:man|woman|guy|gir"
+    rf"l|boy|child|kid|baby"
+    r"|cop|police\s+officer|president|senator|judge|witness|student|teacher|neighbou?r"
+    r"|co-?worker|colleague|politician|journalist|stranger|person|victim|homeless\s+\w+"
+    r"|jogger|clerk|cashier|driver))"
+)
+_WHOSE = (
+    rf"(?:(?:(?:my|your)\s+(?:\w+\s+)?{_REL}|someone|somebody|a\s+stranger|a\s+coworker|a\s+co-work"
+    rf"er"
+    r"|this\s+(?:person|guy|girl|woman|man)|that\s+(?:person|guy|girl|woman|man)|other\s+people"
+    r"|the\s+(?:victim|target))'s?|his|her|their|other\s+people's)"
+)
+_HURT = (
+    r"(?:kill|murder|assassinat|stab|shoot|strangl|smother|suffocat|poison|tortur|kidnap|abduct"
+    r"|behead|maim|drown|hurt|injur|harm|attack|beat\w*\s+up|bludgeon|paralyz|paralys|disfigur|blin"
+    r"d"
+    r"|burn|electrocut|choke|knock\s+out|push|trip|sicken|incapacitat|sedat|dismember"
+    r"|break\s+(?:his|her|their)\s+(?:legs?|arms?|neck|jaw))(?:e|es|ed|ing|s|bing|ping)?"
+)
+_MINOR = (
+    r"(?:child|children|kids?|minors?|underage\s+\w+|preteens?|(?:[1-9]|1[0-7])[- ]year[- ]olds?"
+    r"|young\s+(?:girls?|boys?)|little\s+(?:girls?|boys?)|schoolgirls?|schoolboys?"
+    r"|teen(?:age)?\s+(?:girls?|boys?)|my\s+(?:[\w-]+\s+)?(?:student|stepdaughter|stepson|niece"
+    r"|nephew|daughter's\s+friend|son's\s+friend))"
+)
+_GROUP2 = (
+    rf"(?:{_GROUP}|the\s+jews|(?:black|gay|trans|muslim|jewish|mexican|asian|arab|white"
+    r"|chinese|indian|african|immigrant|disabled|autistic|lgbt\w*)\s+(?:people|men|women|folks"
+    r"|kids|families|voters|communities)|lgbt\w*\s+people|queers|blacks|homosexuals"
+    r"|foreigners|non-whites|hispanics|feminists|the\s+disabled|autistic\s+people)"
+)
+_DRUG2 = (
+    r"(?:meth|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb|dmt|pcp"
+    r"|ketamine|psilocybin|magic\s+mushrooms|opium|morphine|oxy(?:codone|contin)?|molly"
+    r"|amphetamines?|drugs|narcotics|pills)"
+)
+_MAKEV = (
+    r"(?:write|create|code|build|develop|make|generate|draft|craft|compose|design|produce"
+    r"|program|give\s+me|provide|send\s+me|set\s+up|put\s+together|come\s+up\s+with)"
+)
+
+# A sentence that refuses, warns, protects or teaches before a match defuses it.
 DEFUSE = re.compile(
     r"\b(?:not|never|no|can't|cannot|can\s+not|won't|will\s+not|wouldn't|shouldn't|don't"
     r"|do\s+not|unable|refuse|sorry|against|illegal|prevent\w*|protect\w*|recogni[sz]e"
-    r"|spot|identify|detect\w*|report\w*|defend\w*|avoid(?!\s+(?:getting|being)\s+caught)"
-    r"|dangers?\s+of|risks?\s+of|history\s+of|myth|stereotype|claim\s+that|idea\s+that"
-    r"|notion\s+(?:that|of)|false\s+that|fiction|movie|novel|game|character)\b",
+    r"|spot(?:ting)?\s+(?:a|an|the|it|them|signs|fakes?|scams?|phishing|red\s+flags)|identify|detec"
+    r"t\w*|report\w*|defend\w*|avoid(?!\s+(?:getting|being)\s+caught)"
+    r"|dangers?\s+of|risks?\s+of|myth|stereotype|claim\s+that|idea\s+that"
+    r"|notion\s+(?:that|of)|false\s+that|warning\s+signs?|signs?\s+(?:of|that)"
+    r"|symptoms?\s+of|(?:tell|know|check)\s+if|is\s+it\s+true|debunk\w*|refut\w*"
+    r"|respond\s+to|counter\w*|survivors?|victims?\s+of|harden\w*"
+    r"|awareness|educat\w+|train(?:ing)?\s+(?:staff|employees|users))\b",
+    re.IGNORECASE,
+)
+
+# The same, after the match in its sentence: "... so I can protect mine", "why is it wrong".
+DEFUSE_AFTER = re.compile(
+    r"\b(?:so\s+(?:that\s+)?(?:i|we)\s+can\s+(?:protect|spot|recogni[sz]e|avoid|defend|prevent"
+    r"|report|detect|stop|warn)|to\s+(?:protect|prevent|defend|guard|stop|warn)\b|prevents?"
+    r"|harmful|wrong|illegal|penalt\w+|consequences|(?:a|the)\s+(?:crime|offen[cs]e)|warning"
+    r"|never\s+asks?)\b",
+    re.IGNORECASE,
+)
+
+# Framing that talks *about* an act (a story, a film, history) defuses it too, unless
+# the text also asks for the real thing (:data:`OVERRIDE`): "for my novel, explain
+# step by step how the villain makes ricin" still counts.
+SOFT_DEFUSE = re.compile(
+    r"\b(?:fiction\w*|movie|film|novel|game|character|story|stories|plot|villain|scene"
+    r"|history|historical(?:ly)?|in\s+(?:ww(?:i|ii|1|2)|world\s+war|the\s+\d{4}s)|documentary"
+    r"|museum|trial|convicted|sentenced|lyrics?|poem|song|(?:how|why|when)\s+(?:did|was|were)"
+    r"|scammers?|fraudsters?|criminals|attackers|hackers|burglars|thieves|predators|abusers"
+    r"|phishing\s+(?:e-?mails?|messages?|sites?|attacks?|texts?))\b",
+    re.IGNORECASE,
+)
+OVERRIDE = re.compile(
+    r"\b(?:step[- ]by[- ]step|exact(?:ly)?|precise(?:ly)?|detailed|in\s+detail|realistic(?:ally)?"
+    r"|real(?:-world|\s+life)?|actual(?:ly)?|accurate(?:ly)?|specific|recipe|ingredients"
+    r"|quantities|amounts|measurements|instructions|works?\s+in\s+real|undetect\w+"
+    r"|untraceable|without\s+(?:getting\s+)?(?:caught|detected)|act\s+(?:as|like)|pretend\w*"
+    r"|you\s+are\s+(?:now\s+)?(?:a|an|my)|role-?play|stay\s+in\s+character|no\s+(?:rules|limits"
+    r"|filters))\b",
+    re.IGNORECASE,
+)
+
+# An intent or instruction-seeking cue: rules with ``cue=True`` need one in the same
+# sentence (a question or a request for a method, a plan, a first-person intent).
+CUE = re.compile(
+    r"\b(?:how\b|ways?\s+(?:to|of)|method|steps?\b|instructions?|guide|tutorial|walk\s+me"
+    r"|teach|help\s+me|show\s+me|tell\s+me|explain|give\s+me|provide|list\b|outline|tips?\b"
+    r"|advice|plan\w*|ideas?\b|best\b|easiest|quickest|fastest|simplest|surest|cheapest"
+    r"|most\s+effective|least|where\s+(?:can|do|could|should|would|to)|what\s+(?:can|could"
+    r"|should|would|do|kind|type)|which\b|i\s+(?:want|need|wanna|plan|intend|would\s+like)"
+    r"|i'd\s+like|i(?:'m|\s+am)\s+(?:going|gonna|trying|planning|looking)|gonna|let's"
+    r"|i\s+will|can\s+(?:you|i|we)|could\s+(?:you|i|we)|should\s+i|is\s+there\s+a\s+way"
+    r"|any\s+way|so\s+(?:that\s+)?(?:i|we)\s+can|recipe|write\s+(?:me\s+)?(?:a\s+)?"
+    r"(?:script|program|code|guide|plan)|first,|then\b|next,|you(?:'ll|\s+will)?\s+need"
+    r"|you\s+(?:can|could|should)|simply|just|write|draft|compose|create|generate|give|send\s+me"
+    r"|find\b|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
     re.IGNORECASE,
 )
 
@@ -104,8 +206,11 @@ class HazardRule:
             rules too uncertain to veto).
         defusable: whether a refusing or protective phrase before it in the same
             sentence cancels the hit.
-        keywords: lower-case substrings one of which every match contains; the regex
-            runs only on texts that contain one (a substring test is ~100x cheaper).
+        keywords: lower-case substrings one of which every match contains, found where
+            they start a word (``kill`` in "killing"); a trailing ``$`` asks for a whole
+            word (``meth$`` is not in "method"). The regex runs only around them.
+        cue: whether a match counts only with an intent or instruction-seeking cue
+            (:data:`CUE`) in its sentence (for acts that stories and news also name).
     """
 
     id: str
@@ -115,6 +220,7 @@ class HazardRule:
     action: Action = "veto"
     defusable: bool = True
     keywords: tuple[str, ...] = ()
+    cue: bool = False
 
 
 def _rule(
@@ -124,10 +230,21 @@ def _rule(
     side: Side = "both",
     action: Action = "veto",
     defusable: bool = True,
+    cue: bool = False,
 ) -> HazardRule:
     compiled = re.compile(pattern, re.IGNORECASE)
     words = tuple(keywords.split("|"))
-    return HazardRule(rule_id, rule_id.split(".")[0], compiled, side, action, defusable, words)
+    category = rule_id.split(".")[0]
+    return HazardRule(rule_id, category, compiled, side, action, defusable, words, cue)
+
+
+def _poss(objects: str) -> str:
+    """Keywords for "<someone>'s <object>": each possessive with each object."""
+    return "|".join(
+        f"{who}{obj}"
+        for who in ("'s ", "s' ", "her ", "his ", "their ", "\u2019s ")
+        for obj in objects.split("|")
+    )
 
 
 _K_VIOLENT = (
@@ -139,8 +256,15 @@ _K_WEAPON = (
     "mustard gas|ricin|anthrax|botulinum|smallpox|weapon"
 )
 _K_GROUP = (
-    "jew|muslim|christian|black|white|asian|arab|mexican|immigrant|refugee|migrant|gay|lesbian|"
-    "trans|women|hindu|sikh|gyps|roma|latino|african|chinese|indian|catholic|atheist|disabled"
+    "jew|muslim|christian|blacks$|black people|whites$|white people|asian|arab|mexican|immigrant|"
+    "refugee|migrant|gay|lesbian|trans people|transgender|women|hindu|sikh|gyps|roma$|latino|"
+    "african|chinese|indian|catholic|atheist|disabled"
+)
+_K_GROUP2 = (
+    _K_GROUP + "|black men|black women|black folks|black kids|black famil|black voters|"
+    "black communit|white men|white women|white folks|white kids|white famil|white voters|"
+    "white communit|trans men|trans women|trans kids|trans folks|lgbt|queer|homosexual|"
+    "foreigner|non-white|hispanic|feminist|autistic"
 )
 
 
@@ -166,7 +290,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.intrusion",
-        rf"\b{_ASK}\W+{_W}{{0,3}}?(?:hack|break|get)\s+into\s+(?!(?:my|our)\s+own\b|my\s+(?:old\s+)?"
+        rf"\b{_ASK}\W+{_W}{{0,3}}?(?:hack|break|get)\s+into\s+(?!(?:my|our)\s+own\b|my\s+(?:old\s+)"
+        rf"?"
         r"(?:account|e-?mail|phone|computer|wi-?fi|network|instagram|facebook|bank)\b)"
         rf"{_W}{{0,3}}?(?:account|e-?mail"
         r"|phone|computer|wi-?fi|network|instagram|facebook|bank|server)s?\b(?!\s+(?:i|we)\s+own)",
@@ -195,7 +320,7 @@ RULES: tuple[HazardRule, ...] = (
         r"|someone|somebody|elderly|seniors|old\s+people|victims|customers|users|them|him|her"
         r"|grandparents)\b.{0,40}?\binto\s+(?:giving|sending|paying|revealing|handing|wiring"
         r"|transferring|sharing)",
-        keywords="trick|scam|con|defraud|manipulat|deceiv|fool",
+        keywords="trick|scam|con |conned|conning|defraud|manipulat|deceiv|fool",
     ),
     _rule(
         "S2.weapons",
@@ -217,11 +342,12 @@ RULES: tuple[HazardRule, ...] = (
         "S2.evasive_malware",
         r"\b(?:evade|evades|bypass|bypasses|hides?\s+from|undetect(?:able|ed)\s+by)\s+(?:the\s+)?"
         r"(?:antivirus|anti-virus|av|edr|windows\s+defender)\b",
-        keywords="antivirus|anti-virus|av|edr|defender",
+        keywords="antivirus|anti-virus|av$|edr$|defender",
     ),
     _rule(
         "S2.burglary",
-        r"\b(?:get|break|sneak)\s+into\s+(?:my\s+)?(?:\w+'s|someone'?s?|a|the)\s+(?:\w+\s+)?(?:house"
+        r"\b(?:get|break|sneak)\s+into\s+(?:my\s+)?(?:\w+'s|someone'?s?|a|the)\s+(?:\w+\s+)?(?:hous"
+        r"e"
         r"|home|apartment|flat|car)\b.{0,60}?\b(?:while|when)\s+(?:they|he|she)(?:'re|\s+are|\s+is"
         r"|'s)\s+(?:away|out|asleep|gone|on\s+vacation)",
         keywords="into",
@@ -237,7 +363,7 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.drugs",
         rf"\b{_MAKE}\s+(?:\w+\s+){{0,2}}?{_DRUG}\b(?!\s+(?:addiction|overdose))",
-        keywords="meth|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb",
+        keywords="meth$|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb",
     ),
     _rule(
         "S2.malware",
@@ -273,7 +399,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S5.fabrication",
-        r"\b(?:write|create|make\s+up|fabricate|draft|invent)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?"
+        r"\b(?:write|create|make\s+up|fabricate|draft|invent|post|spread|publish|leave|share|plant"
+        r"|generate)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+|a\s+bunch\s+of\s+|lots\s+of\s+)?"
         r"(?:fake|false|fabricated|made-up|untrue)\s+(?:\w+\s+){0,2}?(?:story|article|news|report"
         r"|review|rumou?r|claim|post|tweet|allegation)s?\s+(?:\w+\s+){0,3}?(?:about|claiming"
         r"|saying|that|accusing)",
@@ -330,28 +457,32 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S9.poisoning",
-        r"\b(?:poison|contaminate|taint)\s+(?:a|the|our|their|an?\s+entire)\s+(?:\w+'s\s+)?(?:\w+\s+)?"
+        r"\b(?:poison|contaminate|taint)\s+(?:a|the|our|their|an?\s+entire)\s+(?:\w+'s\s+)?(?:\w+\s"
+        r"+)?"
         r"(?:water\s+supply|reservoir|water\s+system|food\s+supply|drinking\s+water)",
         keywords="poison|contaminat|taint",
     ),
     _rule(
         "S9.synthesis",
-        rf"{_WEAPON}\s+(?:synthesis|recipe|ingredients|precursors|formula|production|assembly)\b",
+        rf"{_WEAPON}\s+(?:synthesis|recipe|ingredients|precursors|formula|production|assembly)\b"
+        r"|\byou(?:'ll|\s+will)\s+(?:have|get|end\s+up\s+with|produce)\s+(?:\w+\s+){0,3}?"
+        + _WEAPON,
         keywords=_K_WEAPON,
     ),
     _rule(
         "S10.dehumanising",
-        rf"\b(?:all\s+)?{_GROUP}\s+(?:are|is)\s+(?:all\s+|just\s+|nothing\s+but\s+)?(?:\w+\s+){{0,1}}?"
+        rf"\b(?:all\s+)?{_GROUP}\s+(?:are|is)\s+(?:all\s+|just\s+|nothing\s+but\s+)?(?:\w+\s+)"
+        rf"{{0,1}}?"
         r"(?:vermin|animals|subhuman|inferior|parasites|cockroaches|rats|scum|a\s+disease"
         r"|a\s+plague|filth|savages|not\s+human)\b",
-        keywords=_K_GROUP,
+        keywords=_K_GROUP2,
     ),
     _rule(
         "S10.violence",
         rf"\b(?:kill|exterminate|eradicate|wipe\s+out|gas|get\s+rid\s+of)\s+(?:all\s+)?(?:the\s+)?"
         rf"{_GROUP}\b|\b{_GROUP}\s+(?:should|must|deserve\s+to)\s+(?:all\s+)?(?:be\s+)?(?:die"
         r"|killed|exterminated|gassed|eradicated|wiped\s+out|sterili[sz]ed)\b",
-        keywords=_K_GROUP,
+        keywords=_K_GROUP2,
     ),
     _rule(
         "S11.method",
@@ -380,9 +511,10 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S12.explicit_request",
-        r"\b(?:write|describe|generate|create|roleplay|narrate)\s+(?:\w+\s+){0,3}?(?:explicit"
-        r"|graphic|erotic|pornographic|nsfw|x-rated|smutty)\s+(?:\w+\s+){0,2}?(?:sex\w*|story"
-        r"|scene|content|fan\s?fic\w*|encounter)",
+        r"\b(?:write|describe|generate|create|roleplay|narrate)\s+(?:\w+\s+){0,3}?(?:(?:explicit"
+        r"|graphic)\s+(?:\w+\s+){0,2}?(?:sex\w*|erotic\w*|nude|porn\w*)|(?:erotic|pornographic"
+        r"|nsfw|x-rated|smutty)\s+(?:\w+\s+){0,2}?(?:sex\w*|story|scene|content|fan\s?fic\w*"
+        r"|encounter))",
         side="prompt",
         keywords="explicit|graphic|erotic|pornographic|nsfw|x-rated|smutty",
     ),
@@ -396,8 +528,10 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S13.voting",
         r"\b(?:you\s+can|voters?\s+can|people\s+can)\s+(?:now\s+|also\s+)?(?:cast\s+(?:your|a)"
-        r"\s+)?vote\s+(?:\w+\s+){0,2}?(?:by\s+(?:text(?:ing)?|sms|tweet|phone\s+call)|by\s+replying)"
-        r"|\b(?:democrats?|republicans?|\w+\s+(?:voters|supporters))\s+(?:should\s+|can\s+|must\s+)?"
+        r"\s+)?vote\s+(?:\w+\s+){0,2}?(?:by\s+(?:text(?:ing)?|sms|tweet|phone\s+call)|by\s+replying"
+        r")"
+        r"|\b(?:democrats?|republicans?|\w+\s+(?:voters|supporters))\s+(?:should\s+|can\s+|must\s+)"
+        r"?"
         r"vote\s+on\s+(?:wednesday|the\s+day\s+after)",
         side="answer",
         keywords="vote",
@@ -421,5 +555,663 @@ RULES: tuple[HazardRule, ...] = (
         side="answer",
         defusable=False,
         keywords="/dev/tcp|nc |ncat|bash -i|/etc/shadow|sandbox|container|interpreter",
+    ),
+    # Cue-gated generalisations: an intent or instruction-seeking cue in the sentence
+    # x a harmful act x what makes it harmful (a person, a group, a minor, a weapon).
+    _rule(
+        "S1.harm_person",
+        rf"\b{_HURT}\W+{_W}{{0,3}}?{_WHO}\b(?!\s*(?:process|thread|task|job|node|pid|['\u2019]s))"
+        rf"|\b(?:jump|mug|ambush|jumping|mugging)\s+{_WHO}\b(?!['\u2019]s)"
+        rf"|\b(?:slit|cut|slash|stab|snap|break|crush)\w*\s+{_WHOSE}\s+(?:throat|neck|windpipe|skul"
+        rf"l)"
+        rf"|\b(?:cut|tamper\s+with|disable|sabotage|loosen)\s+{_WHOSE}\s+(?:\w+\s+)?brakes?"
+        r"|\bthrow\s+(?:acid|bleach|boiling\s+water)\s+(?:on|at|in)\b",
+        keywords=_K_VIOLENT
+        + "|suffocat|hurt|injur|harm|attack|bludgeon|paraly|disfigur|blind|burn|electrocut|"
+        "choke|knock out|push|trip|sicken|incapacitat|sedat|dismember|break|brake|acid|bleach|"
+        "jump|mug|ambush|slit|slash|snap|crush|throat|neck|windpipe|skull|"
+        "boiling",
+        cue=True,
+    ),
+    _rule(
+        "S1.staged_death",
+        r"\b(?:make|made|making|stage|staging)\s+(?:it|(?:[\w'\u2019-]+\s+){0,2}?(?:death|murder|ki"
+        r"lling"
+        r"|overdose|fall|drowning))\s+(?:look|seem|appear)\s+(?:like\s+)?(?:an?\s+)?(?:accident"
+        r"|accidental|suicide|natural(?:\s+causes)?|heart\s+attack|overdose)"
+        r"|\b(?:dispose\s+of|get\s+rid\s+of|hide|dissolve|bury|dump)\s+(?:a|the|his|her)\s+"
+        r"(?:dead\s+)?(?:corpse|dead\s+body|human\s+body|body\s+(?:so|without|where))"
+        r"|\b(?:undetectable|untraceable|tasteless|odou?rless)\s+poisons?\b"
+        r"|\bpoisons?\s+(?:that\s+|which\s+|would\s+|will\s+)?(?:can't|cannot|won't|doesn't"
+        r"|wouldn't|don't|isn't|aren't|not)\s+(?:be\s+)?(?:detected|traced|detectable|traceable"
+        r"|show\s+up)|\b(?:show\s+up|detected)\s+(?:in|on)\s+(?:an?\s+)?(?:autopsy|tox\w*\s+screen"
+        rf"|toxicology)|\bget\s+rid\s+of\s+{_WHO}\s+(?:\w+\s+)?(?:permanently|for\s+good|forever)"
+        r"|\b(?:put|slip|add|mix|sneak)\s+(?:[\w'-]+\s+){0,3}?(?:in|into)\s+"
+        + _WHOSE
+        + r"\s+(?:\w+\s+)?(?:food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills)"
+        r"\b.{0,40}?\b(?:sick|ill|die|dies|vomit\w*|suffer|hospital\w*|pass\s+out|hurt|poison\w*)",
+        keywords="look|seem|appear|corpse|body|poison|autopsy|screen|toxicology|permanently|"
+        "for good|forever|food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills",
+        cue=True,
+    ),
+    _rule(
+        "S1.mass_violence",
+        r"\b(?:shoot\s+up|bomb|blow\s+up|attack|storm|gas|set\s+fire\s+to|drive\s+(?:a\s+)?"
+        r"(?:car|truck|van)\s+into)\s+(?:a|the|my|our|their|this|that)\s+(?:\w+\s+)?(?:school"
+        r"|church|mosque|synagogue|temple|mall|concert|stadium|subway|crowd|parade|festival"
+        r"|office|hospital|rally|protest|classroom|campus|nightclub|airport)s?\b"
+        r"|\b(?:plan|carry\s+out|commit|organi[sz]e|pull\s+off)\s+(?:a|an)\s+(?:\w+\s+)?(?:mass"
+        r"\s+shooting|massacre|terror(?:ist)?\s+attack|school\s+shooting|stabbing\s+spree)"
+        r"|\bmaximi[sz]e\s+(?:the\s+)?(?:casualties|death\s+toll|number\s+of\s+(?:deaths|victims"
+        r"|people\s+killed))",
+        keywords="shoot up|bomb|blow up|attack|storm|gas|set fire|drive|plan|carry out|commit|"
+        "organi|pull off|maximi",
+        cue=True,
+    ),
+    _rule(
+        "S1.animal_cruelty",
+        r"\b(?:poison|kill|hurt|torture|drown|abuse|maim)\w*\s+(?:my\s+neighbou?r'?s|someone'?s"
+        r"|a\s+stray|the\s+neighbou?r'?s)\s+(?:\w+\s+)?(?:dog|cat|pet|horse|puppy|kitten)s?"
+        r"|\btortur\w+\s+(?:a|an|the|my)\s+(?:dog|cat|animal|pet|puppy|kitten)",
+        keywords="poison|kill|hurt|tortur|drown|abuse|maim",
+        cue=True,
+    ),
+    _rule(
+        "S2.account_takeover",
+        r"\b(?:hack|break\s+into|get\s+into|access|log\s+into|get\s+access\s+to|take\s+over"
+        r"|hijack|crack|read|spy\s+on|see)\s+(?:\w+\s+){0,2}?"
+        rf"{_WHOSE}\s+(?:\w+\s+)?(?:account|e-?mails?|inbox|phone|computer|laptop|wi-?fi|network"
+        r"|instagram|facebook|snapchat|whatsapp|tiktok|icloud|gmail|password|bank|messages|texts"
+        r"|dms|camera|webcam)s?\b"
+        r"|\b(?:hack|break\s+into|get\s+into|take\s+down|breach|deface)\s+(?:a|the|my\s+school's"
+        r"|my\s+(?:work|company|employer)'s|our\s+school's|my\s+university's|a\s+government|the"
+        r"\s+government's|a\s+company's|the\s+company's)\s+(?:\w+\s+)?(?:server|database|network"
+        r"|grading\s+system|website|systems?|portal)s?\b"
+        r"|\bwithout\s+(?:knowing\s+)?(?:their|his|her)\s+password\b"
+        r"|\b(?:sql\s+inject\w*|exploit)\s+(?:a|the|this|their|someone's)\s+(?:\w+\s+)?(?:site"
+        r"|website|login|server|database)\s+(?:i\s+don't\s+own|that\s+isn't\s+mine)",
+        keywords=_poss(
+            "account|email|e-mail|inbox|phone|computer|laptop|wifi|wi-fi|network|instagram|"
+            "facebook|snapchat|whatsapp|tiktok|icloud|gmail|password|bank|messages|texts|dms|"
+            "camera|webcam|old|new|work|personal|private|school|cell|mobile|home|online"
+        )
+        + "|hack|break into|get into|breach|deface|take down|password|sql inject|exploit",
+        cue=True,
+    ),
+    _rule(
+        "S2.theft",
+        r"\b(?:steal|rob|shoplift|swipe|pickpocket|loot|pilfer|nick)\w*\s+(?!the\s+(?:show|spotligh"
+        r"t"
+        r"|limelight|scene)|a\s+(?:glance|kiss|look|base)|bases|(?:\w+'s\s+|my\s+|his\s+|her\s+)?he"
+        r"art)"
+        r"(?:\w+\s+){0,3}?"
+        r"(?:from|a|an|the|some|someone|somebody|his|her|their|my\s+\w+'s|packages?|cars?|money"
+        r"|cash|wallets?|phones?|bikes?|catalytic|credit\s+cards?|identit\w+|jewel\w*|store|shop"
+        r"|bank|gas\s+station|atm|liquor|items?|stuff|things|clothes|groceries)\b"
+        r"|\b(?:walk|get)\s+out\s+of\s+(?:a|the)\s+(?:\w+\s+)?(?:store|shop|supermarket)\s+without"
+        r"\s+paying|\b(?:to\s+|i\s+)shoplift\w*|\bshoplift\w*\s+(?:without|successfully|undetected"
+        r"|and\s+not|from)|\b(?:pick|bump|jimmy|break)\w*\s+(?:a|the|my\s+neighbou?r'?s|someone'?s"
+        r"|his|her|" + _WHOSE + r")\s+(?:[\w'-]+\s+)?"
+        r"(?:\w+\s+)?(?:lock|door|window)s?\b.{0,40}?\b(?:get\s+in|break\s+in|steal|inside"
+        r"|without\s+(?:them|anyone)|while\s+(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+(?:at\s+work"
+        r"|away|out|asleep|gone|on\s+vacation|not\s+home))|\bhot-?wire\s+(?:a|the|someone'?s|his|he"
+        r"r)\s+car",
+        keywords="steal|stole|rob$|robb|shoplift|swipe|pickpocket|loot|pilfer|nick$|walk out|"
+        "get out|pick$|picking|bump$|bumping|jimmy|break$|breaking|hotwire|hot-wire",
+        cue=True,
+    ),
+    _rule(
+        "S2.fraud",
+        r"\b(?:launder\w*|clean|hide|wash)\s+(?:the\s+|my\s+|dirty\s+|drug\s+|stolen\s+)?(?:money"
+        r"|cash|proceeds|profits|income)\b(?!\s+(?:management|laundering\s+laws))"
+        r"|\b(?:commit|pull\s+off|get\s+away\s+with|do)\s+(?:\w+\s+)?(?:tax|insurance|credit\s+card"
+        r"|wire|bank|mail|welfare|benefits|unemployment|mortgage|identity|check|cheque)\s+fraud"
+        r"|\b(?:fil|mak|submit)\w*\s+(?:a\s+)?(?:fake|false|fraudulent|bogus)\s+(?:insurance\s+)?"
+        r"(?:claim|tax\s+return|report|invoice|refund)"
+        r"|\b(?:pay|paid|paying)\s+(?:\w+\s+){0,3}?(?:under\s+the\s+table|off\s+the\s+books)\b"
+        r".{0,40}?\b(?:taxes|irs|payroll|hmrc|avoid|so)\b"
+        r"|\b(?:evade|dodge|avoid|avoid\s+paying|cheat\s+on|hide\s+\w+\s+from)\s+(?:my\s+|the\s+)?"
+        r"(?:taxes|irs|hmrc|tax\s+authorit\w+)\b(?!\s+(?:legally|deductions))"
+        r"|\b(?:cash|pass|write)\s+(?:a\s+)?(?:bad|fake|stolen|bounced|rubber)\s+(?:check|cheque)"
+        r"|\b(?:bribe)\s+(?:a|the)\s+(?:\w+\s+)?(?:judge|official|cop|police\s+officer|inspector"
+        r"|customs|officer|politician|clerk)"
+        r"|\bpretend(?:ing)?\s+to\s+be\s+(?:from\s+)?(?:the\s+|a\s+|my\s+|their\s+)?(?:irs|bank"
+        r"|paypal|microsoft|amazon|apple|police|government|tech\s+support|ceo|boss|hmrc|social"
+        r"\s+security)\b.{0,60}?\b(?:ask|get|make|convince|trick|so)\b.{0,40}?\b(?:password"
+        r"|ssn|social\s+security|bank|card|gift\s+cards?|money|pay|wire|login|details|code)",
+        keywords="launder|money|cash|proceeds|profits|income|fraud|fake|false claim|false insurance"
+        "|"
+        "false tax|false report|false invoice|false refund|fraudulent|bogus|taxes|irs|hmrc|"
+        "tax authorit|under the table|off the books|bad check|bad cheque|fake check|fake cheque|sto"
+        "len check|stolen cheque|"
+        "bounced|rubber check|rubber cheque|bribe|pretend",
+        cue=True,
+    ),
+    _rule(
+        "S2.drug_trade",
+        rf"\b(?:{_MAKE}|grow\w*|extract\w*|cook\w*)\s+(?:\w+\s+){{0,2}}?(?:dmt|pcp|ketamine"
+        r"|psilocybin|magic\s+mushrooms|opium|crack|meth|fentanyl|heroin|lsd|mdma|ghb)\b"
+        r"(?!\s+(?:addiction|overdose|use|users))"
+        rf"|\b(?:sell|deal|smuggle|traffic|ship|mail|sneak)\w*\s+(?:\w+\s+){{0,2}}?{_DRUG2}\b"
+        r"(?!\s+(?:addiction|overdose|policy|laws?))"
+        rf"|\b(?:buy|get|order|score|find)\s+(?:some\s+)?{_DRUG2}\s+(?:\w+\s+){{0,2}}?(?:online"
+        r"|on\s+the\s+dark\s*web|without\s+(?:a\s+)?prescription|from\s+a\s+dealer)"
+        rf"|\b{_DRUG2}\s+to\s+(?:sell|deal)\b|\byou(?:'ll|\s+will)\s+(?:have|get|end\s+up\s+with)"
+        rf"\s+(?:\w+\s+)?{_DRUG2}\b"
+        rf"|\b(?:get|sneak|hide)\s+(?:\w+\s+){{0,2}}?{_DRUG2}\s+(?:past|through|across)\s+(?:the\s+"
+        rf")?"
+        r"(?:airport|security|customs|border|tsa|sniffer\s+dogs|police)",
+        keywords="meth$|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb|dmt|"
+        "pcp|ketamine|"
+        "psilocybin|mushroom|opium|morphine|oxy|molly|amphetamine|drugs|narcotics|pills",
+        cue=True,
+    ),
+    _rule(
+        "S2.cybercrime",
+        rf"\b{_MAKEV}\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?(?:(?:simple|basic|working|stealthy"
+        r"|undetectable|python|powershell|bash|c\+\+|javascript|polymorphic|fully\s+functional"
+        r"|functional|real)\s+){0,2}(?:ransomware|keylogger|spyware|stalkerware|rootkit|worm"
+        r"|trojan|botnet|rat\b|remote\s+access\s+trojan|credential\s+(?:stealer|harvester)"
+        r"|info-?stealer|cryptojacker|zero-day\s+exploit|exploit\s+(?:for|against)|virus\s+that"
+        r"|malware|reverse\s+shell|backdoor|phishing\s+(?:e-?mail|message|page|site|website|text"
+        r"|kit|sms|campaign|link)|fake\s+login\s+page|card\s+skimmer)"
+        r"|\b(?:steal|grab|exfiltrate|harvest|dump|capture|log)\s+(?:\w+\s+){0,2}?(?:passwords"
+        r"|cookies|credentials|session\s+tokens|keystrokes|credit\s+card\s+numbers)\s+(?:from|of)"
+        r"\s+(?:other|someone|users|victims|people|my\s+\w+|his|her|their|the\s+victim)",
+        keywords="ransomware|keylogger|spyware|stalkerware|rootkit|worm|trojan|botnet|rat$|"
+        "remote access|credential|info-stealer|infostealer|cryptojacker|zero-day|exploit|virus|"
+        "malware|reverse shell|backdoor|phishing|fake login|skimmer|passwords|cookies|"
+        "session token|keystrokes|credit card number",
+        cue=False,
+    ),
+    _rule(
+        "S2.illegal_weapons",
+        r"\b(?:buy|get|obtain|purchase|acquire|sell)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:gun|firearm"
+        r"|pistol|rifle|handgun|weapon|ar-?15|ak-?47|glock)s?\s+(?:\w+\s+){0,3}?(?:without\s+(?:a\s"
+        r"+)?"
+        r"(?:licen[cs]e|background\s+check|id|paperwork|permit|serial)|illegally|under\s+the\s+tabl"
+        r"e"
+        r"|for\s+cash\s+no\s+questions|as\s+a\s+(?:felon|minor|\d+\s+year\s+old)|untraceabl\w*)"
+        r"|\b(?:convert|modify|turn)\s+(?:a\s+|an\s+|my\s+)?(?:\w+\s+)?(?:rifle|gun|pistol|ar-?15"
+        r"|glock|semi-?auto\w*)\s+(?:\w+\s+)?(?:to|into)\s+(?:a\s+)?(?:full[- ]?auto\w*|fully"
+        r"\s+automatic|automatic|machine\s+gun)|\b(?:file|grind|scratch|remove)\s+off\s+(?:the\s+)?"
+        r"serial\s+numbers?|\b(?:auto\s+sear|glock\s+switch|solvent\s+trap\s+suppressor)",
+        keywords="gun|firearm|pistol|rifle|handgun|weapon|ar-15|ar15|ak-47|ak47|glock|semi-auto|"
+        "semiauto|serial number|sear$|suppressor",
+        cue=True,
+    ),
+    _rule(
+        "S2.arson_vandalism",
+        r"\b(?:set\s+fire\s+to|burn\s+down|torch|firebomb|set\s+on\s+fire)\s+(?:a|the|my|his|her"
+        r"|their|someone'?s?|my\s+\w+'s|our)\s+(?:[\w'\u2019-]+\s+)?(?:house|home|car|school|busine"
+        r"ss"
+        r"|shop|store|building|barn|apartment|restaurant|office|property|garage|shed|cabin"
+        r"|warehouse|church|mosque|synagogue)"
+        r"|\b(?:key|slash|vandali[sz]e|smash|spray[- ]paint)\s+(?:\w+\s+)?"
+        + _WHOSE
+        + r"\s+(?:\w+\s+)?(?:car|tires|tyres|windows?|house|property)",
+        keywords="fire|burn down|torch|firebomb|key$|slash|vandali|smash|spray",
+        cue=True,
+    ),
+    _rule(
+        "S2.trafficking",
+        r"\b(?:smuggle|traffic|sell|transport)\w*\s+(?:\w+\s+){0,2}?(?:people|humans|migrants"
+        r"|girls|women|children|kids|workers|organs|kidneys)\s+(?:across|over|into|through"
+        r"|without|for|to)",
+        keywords="smuggl|traffic|sell|transport",
+        cue=True,
+    ),
+    _rule(
+        "S2.evade_police",
+        r"\b(?:destroy|get\s+rid\s+of|hide|wipe|tamper\s+with|clean\s+up)\s+(?:the\s+|any\s+|all\s+"
+        r")?"
+        r"(?:evidence|fingerprints|dna|blood\s*stains?|security\s+footage|cctv\s+footage)"
+        r"|\b(?:outrun|escape|evade|lose|get\s+away\s+from)\s+(?:the\s+)?(?:police|cops|feds"
+        r"|officers)\b|\bget\s+away\s+with\s+(?:it|murder|the\s+crime|a\s+crime|robbery|theft"
+        r"|stealing|killing)\b",
+        keywords="destroy|get rid of|hide|wipe|tamper|clean up|outrun|escape|evade|lose|get away",
+        cue=True,
+    ),
+    _rule(
+        "S3.sexual_assault",
+        r"\b(?:put|slip|drop|sneak|mix)\s+(?:\w+\s+){0,3}?(?:in|into)\s+(?:her|his|someone'?s"
+        r"|a\s+(?:girl|woman|guy|man)'?s|my\s+date'?s|their)\s+(?:\w+\s+)?(?:drink|beer|wine"
+        r"|cocktail|coffee|soda)\b"
+        r"|\b(?:have\s+sex\s+with|sleep\s+with|hook\s+up\s+with|touch)\s+(?:her|him|someone"
+        r"|somebody|a\s+(?:girl|woman|guy|man)|my\s+\w+)\s+(?:\w+\s+){0,3}?(?:while|when|who\s+is"
+        r"|after)\s+(?:she|he|they)?(?:'s|\s+is|\s+are|'re)?\s*(?:\w+\s+)?(?:drunk|passed\s+out"
+        r"|unconscious|asleep|drugged|too\s+drunk|wasted|out\s+of\s+it)"
+        r"|\b(?:force|pressure|coerce|make|guilt)\s+(?:her|him|someone|somebody|my\s+\w+|a\s+"
+        r"(?:girl|woman|guy|man))\s+(?:to|into)\s+(?:have\s+sex|sleep\s+with|sex|sexual|perform"
+        r"|give\s+me)|\b(?:secretly\s+)?(?:film|record|photograph|videotape)\s+(?:her|him|women"
+        r"|girls|my\s+\w+|someone|people)\s+(?:\w+\s+){0,4}?(?:undressing|naked|in\s+the\s+shower"
+        r"|changing|having\s+sex|without\s+(?:her|his|their)\s+(?:consent|knowing)|locker\s+rooms?"
+        r"|changing\s+rooms?|bathrooms?|toilets?|restrooms?|showers?|dressing\s+rooms?"
+        r"|under\s+(?:her|their)\s+(?:skirts?|dress(?:es)?))"
+        r"|\b(?:take\s+advantage\s+of|have\s+my\s+way\s+with|do\s+whatever\s+i\s+want\s+(?:to|with)"
+        r")"
+        r"\s+(?:her|him|them|a\s+(?:girl|woman|guy|man)|someone|my\s+date)\b"
+        r"|\b(?:get|make|convince|force|pressure)\s+(?:her|him|my\s+\w+|a\s+(?:girl|woman|guy|man))"
+        r"\s+(?:to\s+)?(?:have|having)\s+sex\b.{0,60}?\b(?:says?\s+no|saying\s+no|doesn't\s+want"
+        r"|does\s+not\s+want|refuses|won't\s+agree|isn't\s+willing|not\s+interested|drunk)"
+        r"|\b(?:get|make)\s+(?:her|him|a\s+(?:girl|woman|guy|man)|my\s+date|someone|my\s+\w+)\s+"
+        r"(?:\w+\s+)?(?:drunk|high|wasted|intoxicated)\s+(?:enough\s+)?(?:that|so|to)\b.{0,40}?\b"
+        r"(?:can't|cannot|won't|doesn't|couldn't)\s+(?:say\s+no|resist|refuse|remember|fight)"
+        r"|\bupskirt|\b(?:share|post|leak|spread|upload|send)\s+(?:\w+\s+){0,2}?"
+        + _WHOSE
+        + r"\s+(?:\w+\s+)?(?:nudes|nude\s+(?:photos|pics|pictures)|intimate\s+(?:photos|images"
+        r"|videos|pictures)|sex\s+tape|naked\s+(?:photos|pics|pictures))"
+        r"|\b(?:blackmail|sextort)\w*\s+(?:\w+\s+){0,3}?(?:with|using|into)\s+(?:\w+\s+){0,2}?"
+        r"(?:nudes|nude|intimate|naked|sex)",
+        keywords="drink|beer|wine|cocktail|coffee|soda|drunk|passed out|unconscious|asleep|sex|"
+        "drugged|wasted|out of it|have sex|sleep with|sexual|perform|film|photograph|videotape|"
+        "secretly record|record her|record him|record women|record girls|record my|"
+        "record someone|record people|high|intoxicated|take advantage|my way with|whatever i want|u"
+        "pskirt|nude|intimate|naked|sex tape|blackmail|sextort",
+        cue=True,
+    ),
+    _rule(
+        "S4.grooming",
+        r"\b(?:groom|befriend|lure|seduc|get\w*\s+close\s+to|gain\w*\s+the\s+trust\s+of"
+        r"|be\s+alone\s+with|meet\w*\s+up\s+with|meet|get\w*\s+alone\s+with|messag|dat|chat\w*"
+        rf"\s+with|talk\w*\s+to)\w*\s+(?:a\s+|an\s+|the\s+|some\s+)?{_MINOR}\b.{{0,80}}?\b"
+        r"(?:without\s+(?:their|his|her)\s+parents|(?:nobody|no\s+one|anyone)\s+(?:\w+\s+)?suspect"
+        r"\w*"
+        r"|secret\w*|won't\s+tell|doesn't\s+tell|don't\s+tell|keep\s+(?:it|quiet)|sexual\w*|sex"
+        r"|romantic\w*|intimate|kiss|alone|in\s+private|privately|their\s+parents\s+(?:won't"
+        r"|don't|never))|\b(?:sexual|romantic|intimate)\s+(?:relationship|contact|photos|pictures"
+        rf"|images|pics|feelings)\s+(?:with|of|for)\s+(?:a\s+|an\s+|the\s+|my\s+)?{_MINOR}\b"
+        r"|\bgain\w*\s+(?:a\s+|an\s+|the\s+)?(?:child|kid|minor|boy|girl|teen\w*|young\s+\w+"
+        r"|\d+[- ]year[- ]old)(?:'s|s'|\u2019s)\s+trust\b.{0,80}?\b(?:alone|secret\w*|suspect\w*"
+        r"|without\s+(?:their|his|her)\s+parents|sexual\w*|private\w*)"
+        r"|\b(?:get|make|convince|tell|persuade)\s+(?:a\s+|an\s+|the\s+|my\s+)?"
+        + _MINOR
+        + r"\s+(?:to\s+)?(?:keep|not\s+tell)\s+(?:\w+\s+){0,3}?(?:secret|quiet|from\s+(?:her|his"
+        r"|their)\s+parents)"
+        r"|\b(?:convince|persuade|get|ask|trick)\s+(?:a\s+|an\s+|the\s+)?"
+        + _MINOR
+        + r"\s+(?:to\s+)?(?:send|share|take)\s+(?:me\s+)?(?:\w+\s+)?(?:nude|naked|private|intimate"
+        r"|sexy|revealing|explicit)\s*(?:pictures|photos|pics|selfies|images|videos)?",
+        keywords="child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
+        "little girl|little boy|schoolgirl|schoolboy|teen|student|stepdaughter|stepson|niece|"
+        "nephew|daughter's friend|son's friend",
+        defusable=True,
+        cue=True,
+    ),
+    _rule(
+        "S5.defamation",
+        r"\b(?:spread|start|post|make\s+up|invent)\s+(?:a\s+|some\s+)?(?:\w+\s+)?(?:rumou?rs?|lies"
+        r"|gossip)\s+(?:about|that)\b"
+        r"|\bfalse(?:ly)?\s+(?:accus\w+|claim\w*|say|allege\w*|report)\b"
+        r"|\b(?:ruin|destroy|tank|trash)\s+" + _WHOSE + r"\s+(?:\w+\s+)?reputation"
+        r"|\b(?:make|get)\s+(?:people|everyone|the\s+public|voters|readers)\s+(?:think|believe)\s+"
+        r"(?:that\s+)?(?:\w+\s+){0,4}?(?:is|was)\s+(?:a\s+)?(?:pedophile|paedophile|rapist|child"
+        r"\s+molester|criminal|thief|fraud|cheat|racist|drug\s+addict|murderer|abuser)"
+        r"|\b(?:saying|claiming|accusing|alleging|suggesting)\s+(?:\w+\s+){1,5}?(?:is|was|of\s+bein"
+        r"g"
+        r"|of)\s+(?:a\s+)?(?:pedophile|paedophile|rapist|child\s+molester|molesting|raping"
+        r"|embezzl\w+|murder\w*)\b.{0,60}?\b(?:even\s+though|although|without\s+(?:any\s+)?"
+        r"(?:evidence|proof)|(?:it's|it\s+is|that's)\s+(?:not\s+true|false|made\s+up)|no\s+evidence"
+        r")",
+        side="prompt",
+        keywords="rumor|rumour|lies|gossip|falsely|false accus|false claim|false alleg|"
+        "false report|false say|reputation|pedophile|paedophile|rapist|molester|molesting|"
+        "raping|criminal|thief|fraud|cheat|racist|drug addict|murder|abuser|embezzl",
+        cue=False,
+    ),
+    _rule(
+        "S6.unsafe_advice",
+        r"\b(?:no\s+need\s+to|you\s+don't\s+need\s+to|don't\s+bother\s+(?:to|with))\s+(?:see|visit"
+        r"|consult|go\s+to|call)\s+(?:a\s+|the\s+|your\s+)?(?:doctor|physician|er|hospital"
+        r"|emergency|lawyer|vet|pharmacist)"
+        r"|\b(?:double|triple)\s+(?:your|the)\s+(?:dose|dosage)\b"
+        r"|\b(?:cures?|reverse)\s+(?:your\s+)?(?:cancer|diabetes|hiv|aids|autism|epilepsy)\s+"
+        r"(?:naturally|without|instead\s+of|better\s+than)"
+        r"|\b(?:stop|quit)\s+(?:taking\s+|using\s+)?(?:your\s+)?(?:\w+\s+)?(?:insulin|medication|me"
+        r"ds"
+        r"|antidepressants|chemo\w*|inhaler|epipen|blood\s+thinners)\s+(?:\w+\s+){0,3}?(?:and|inste"
+        r"ad"
+        r"|cold\s+turkey|right\s+away|immediately)",
+        side="answer",
+        keywords="no need|don't need|don't bother|double|triple|cure|reverse|stop|quit",
+    ),
+    _rule(
+        "S7.surveillance",
+        r"\b(?:find|get|look\s+up|track|locate|obtain|dig\s+up|uncover|figure\s+out|access|pull"
+        r"|see|read|check)\s+(?:out\s+)?(?:\w+\s+){0,2}?"
+        + _WHOSE
+        + r"\s+(?:\w+\s+)?(?:home\s+address|address|phone\s+number|number|ssn|social\s+security"
+        r"|location|whereabouts|medical\s+records|bank\s+(?:details|statements|records)|passwords?"
+        r"|e-?mails|texts|text\s+messages|messages|dms|browsing\s+history|search\s+history"
+        r"|real\s+name|identity|criminal\s+record|credit\s+report|private\s+photos)\b"
+        r"|\b(?:find|figure|work|learn|discover)\w*\s+(?:out\s+)?where\s+(?:she|he|they|her|him"
+        r"|(?:my|your)\s+(?:\w+\s+)?" + _REL + r"|(?:this|that)\s+(?:person|guy|girl|woman|man))"
+        r"\s+(?:\w+\s+)?(?:lives|works|sleeps|is\s+staying|stays)"
+        r"|\b(?:install|put|hide|plant|attach)\s+(?:a\s+|an\s+)?(?:spyware|stalkerware"
+        r"|tracker|tracking\s+(?:app|device)|gps\s+tracker|airtag|keylogger|hidden\s+camera"
+        r"|listening\s+device|bug)\s+(?:on|in|to|under)\s+"
+        + _WHOSE
+        + r"|\b(?:de-?anonymi[sz]e|unmask|dox\w*)\s+(?:a|the|this|that)\s+(?:anonymous"
+        r"\s+)?(?:user|account|person|reviewer|poster|commenter|whistleblower|redditor)"
+        r"|\b(?:compile|build|make)\s+(?:a\s+)?(?:dossier|profile|file)\s+on\s+(?:a|my|this|her"
+        r"|him|someone|that)",
+        side="both",
+        keywords=_poss(
+            "home|address|current|phone|number|cell|ssn|social|location|whereabouts|medical|bank|"
+            "password|passwords|email|emails|e-mails|texts|text|messages|dms|browsing|search|"
+            "real|identity|criminal|credit|private|new|exact|work|personal"
+        )
+        + "|lives|works|is staying|spyware|stalkerware|tracker|tracking|airtag|keylogger|"
+        "hidden camera|listening device|bug$|anonymi|unmask|dox|dossier|profile on|"
+        "file on",
+        cue=True,
+    ),
+    _rule(
+        "S8.copyright",
+        r"\b(?:reproduce|paste|print|write\s+out|type\s+out|copy|transcribe|recite)\s+.{0,60}?\b"
+        r"(?:chapter|lyrics|book|novel|script|screenplay|song|article|pages?|poem|episode)\b.{0,60}"
+        r"?"
+        r"\b(?:word\s+for\s+word|verbatim|in\s+full|in\s+its\s+entirety)"
+        r"|\b(?:reproduce|paste|print|write\s+out|type\s+out|copy|send\s+me|give\s+me|show\s+me"
+        r"|post|recite|share)\s+(?:me\s+)?(?:the\s+)?(?:full|entire|complete|whole|word-for-word"
+        r"|verbatim|unabridged)\s+(?:text|lyrics|script|screenplay|chapter|book|novel|article"
+        r"|song|transcript|first\s+chapter|chapters?)\b(?!\s+of\s+(?:the\s+)?(?:gpl|mit|apache"
+        r"|constitution|declaration|bible|licen[cs]e|bill\s+of\s+rights))"
+        r"|\b(?:watch|stream|download|get|read)\s+(?:\w+\s+){0,4}?(?:movies?|films?|shows?|series"
+        r"|albums?|songs?|music|games?|software|books?|ebooks?|audiobooks?|textbooks?|courses?)\s+"
+        r"(?:\w+\s+){0,2}?(?:for\s+free\s+without\s+paying|without\s+paying|illegally|from\s+"
+        r"(?:a\s+)?(?:torrent|pirate\w*))"
+        r"|\b(?:crack|keygen|serial\s+key|license\s+key|activation\s+key|product\s+key)s?\s+for\s+"
+        r"(?:\w+\s+)?(?:photoshop|windows|office|adobe|autocad|premiere|final\s+cut|\w+\s+pro)"
+        r"|\b(?:bypass|get\s+around|remove|strip)\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:paywall|watermark"
+        r"|watermarks|copyright\s+protection)"
+        r"|\b(?:sell|make|print|produce|manufacture)\s+(?:\w+\s+)?(?:counterfeit|knock-?off|fake"
+        r"|replica)\s+(?:\w+\s+){0,2}?(?:nike|gucci|rolex|louis\s+vuitton|designer|branded|brand"
+        r"|chanel|prada|adidas|apple)",
+        keywords="full|entire|complete|whole|word-for-word|verbatim|unabridged|without paying|"
+        "illegally|torrent|pirat|crack|keygen|serial key|license key|activation key|"
+        "product key|word for word|in full|in its entirety|paywall|watermark|copyright protection|c"
+        "ounterfeit|knock-off|knockoff|"
+        "replica|fake",
+        cue=False,
+    ),
+    _rule(
+        "S9.mass_harm",
+        r"\b(?:make|create|produce|release|generate|mix|spread|disperse|aerosoli[sz]e|pump)\s+"
+        r"(?:\w+\s+){0,4}?(?:toxic|poison(?:ous)?|deadly|lethal|nerve|chlorine|phosgene|cyanide)"
+        r"\s+(?:gas|fumes|cloud|agent)\b.{0,60}?\b(?:to\s+(?:kill|hurt|harm|poison|gas)|in\s+(?:a|a"
+        r"n"
+        r"|the|my|our|their|his|her)\s+(?:[\w'\u2019-]+\s+)?(?:crowd|subway|school|mall|building|of"
+        r"fice|classroom|stadium|church"
+        r"|ventilation|room\s+full)|on\s+(?:people|them|my|a\s+crowd))"
+        r"|\b(?:spread|release|disperse|unleash)\s+(?:\w+\s+){0,2}?(?:virus|pathogen|disease"
+        r"|toxin|bacteria|plague|bioweapon)\s+(?:in|into|through|among|across)\s+(?:a|the|an)\s+"
+        r"(?:\w+\s+)?(?:crowd|city|subway|population|public|ventilation|water|airport|school"
+        r"|country)|\b(?:enhance|increase|boost)\s+(?:the\s+)?(?:transmissibility|lethality"
+        r"|virulence|contagiousness)\s+of\b"
+        r"|\b(?:i|we|you|me|one|how\s+to)\s+(?:\w+\s+){0,3}?enrich\w*\s+uranium\b"
+        r"|\benrich\w*\s+uranium\s+(?:at\s+home|in\s+(?:a|my)\s+(?:\w+\s+)?(?:lab|garage|basement)"
+        r"|myself|to\s+weapons?[- ]grade)"
+        r"|\b(?:build|make|assemble)\s+(?:a\s+)?(?:dirty\s+bomb|radiological\s+(?:weapon|device)"
+        r"|nuclear\s+device)|\bweaponi[sz]\w*\b(?!\s+(?:ai|data|language|information|memes?))",
+        keywords="toxic|poison|deadly|lethal|nerve|chlorine|phosgene|cyanide|virus|pathogen|"
+        "disease|toxin|bacteria|plague|bioweapon|transmissib|lethality|virulence|contagious|"
+        "uranium|dirty bomb|radiological|nuclear device|weaponi",
+        cue=True,
+    ),
+    _rule(
+        "S10.hate_speech",
+        rf"\b{_MAKEV}\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?(?:\w+\s+){{0,3}}?(?:speech|post|essay"
+        r"|jokes?|tweets?|article|poem|song|slogans?|flyers?|manifesto|rant|thread|argument"
+        r"|paragraph|caption|meme)s?\s+(?:\w+\s+){0,4}?(?:saying|arguing|that|about\s+why"
+        r"|explaining\s+why|proving|showing|claiming|on\s+why|why)\s+(?:all\s+)?(?:the\s+)?"
+        rf"{_GROUP2}\s+(?:are|is|should|don't|do\s+not|must|aren't|are\s+not|ruin|destroy|deserve"
+        r"|can't|cannot|have|were)"
+        r"|\b(?:tell|write|give|list|make|come\s+up\s+with|share|generate|need|want)\s+(?:me\s+)?"
+        r"(?:\w+\s+){0,2}?(?:racist|sexist|antisemitic|anti-semitic|homophobic|transphobic|bigoted"
+        r"|islamophobic|misogynist\w*)\s+(?:jokes?|slurs?|insults?|rants?|chants?|memes?|names?|spe"
+        r"ech|posts?"
+        r"|tweets?|song)"
+        rf"|\b(?:why\s+are|all)\s+(?:the\s+)?{_GROUP2}\s+(?:so\s+)?(?:stupid|lazy|violent|dirty"
+        r"|greedy|inferior|criminals|rapists|terrorists|thieves|disgusting|evil|subhuman|savages)"
+        rf"|\b{_GROUP2}\s+(?:are|is)\s+(?:all\s+|just\s+|naturally\s+|genetically\s+)?(?:\w+\s+)?"
+        r"(?:criminals|rapists|terrorists|thieves|less\s+intelligent|genetically\s+inferior"
+        r"|a\s+cancer|invaders|a\s+threat\s+to\s+our|ruining\s+(?:this|our)|destroying\s+(?:this"
+        r"|our)|mentally\s+ill|groomers|pedophiles|degenerates|dirty|stupid)\b"
+        rf"|\b{_GROUP2}\s+(?:should|shouldn't|should\s+not|must|don't\s+deserve\s+to|do\s+not"
+        r"\s+deserve\s+to)\s+(?:\w+\s+)?(?:be\s+)?(?:banned|deported|removed|expelled|sterili[sz]ed"
+        r"|segregated|allowed\s+to\s+(?:vote|work|live|marry|exist)|have\s+rights|locked\s+up"
+        r"|vote|exist|live|breed)\b",
+        keywords=_K_GROUP2 + "|racist|sexist|antisemit|anti-semit|homophob|transphob|bigot|"
+        "islamophob|misogyn",
+    ),
+    _rule(
+        "S11.self_harm",
+        r"\b(?:painless|quickest|easiest|surest|most\s+effective|least\s+painful|peaceful|quick"
+        r"|fastest|best|reliable|quiet|simplest)\s+(?:\w+\s+)?(?:way|method|ways|methods|means)\s+"
+        r"(?:to|of|for)\s+(?:die|dying|end\s+(?:it|it\s+all|my\s+life|things|myself)|kill\s+myself"
+        r"|commit\s+suicide|suicide|killing\s+myself|not\s+wake\s+up|take\s+my\s+(?:own\s+)?life)"
+        r"|\b(?:medications?|pills|drugs?|tablets|meds)\s+(?:\w+\s+){0,4}?(?:would|will|can|could)"
+        r"\s+(?:kill\s+me|be\s+fatal|make\s+me\s+die|stop\s+my\s+heart|end\s+my\s+life)"
+        r"|\bhow\s+(?:much|many)\s+(?:\w+\s+){0,3}?(?:would\s+it\s+take|does\s+it\s+take|is\s+neede"
+        r"d"
+        r"|do\s+i\s+need|should\s+i\s+take|would\s+i\s+need)\s+to\s+(?:die|kill\s+(?:myself|me)"
+        r"|be\s+fatal|overdose|stop\s+my\s+heart|never\s+wake\s+up|not\s+wake\s+up)"
+        r"|\b(?:cut|burn|hurt|starve|harm)\s+myself\s+(?:without|so|where|and\s+hide|deeper"
+        r"|more)\b|\bhide\s+(?:my\s+|the\s+)?(?:self-?harm\s+)?(?:self-?harm|cuts|scars|burns"
+        r"|marks)\s+from"
+        r"|\b(?:write|help\s+me\s+write|draft)\s+(?:\w+\s+)?(?:suicide|goodbye)\s+(?:note|letter)"
+        r"|\b(?:pro-?ana|thinspo)\b|\b(?:tips|ways|how)\s+(?:\w+\s+){0,2}?to\s+(?:stop\s+eating"
+        r"|starve\s+myself|hide\s+(?:not\s+eating|my\s+eating)|purge\s+without)"
+        r"|\blethal\s+dose\s+(?:of\s+\w+\s+)?for\s+(?:me|someone\s+my\s+(?:weight|size)"
+        r"|a\s+\d+\s*(?:kg|lbs?|pounds?))",
+        keywords="die$|dying|end it|end my|end things|end myself|myself|suicide|wake up|my life|"
+        "my own life|kill me|fatal|make me die|stop my heart|overdose|self-harm|selfharm|"
+        "self harm|cuts|scars|burns|goodbye|pro-ana|proana|thinspo|stop eating|not eating|"
+        "my eating|purge|lethal dose",
+    ),
+    _rule(
+        "S11.despair",
+        r"\bi\s+(?:don't|do\s+not|no\s+longer)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up)"
+        r"|\b(?:everyone|everybody|my\s+family|they)\s+(?:would|will)\s+be\s+better\s+off\s+without"
+        r"\s+me|\bi'?d\s+be\s+better\s+off\s+dead|\bi(?:'m|\s+am)\s+going\s+to\s+end\s+(?:it|things"
+        r"|my\s+life)\b|\btonight\s+i(?:'ll|\s+will)\s+(?:end|finish)\s+it\b"
+        r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna|about\s+to)\s+(?:jump\s+(?:off|from)\s+(?:a|the|th"
+        r"is"
+        r"|my)\s+(?:\w+\s+)?(?:bridge|building|roof|cliff|balcony|overpass|tower|garage)|hang\s+mys"
+        r"elf"
+        r"|overdose|take\s+all\s+(?:of\s+)?(?:my|the|these)\s+(?:\w+\s+)?(?:pills|meds|tablets)"
+        r"|shoot\s+myself|slit\s+my)",
+        side="prompt",
+        defusable=False,
+        keywords="want to|better off|going to|gonna|about to|tonight",
+    ),
+    _rule(
+        "S11.method_answer",
+        r"\b(?:to|that\s+will|would|can)\s+(?:end\s+your\s+(?:own\s+)?life|kill\s+yourself|die"
+        r"\s+painlessly|commit\s+suicide)\b.{0,80}?\b(?:take|use|swallow|jump|hang|mix|combine"
+        r"|need|dose|pills|tablets)\b",
+        side="answer",
+        keywords="end your|kill yourself|die painlessly|commit suicide",
+        cue=True,
+    ),
+    _rule(
+        "S12.sexual_request",
+        r"\b(?:write|describe|generate|create|roleplay|role-play|narrate|tell|give\s+me|continue"
+        r"|compose)\s+(?:me\s+)?(?:\w+\s+){0,4}?(?:sex\s+scenes?|sexual\s+scenes?|sex\s+story"
+        r"|smut|porn\w*|erotica|lemon|nsfw\s+(?:story|scene|content|roleplay|fanfic\w*)"
+        r"|(?:very\s+|extremely\s+|really\s+)?(?:steamy|dirty|explicit|raunchy|x-rated|lewd|kinky"
+        r"|naughty)\s+(?:sex\w*\s+)?(?:story|stories|scene|roleplay|fanfic\w*|chat|talk|sexting"
+        r"|details|fantasy))"
+        r"|\b(?:describe|write)\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\s+acts?|intercourse|their"
+        r"\s+naked\s+bodies|genitals|orgasm\w*)\s+(?:\w+\s+){0,2}?in\s+(?:graphic|explicit|vivid"
+        r"|full|great)\s+detail|\b(?:sext\s+(?:with\s+)?me|talk\s+dirty\s+to\s+me)"
+        r"|\bpretend\s+(?:to\s+be|you're|you\s+are)\s+my\s+(?:\w+\s+)?(?:girlfriend|boyfriend"
+        r"|lover|wife|husband)\s+and\s+(?:\w+\s+){0,3}?(?:sex|sexy|dirty|naughty|undress|strip)",
+        side="prompt",
+        keywords="sex|smut|porn|erotica|lemon|nsfw|steamy|dirty|explicit|raunchy|x-rated|lewd|"
+        "kinky|naughty|intercourse|naked|genital|orgasm|sext|girlfriend|boyfriend|lover",
+    ),
+    _rule(
+        "S13.election_misinfo",
+        r"\b(?:tell|telling|inform|informing|remind|text|saying|says|claiming|announce)\w*\s+"
+        r"(?:\w+\s+){0,4}?(?:voters|people|democrats|republicans|residents|them|everyone|citizens"
+        r"|students|seniors)\s+(?:\w+\s+){0,8}?(?:election|polls?|voting|vote|polling\s+(?:place"
+        r"|station)s?)\s+(?:\w+\s+){0,2}?(?:is|are|has\s+been|have\s+been|was|will\s+be|moved|got)"
+        r"\s+(?:\w+\s+)?(?:moved|postponed|cancell?ed|closed|rescheduled|delayed|extended|changed"
+        r"|pushed\s+back|shifted|on\s+(?:wednesday|thursday|friday|saturday|monday|the\s+day\s+afte"
+        r"r"
+        r"|november\s+\d+)|(?:to|until)\s+(?:wednesday|thursday|friday|saturday|sunday|monday"
+        r"|next\s+week|november\s+\d+))"
+        r"|\b(?:discourage|stop|prevent|keep|suppress|scare|intimidate|deter)\w*\s+(?:\w+\s+){0,3}?"
+        r"(?:voters|people|black\s+\w+|minorities|students|democrats|republicans|immigrants"
+        r"|latinos|seniors)\s+(?:away\s+)?(?:from\s+)?(?:voting|going\s+to\s+the\s+polls|casting"
+        r"|turning\s+out|registering|(?:the\s+)?polls|(?:the\s+)?polling\s+\w+)"
+        r"|\bvote\s+(?:twice|more\s+than\s+once|multiple\s+times|in\s+two\s+states|for\s+(?:my\s+)?"
+        r"dead\s+\w+|under\s+(?:another|someone\s+else's)\s+name)"
+        r"|\b(?:you\s+can|voters?\s+can|people\s+can)\s+(?:now\s+|also\s+)?vote\s+(?:\w+\s+){0,3}?"
+        r"(?:online\s+at|by\s+(?:e-?mail|whatsapp|calling))"
+        r"|\b(?:tell|telling|inform|informing|remind|text|saying|says|claiming|announce)\w*\s+"
+        r"(?:\w+\s+){0,4}?(?:voters|people|democrats|republicans|residents|them|everyone|citizens"
+        r"|students|seniors)\s+.{0,60}?\b(?:can|may|must|should|need\s+to)\s+(?:now\s+|also\s+)?"
+        r"vote\s+(?:\w+\s+){0,2}?(?:by\s+(?:text|sms|tweet|phone|replying|e-?mail|whatsapp|calling"
+        r"|mail\s+only)|online|on\s+(?:wednesday|thursday|friday|saturday|monday|the\s+day\s+after)"
+        r")",
+        keywords="vot|poll|election|casting|turning out|registering",
+        cue=False,
+    ),
+    _rule(
+        "S14.host_abuse",
+        r"\b(?:run|execute|eval|evaluate|use\s+(?:your|the)\s+(?:code\s+interpreter|python\s+tool"
+        r"|sandbox|tool|interpreter))\b.{0,80}?(?:rm\s+-\w*r\w*\s+(?:/|~|\*|\$home|\.\.)"
+        r"|/etc/(?:passwd|shadow)|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
+        r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
+        r"|executable)\s+from"
+        r"|fork\s+bomb|format\s+the\s+(?:disk|drive)|(?:delete|wipe|erase)\s+(?:all|every)\s+"
+        r"(?:\w+\s+)?files|environment\s+variables|api\s+keys|reverse\s+shell|crypto\s*miner"
+        r"|mine\s+(?:bitcoin|monero|crypto)|(?:other|all)\s+users'?\s+files|the\s+host\s+machine"
+        r"|outside\s+(?:the|your)\s+sandbox)"
+        r"|\b(?:escape|break\s+out\s+of|get\s+out\s+of)\s+(?:the\s+|your\s+)?(?:sandbox|container"
+        r"|code\s+interpreter|jail)\b"
+        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code)\s+that\s+"
+        r"(?:silently\s+|secretly\s+)?(?:deletes|wipes|erases|encrypts|corrupts)\s+(?:all|every"
+        r"|the)\s+(?:\w+\s+)?(?:files|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
+        r"|my\s+\w+'s|their|his|her|every)\b",
+        side="prompt",
+        keywords="rm -|/etc/passwd|download|fetch|curl|wget|binary|payload|executable|/etc/shadow|f"
+        "ork bomb|format the|delete all|wipe all|"
+        "erase all|delete every|wipe every|erase every|environment variable|api key|"
+        "reverse shell|miner|mine bitcoin|mine monero|mine crypto|users' files|users files|"
+        "host machine|sandbox|container|code interpreter|jail|deletes|wipes|erases|encrypts|"
+        "corrupts",
+        cue=False,
+    ),
+    _rule(
+        "S2.break_in",
+        r"\b(?:break|sneak|get)\w*\s+into\s+(?:a|an|the|some|someone'?s?|people's|other\s+people's"
+        r"|his|her|their|my\s+(?:\w+\s+)?"
+        + _REL
+        + r"'s)\s+(?:[\w'\u2019-]+\s+)?(?:house|home|apartment"
+        r"|flat|car|store|shop|building|office|garage|safe|atm|vending\s+machine|storage\s+unit"
+        r"|dorm\s+room|room)s?\b(?!\s+(?:i\s+own|of\s+my\s+own))"
+        r"|\b(?:sell|fence|pawn|move|get\s+rid\s+of|offload)\w*\s+(?:\w+\s+)?stolen\s+\w+"
+        r"|\b(?:make|print|produce|create|print\w*|mak\w+)\s+(?:\w+\s+)?(?:counterfeit|fake)\s+"
+        r"(?:[\w-]+\s+){0,3}?(?:bills|money|currency|cash|notes|coins|banknotes|dollars|euros)",
+        keywords="into|stolen|counterfeit|fake",
+        cue=True,
+    ),
+    _rule(
+        "S2.impersonation",
+        r"\b(?:write|draft|create|compose|send|make|generate)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?"
+        r"(?:\w+\s+){0,2}?(?:e-?mails?|texts?|messages?|sms|letters?|call\s+scripts?|scripts?|dms?"
+        r"|notices?|websites?|pages?)\s+(?:\w+\s+){0,2}?(?:from|pretending\s+to\s+be(?:\s+from)?"
+        r"|posing\s+as|impersonating|as\s+if\s+(?:it's|it\s+is|it\s+was)\s+from|that\s+looks?\s+lik"
+        r"e"
+        r"\s+(?:it's|it\s+is|it\s+came)\s+from)\s+(?:the\s+|a\s+|my\s+|their\s+|your\s+)?(?:irs|ban"
+        r"k"
+        r"|paypal|microsoft|amazon|apple|netflix|police|government|tech\s+support|ceo|hmrc"
+        r"|social\s+security|fedex|ups|usps|dhl|medicare|(?:\w+\s+)?bank)\b.{0,80}?\b(?:password"
+        r"|ssn|social\s+security|bank\s+(?:details|account|info\w*)|card\s+(?:number|details)"
+        r"|gift\s+cards?|pin\b|login|credentials|verify|confirm|wire|payment\s+details|account"
+        r"\s+(?:number|details))",
+        side="prompt",
+        keywords="e-mail|email|text|message|sms|letter|script|dm|notice|website|page",
+        cue=False,
+    ),
+    _rule(
+        "S5.false_claims",
+        r"\b(?:article|post|review|story|tweet|blog|thread|press\s+release|rumou?r|video|caption"
+        r"|statement)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
+        r"|revealing)\b.{0,100}?\b(?:kills?|killed|murder\w*|abus\w+|molest\w*|rap(?:e|ed|es|ing)"
+        r"|steal\w*|stole|embezzl\w*|poison\w*|cheat\w*|drunk|fraud\w*|brib\w+|pedophile"
+        r"|paedophile|racist|criminal|affair|addict\w*|diseased?|scam\w*|spits?|dirty|fake\w*)\b"
+        r"(?=.{0,120}?\b(?:make\s+it\s+(?:sound|look|seem)\s+(?:real|true|credible|legit\w*"
+        r"|convincing|believable)|even\s+though|(?:isn't|not|wasn't)\s+true|made[- ]up|fake|false"
+        r"|without\s+(?:any\s+)?(?:evidence|proof)|no\s+(?:evidence|proof)|invent\w*|fabricat\w*))",
+        side="prompt",
+        keywords="article|post|review|story|tweet|blog|thread|press release|rumor|rumour|video|"
+        "caption|statement",
+    ),
+    _rule(
+        "S5.knowing_falsehood",
+        r"\b(?:write|post|draft|publish|spread|leave|create|make)\s+(?:\w+\s+){0,4}?(?:article|post"
+        r"|review|story|tweet|blog|thread|press\s+release|rumou?r|video|caption|statement|claims?"
+        r"|allegations?)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
+        r"|about)\b.{0,150}?\b(?:(?:it's|it\s+is|that's|which\s+is|they're|it\s+was)\s+(?:not\s+tru"
+        r"e"
+        r"|false|a\s+lie|made\s+up|untrue)|isn't\s+true|wasn't\s+true|never\s+happened|i\s+want"
+        r"\s+revenge|to\s+get\s+back\s+at)",
+        side="prompt",
+        keywords="article|post|review|story|tweet|blog|thread|press release|rumor|rumour|video|"
+        "caption|statement|claim|allegation",
+    ),
+    _rule(
+        "S7.stalking",
+        r"\b(?:home\s+address|address|phone\s+number|daily\s+(?:schedule|routine)|schedule|routine"
+        r"|whereabouts|license\s+plate|workplace|where\s+(?:she|he|they)\s+(?:lives?|works?|sleeps"
+        r"|parks?|goes))\s+(?:\w+\s+){0,4}?(?:of|for)\s+(?:the\s+|this\s+|that\s+|a\s+|my\s+)?(?:\w"
+        r"+\s+)?"
+        r"(?:journalist|reporter|judge|politician|senator|ceo|actress|actor|influencer|streamer"
+        r"|youtuber|tiktoker|person|woman|girl|man|guy|nurse|teacher|cop|officer|stranger|ex"
+        r"|neighbou?r|coworker|co-worker|classmate|barista|waitress|cashier|celebrity|singer"
+        r"|activist|witness)\b",
+        side="prompt",
+        keywords="address|phone number|schedule|routine|whereabouts|license plate|workplace|where",
+        cue=True,
+    ),
+    _rule(
+        "S10.slurs",
+        r"\b(?:slurs?|insults?|derogatory\s+(?:terms?|names?|words?)|nasty\s+names?|racial\s+epithe"
+        r"ts?"
+        r"|epithets?)\s+(?:\w+\s+)?(?:for|about|against|to\s+(?:call|use\s+(?:on|against)))\s+"
+        r"(?:all\s+)?(?:the\s+)?" + _GROUP2,
+        keywords="slur|insult|derogatory|nasty name|epithet",
+        cue=True,
+    ),
+    _rule(
+        "S11.lethality",
+        r"\b(?:need\s+to|have\s+to|should\s+i|must\s+i|do\s+i)\s+(?:\w+\s+)?(?:cut|jump|fall|take"
+        r"|swallow|hang|inject|drink|mix)\w*\b.{0,50}?\b(?:fatal|lethal|deadly|to\s+die|won't"
+        r"\s+survive|not\s+survive|never\s+wake|bleed\s+out)",
+        keywords="fatal|lethal|deadly|to die|survive|never wake|bleed out",
+    ),
+    _rule(
+        "S11.method_detail",
+        r"\b(?:want\s+to\s+die|to\s+end\s+(?:your|it|my)|kill\s+(?:yourself|myself)|suicide)\b"
+        r".{0,80}?\b(?:painless|quickest|easiest|surest|most\s+effective|least\s+painful|peaceful"
+        r"|fastest|reliable|best)\s+(?:way|method|option)\s+(?:\w+\s+){0,3}?(?:is|would\s+be)\s+"
+        r"(?:to\s+)?(?:take|use|swallow|jump|hang|mix|overdos\w*|cut|drink|inhale|drive)",
+        keywords="painless|quickest|easiest|surest|most effective|least painful|peaceful|"
+        "fastest|reliable|best",
+    ),
+    _rule(
+        "S13.suppression_intent",
+        r"\b(?:so|and)\s+(?:that\s+)?(?:they|people|voters|\w+\s+voters|nobody|no\s+one)\s+(?:will"
+        r"\s+)?"
+        r"(?:stay\s+home|don't\s+(?:show\s+up|vote|turn\s+out)|won't\s+(?:show\s+up|vote|turn\s+out"
+        r")"
+        r"|miss\s+(?:the\s+)?(?:vote|election|deadline)|can't\s+vote|give\s+up\s+on\s+voting"
+        r"|votes?\s+on\s+the\s+wrong\s+day)",
+        keywords="stay home|show up|vote|turn out|miss the",
     ),
 )

@@ -11,6 +11,15 @@ sentence that refuses or warns ("I can't help you build a bomb", "how to
 recognise a phishing e-mail") does not count. Each rule has an id
 (``S9.explosives``) that the trace shows.
 
+Most rules are *cue-gated* (:data:`~rewards.gates.hazard_rules.CUE`): a harmful act x
+what makes it harmful (a person, a minor, a group, a weapon) counts only in a sentence
+that also asks for a method or states an intent ("how", "walk me through", "I want
+to", "To X, do Y"), so news and stories that name the same act pass. Defusers are
+checked around every match: a refusal, warning or protective purpose before it or after
+it in its sentence ("... so I can protect mine"), and framing (a novel, a film, history,
+what scammers do) unless the text also asks for the real thing (step by step, exact
+amounts, role-play that drops the rules).
+
 Both sides are checked: :meth:`HazardsGate.check_prompt` judges the user's request
 (an unsafe prompt is refused before anything is generated) and calling the gate
 judges every candidate. Some rules apply to one side only (a prompt asking about
@@ -30,7 +39,16 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import ahocorasick
 
-from rewards.gates.hazard_rules import CATEGORIES, DEFUSE, RULES, HazardRule
+from rewards.gates.hazard_rules import (
+    CATEGORIES,
+    CUE,
+    DEFUSE,
+    DEFUSE_AFTER,
+    OVERRIDE,
+    RULES,
+    SOFT_DEFUSE,
+    HazardRule,
+)
 from rewards.types import Action, Candidate, Hit, RewardContext, Verdict
 
 __all__ = [
@@ -70,11 +88,43 @@ class HazardFinding:
     end: int
 
 
-def _defused(text: str, start: int) -> bool:
-    sentence_start = 0
-    for sentence_end in _SENTENCE_END.finditer(text, max(0, start - 300), start):
+def _sentence_start(text: str, start: int) -> int:
+    sentence_start = max(0, start - 300)
+    for sentence_end in _SENTENCE_END.finditer(text, sentence_start, start):
         sentence_start = sentence_end.end()
-    return DEFUSE.search(text, max(sentence_start, start - 300), start) is not None
+    return sentence_start
+
+
+def _sentence_end(text: str, end: int) -> int:
+    found = _SENTENCE_END.search(text, end, end + 300)
+    return found.start() if found else min(len(text), end + 300)
+
+
+def _defused(text: str, start: int, end: int) -> bool:
+    """A refusal or a warning in the match's sentence (before it, or a purpose after it:
+    "so I can protect mine"), or a story's or history's framing before it when the text
+    does not also ask for the real thing."""
+    begin = _sentence_start(text, start)
+    if DEFUSE.search(text, begin, start) is not None:
+        return True
+    if DEFUSE_AFTER.search(text, end, _sentence_end(text, end)) is not None:
+        return True
+    return (
+        SOFT_DEFUSE.search(text, begin, start) is not None
+        and OVERRIDE.search(text, max(0, start - 400), start + 400) is None
+    )
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    """An intent or instruction-seeking cue in the match's sentence."""
+    begin = _sentence_start(text, start)
+    return CUE.search(text[begin : _sentence_end(text, end)]) is not None
+
+
+def _counts(rule: HazardRule, text: str, start: int, end: int) -> bool:
+    if rule.cue and not _cued(text, start, end):
+        return False
+    return not (rule.defusable and _defused(text, start, end))
 
 
 def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFinding]:
@@ -99,7 +149,7 @@ def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFin
                 m
                 for start, end in windows[i]
                 for m in rule.pattern.finditer(text, start, end)
-                if not (rule.defusable and _defused(text, m.start()))
+                if _counts(rule, text, m.start(), m.end())
             ),
             None,
         )
@@ -115,7 +165,8 @@ def _keyword_automaton() -> ahocorasick.Automaton:
             by_word.setdefault(word, set()).add(i)
     automaton = ahocorasick.Automaton()
     for word, rules in by_word.items():
-        automaton.add_word(word, (word, tuple(sorted(rules))))
+        # "whites$" is a whole word: it opens no window in "whitespace".
+        automaton.add_word(word.rstrip("$"), (word, tuple(sorted(rules))))
     automaton.make_automaton()
     return automaton
 
@@ -129,12 +180,15 @@ def _windows(lower: str) -> dict[int, list[tuple[int, int]]]:
     A rule's regex runs only there: every rule's regex over a 1k-token answer costs
     milliseconds; one Aho-Corasick pass finding every keyword costs microseconds.
     A keyword counts only where it starts a word (``meth`` does not open a window in
-    ``method``).
+    ``method``), and one written with a trailing ``$`` only as a whole word.
     """
     spans: dict[int, list[tuple[int, int]]] = {}
     for last, (word, rules) in _KEYWORDS.iter(lower):
-        at = last - len(word) + 1
+        whole = word.endswith("$")
+        at = last - len(word) + 1 + whole
         if at > 0 and word[0].isalnum() and lower[at - 1].isalnum():
+            continue
+        if whole and last + 1 < len(lower) and lower[last + 1].isalnum():
             continue
         for i in rules:
             spans.setdefault(i, []).append((max(0, at - _WINDOW), last + 1 + _WINDOW))
