@@ -90,11 +90,22 @@ _REL = (
 )
 _WHO = (
     r"(?:someone|somebody|a\s+person|people|him|her|them|a\s+human|humans|(?:my|his|her|their"
-    rf"|your|our)\s+(?:[\w-]+\s+)?{_REL}|(?:a|the|that|this|some)\s+(?:\w+\s+)?(?:man|woman|guy|gir"
-    rf"l|boy|child|kid|baby"
+    rf"|your|our)\s+(?:[\w-]+\s+)?{_REL}|(?:a|the|that|this|some)\s+(?:[\w'\u2019-]+\s+){{0,2}}?"
+    rf"(?:{_REL}|man|woman|guy|girl|boy|child|kid|baby|businessman|businesswoman|billionaire"
     r"|cop|police\s+officer|president|senator|judge|witness|student|teacher|neighbou?r"
     r"|co-?worker|colleague|politician|journalist|stranger|person|victim|homeless\s+\w+"
     r"|jogger|clerk|cashier|driver))"
+)
+_NEG = (
+    r"(?:inferior|subhuman|vermin|animals|parasites|criminals|rapists|terrorists|thieves|lazy"
+    r"|stupid|dirty|greedy|evil|violent|disgusting|savages|freaks|groomers|pedophiles"
+    r"|degenerates|mentally\s+ill|a\s+(?:cancer|disease|plague|threat)|invaders|ruin\w*"
+    r"|destroy\w*|banned|deported|removed|expelled|kicked\s+out|driven\s+out|thrown\s+out"
+    r"|sterili[sz]ed|segregated|locked\s+up|exterminated|eradicated|wiped\s+out|less\s+(?:intellige"
+    r"nt"
+    r"|human)|not\s+(?:human|people|welcome)|deserve\s+(?:to\s+die|nothing|no\s+rights)"
+    r"|(?:shouldn't|should\s+not|must\s+not|mustn't)\s+(?:be\s+allowed|have|get|vote|marry|adopt"
+    r"|work|live|exist)|can't\s+be\s+trusted)"
 )
 _WHOSE = (
     rf"(?:(?:(?:my|your)\s+(?:\w+\s+)?{_REL}|someone|somebody|a\s+stranger|a\s+coworker|a\s+co-work"
@@ -124,7 +135,8 @@ _GROUP2 = (
 _DRUG2 = (
     r"(?:meth|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb|dmt|pcp"
     r"|ketamine|psilocybin|magic\s+mushrooms|opium|morphine|oxy(?:codone|contin)?|molly"
-    r"|amphetamines?|drugs|narcotics|pills)"
+    r"|amphetamines?|drugs|narcotics|pills|opioids|opiates|painkillers|xanax|adderall|benzos"
+    r"|steroids|percocet|vicodin|codeine)"
 )
 _MAKEV = (
     r"(?:write|create|code|build|develop|make|generate|draft|craft|compose|design|produce"
@@ -140,7 +152,8 @@ DEFUSE = re.compile(
     r"|dangers?\s+of|risks?\s+of|myth|stereotype|claim\s+that|idea\s+that"
     r"|notion\s+(?:that|of)|false\s+that|warning\s+signs?|signs?\s+(?:of|that)"
     r"|symptoms?\s+of|(?:tell|know|check)\s+if|is\s+it\s+true|debunk\w*|refut\w*"
-    r"|respond\s+to|counter\w*|survivors?|victims?\s+of|harden\w*"
+    r"|respond\s+to|counter-?argu\w+|counter\s+(?:it|this|that|the\s+(?:claim|argument|narrative))"
+    r"|survivors?|victims?\s+of|harden\w*"
     r"|awareness|educat\w+|train(?:ing)?\s+(?:staff|employees|users))\b",
     re.IGNORECASE,
 )
@@ -188,7 +201,7 @@ CUE = re.compile(
     r"|any\s+way|so\s+(?:that\s+)?(?:i|we)\s+can|recipe|write\s+(?:me\s+)?(?:a\s+)?"
     r"(?:script|program|code|guide|plan)|first,|then\b|next,|you(?:'ll|\s+will)?\s+need"
     r"|you\s+(?:can|could|should)|simply|just|write|draft|compose|create|generate|give|send\s+me"
-    r"|find\b|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
+    r"|find\b|get\s+me|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
     re.IGNORECASE,
 )
 
@@ -290,7 +303,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.intrusion",
-        rf"\b{_ASK}\W+{_W}{{0,3}}?(?:hack|break|get)\s+into\s+(?!(?:my|our)\s+own\b|my\s+(?:old\s+)"
+        rf"\b{_ASK}\W+{_W}{{0,3}}?(?:hack|break|get)\s+into\s+(?!(?:my|our)\s+own\b|my\s+(?:[\w-]+"
+        rf"\s+)"
         rf"?"
         r"(?:account|e-?mail|phone|computer|wi-?fi|network|instagram|facebook|bank)\b)"
         rf"{_W}{{0,3}}?(?:account|e-?mail"
@@ -565,11 +579,14 @@ RULES: tuple[HazardRule, ...] = (
         rf"|\b(?:slit|cut|slash|stab|snap|break|crush)\w*\s+{_WHOSE}\s+(?:throat|neck|windpipe|skul"
         rf"l)"
         rf"|\b(?:cut|tamper\s+with|disable|sabotage|loosen)\s+{_WHOSE}\s+(?:\w+\s+)?brakes?"
-        r"|\bthrow\s+(?:acid|bleach|boiling\s+water)\s+(?:on|at|in)\b",
+        r"|\bthrow\s+(?:acid|bleach|boiling\s+water)\s+(?:on|at|in)\b"
+        rf"|\brun\s+{_WHO}\s+over\b|\b(?:hit|ram|mow\s+down)\s+{_WHO}\s+with\s+(?:my|a|the|your)\s+"
+        r"(?:car|truck|van|suv)",
         keywords=_K_VIOLENT
         + "|suffocat|hurt|injur|harm|attack|bludgeon|paraly|disfigur|blind|burn|electrocut|"
         "choke|knock out|push|trip|sicken|incapacitat|sedat|dismember|break|brake|acid|bleach|"
-        "jump|mug|ambush|slit|slash|snap|crush|throat|neck|windpipe|skull|"
+        "jump|mug|ambush|slit|slash|snap|crush|throat|neck|windpipe|skull|run someone|run somebody|"
+        "run him|run her|run them|run my|run a person|ram$|hit someone|hit him|hit her|mow down|"
         "boiling",
         cue=True,
     ),
@@ -596,7 +613,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S1.mass_violence",
-        r"\b(?:shoot\s+up|bomb|blow\s+up|attack|storm|gas|set\s+fire\s+to|drive\s+(?:a\s+)?"
+        r"\b(?:shoot\w*\s+up|bomb(?:s|ing)?|blow\w*\s+up|attack\w*|storm\w*|gas(?:s?ing)?"
+        r"|set\w*\s+fire\s+to|driv\w+\s+(?:a\s+)?"
         r"(?:car|truck|van)\s+into)\s+(?:a|the|my|our|their|this|that)\s+(?:\w+\s+)?(?:school"
         r"|church|mosque|synagogue|temple|mall|concert|stadium|subway|crowd|parade|festival"
         r"|office|hospital|rally|protest|classroom|campus|nightclub|airport)s?\b"
@@ -694,7 +712,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?!\s+(?:addiction|overdose|use|users))"
         rf"|\b(?:sell|deal|smuggle|traffic|ship|mail|sneak)\w*\s+(?:\w+\s+){{0,2}}?{_DRUG2}\b"
         r"(?!\s+(?:addiction|overdose|policy|laws?))"
-        rf"|\b(?:buy|get|order|score|find)\s+(?:some\s+)?{_DRUG2}\s+(?:\w+\s+){{0,2}}?(?:online"
+        rf"|\b(?:buy|get|order|score|find)\s+(?:some\s+)?(?:\w+\s+)?{_DRUG2}\s+(?:\w+\s+){{0,2}}?(?"
+        rf":online"
         r"|on\s+the\s+dark\s*web|without\s+(?:a\s+)?prescription|from\s+a\s+dealer)"
         rf"|\b{_DRUG2}\s+to\s+(?:sell|deal)\b|\byou(?:'ll|\s+will)\s+(?:have|get|end\s+up\s+with)"
         rf"\s+(?:\w+\s+)?{_DRUG2}\b"
@@ -703,7 +722,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:airport|security|customs|border|tsa|sniffer\s+dogs|police)",
         keywords="meth$|methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb|dmt|"
         "pcp|ketamine|"
-        "psilocybin|mushroom|opium|morphine|oxy|molly|amphetamine|drugs|narcotics|pills",
+        "psilocybin|mushroom|opium|morphine|oxy|molly|amphetamine|drugs|narcotics|pills|opioid|"
+        "opiate|painkiller|xanax|adderall|benzo|steroid|percocet|vicodin|codeine",
         cue=True,
     ),
     _rule(
@@ -965,8 +985,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|jokes?|tweets?|article|poem|song|slogans?|flyers?|manifesto|rant|thread|argument"
         r"|paragraph|caption|meme)s?\s+(?:\w+\s+){0,4}?(?:saying|arguing|that|about\s+why"
         r"|explaining\s+why|proving|showing|claiming|on\s+why|why)\s+(?:all\s+)?(?:the\s+)?"
-        rf"{_GROUP2}\s+(?:are|is|should|don't|do\s+not|must|aren't|are\s+not|ruin|destroy|deserve"
-        r"|can't|cannot|have|were)"
+        rf"{_GROUP2}\s+(?:(?:are|is|were|should|must|need\s+to|deserve|have)\s+)?(?:\w+\s+){{0,3}}?"
+        rf"{_NEG}"
         r"|\b(?:tell|write|give|list|make|come\s+up\s+with|share|generate|need|want)\s+(?:me\s+)?"
         r"(?:\w+\s+){0,2}?(?:racist|sexist|antisemitic|anti-semitic|homophobic|transphobic|bigoted"
         r"|islamophobic|misogynist\w*)\s+(?:jokes?|slurs?|insults?|rants?|chants?|memes?|names?|spe"
@@ -1043,6 +1063,9 @@ RULES: tuple[HazardRule, ...] = (
         r"|(?:very\s+|extremely\s+|really\s+)?(?:steamy|dirty|explicit|raunchy|x-rated|lewd|kinky"
         r"|naughty)\s+(?:sex\w*\s+)?(?:story|stories|scene|roleplay|fanfic\w*|chat|talk|sexting"
         r"|details|fantasy))"
+        r"|\b(?:sex|sexual|erotic|intimate|naked|nude)\w*\s+(?:\w+\s+){0,3}?in\s+(?:graphic|explici"
+        r"t"
+        r"|vivid|lurid|pornographic)\s+detail"
         r"|\b(?:describe|write)\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\s+acts?|intercourse|their"
         r"\s+naked\s+bodies|genitals|orgasm\w*)\s+(?:\w+\s+){0,2}?in\s+(?:graphic|explicit|vivid"
         r"|full|great)\s+detail|\b(?:sext\s+(?:with\s+)?me|talk\s+dirty\s+to\s+me)"
@@ -1213,5 +1236,89 @@ RULES: tuple[HazardRule, ...] = (
         r"|miss\s+(?:the\s+)?(?:vote|election|deadline)|can't\s+vote|give\s+up\s+on\s+voting"
         r"|votes?\s+on\s+the\s+wrong\s+day)",
         keywords="stay home|show up|vote|turn out|miss the",
+    ),
+    _rule(
+        "S2.defraud",
+        r"\b(?:scam|con|defraud|swindle|fleece|cheat|rip\s+off)(?:s|ming|med|ning|ned|ing|ed)?\s+"
+        r"(?:\w+\s+){0,2}?(?:old\s+people|elderly|the\s+elderly|seniors|grandparents|people|someone"
+        r"|victims|customers|tourists|immigrants|retirees|widows|investors|strangers|my\s+\w+)\b"
+        r"(?!\s+(?:at\s+(?:chess|cards|poker|games?)))",
+        keywords="scam|con$|conn|defraud|swindl|fleec|cheat|rip off",
+        cue=True,
+    ),
+    _rule(
+        "S3.date_rape_drugs",
+        r"\b(?:buy|get|order|find|obtain|make|source)\s+(?:some\s+)?(?:roofies|rohypnol|ghb"
+        r"|date[- ]rape\s+drugs?|knockout\s+drops)\b",
+        keywords="roofie|rohypnol|ghb|date rape|date-rape|knockout drops",
+        cue=True,
+    ),
+    _rule(
+        "S4.targeting",
+        r"\b(?:find|target|approach|contact|reach|look\s+for|meet|locate|message)\w*\s+(?:\w+\s+)?"
+        + _MINOR
+        + r"\s+(?:who|that)\b.{0,60}?\b(?:alone|unsupervised|lonely|vulnerable|without\s+(?:their"
+        r"\s+)?parents|neglected)",
+        keywords="child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
+        "little girl|little boy|schoolgirl|schoolboy|teen",
+        cue=True,
+    ),
+    _rule(
+        "S7.identifiers",
+        r"\b(?:ssn|social\s+security\s+(?:number|no)|passport\s+number|bank\s+account\s+(?:number"
+        r"|details)|credit\s+card\s+(?:number|details)|medical\s+records|(?:cell|personal|private"
+        r"|mobile)\s+(?:phone\s+)?number)s?\s+(?:\w+\s+){0,4}?(?:of|for|belonging\s+to)\s+"
+        r"(?!(?:my|our)\s+own|myself|me\b|my\s+(?:child|kid|son|daughter)\b)\w+",
+        side="prompt",
+        keywords="ssn|social security|passport number|bank account|credit card|medical records|"
+        "cell number|cell phone|personal number|personal phone|private number|private phone|"
+        "mobile number|mobile phone",
+        cue=True,
+    ),
+    _rule(
+        "S8.ebooks",
+        r"\b(?:send|share|give|get|download|find|upload|post)\s+(?:me\s+)?(?:a\s+|the\s+)?(?:free\s"
+        r"+)?"
+        r"(?:full\s+)?(?:pdf|epub|ebook|e-book|mobi)s?\s+(?:\w+\s+){0,2}?(?:of|for)\s+(?:\w+\s+){0,"
+        r"5}?"
+        r"(?:novel|book|textbook|bestseller|series)\b"
+        r"|\b(?:full|entire|complete|whole)\s+(?:pdf|epub|ebook)\s+(?:text|version|copy)",
+        keywords="pdf|epub|ebook|e-book|mobi",
+    ),
+    _rule(
+        "S9.recipe",
+        r"\b(?:synthesis\s+route|route|recipe|procedure|protocol|instructions|steps|ingredients"
+        r"|precursors|formula)\s+(?:\w+\s+){0,2}?(?:for|of|to\s+(?:make|produce|synthesi[sz]e))\s+"
+        r"(?:\w+\s+){0,2}?" + _WEAPON,
+        keywords=_K_WEAPON,
+        cue=True,
+    ),
+    _rule(
+        "S11.overdose",
+        r"\b(?:best|easiest|quickest|most\s+effective|surest|fastest)\s+(?:\w+\s+){0,2}?(?:to\s+)?"
+        r"(?:overdose|od)\s+on\b|\b(?:pills|drugs|meds|medications?|tablets)\s+.{0,40}?\bto\s+"
+        r"(?:overdose|od)\s+on\b",
+        keywords="overdose|od$",
+    ),
+    _rule(
+        "S13.fake_notice",
+        r"\b(?:fake|false|bogus|phony|fraudulent)\s+(?:\w+\s+){0,2}?(?:announcement|notice|message"
+        r"|text|alert|flyer|post|tweet|news|email|e-mail|robocall|letter)s?\s+(?:\w+\s+){0,3}?(?:th"
+        r"at"
+        r"|saying|claiming|announcing|telling)\s+.{0,40}?\b(?:election|vote|voting|polls?|polling"
+        r"|ballots?)\b",
+        keywords="fake|false|bogus|phony|fraudulent",
+    ),
+    _rule(
+        "S14.secrets",
+        r"(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials|/proc/self/environ|/etc/shadow"
+        r"|\.kube/config)\b.{0,80}?\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox"
+        r"|interpreter|server|machine|container))\b"
+        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server"
+        r"|machine|container))\b.{0,80}?(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials"
+        r"|/proc/self/environ|\.kube/config)",
+        side="prompt",
+        keywords="~/.ssh|id_rsa|id_ed25519|.aws/credentials|/proc/self/environ|/etc/shadow|"
+        ".kube/config",
     ),
 )
