@@ -105,7 +105,7 @@ _NEG = (
     r"nt"
     r"|human)|not\s+(?:human|people|welcome)|deserve\s+(?:to\s+die|nothing|no\s+rights)"
     r"|(?:shouldn't|should\s+not|must\s+not|mustn't)\s+(?:be\s+allowed|have|get|vote|marry|adopt"
-    r"|work|live|exist)|can't\s+be\s+trusted)"
+    r"|work|live|exist)|can't\s+be\s+trusted|useless|worthless|burdens?|a\s+burden)"
 )
 _WHOSE = (
     rf"(?:(?:(?:my|your)\s+(?:\w+\s+)?{_REL}|someone|somebody|a\s+stranger|a\s+coworker|a\s+co-work"
@@ -201,7 +201,7 @@ CUE = re.compile(
     r"|any\s+way|so\s+(?:that\s+)?(?:i|we)\s+can|recipe|write\s+(?:me\s+)?(?:a\s+)?"
     r"(?:script|program|code|guide|plan)|first,|then\b|next,|you(?:'ll|\s+will)?\s+need"
     r"|you\s+(?:can|could|should)|simply|just|write|draft|compose|create|generate|give|send\s+me"
-    r"|find\b|get\s+me|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
+    r"|find\b|get\s+me|what\s+(?:app|tool|software|program|website|site|service)s?\b|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
     re.IGNORECASE,
 )
 
@@ -369,7 +369,7 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.forgery",
         r"\b(?:generate|make|create|write|forge|produce|print|need|want|get)\s+(?:me\s+)?(?:a\s+)?"
-        r"(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degree|passport"
+        r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degree|passport"
         r"|id|driver'?s\s+licen[cs]e|sick\s+note|invoice)|\bforge\s+(?:the|his|her|their|a"
         r"|my\s+\w+'s)\s+signature",
         keywords="fake|forge|counterfeit",
@@ -606,7 +606,11 @@ RULES: tuple[HazardRule, ...] = (
         r"|\b(?:put|slip|add|mix|sneak)\s+(?:[\w'-]+\s+){0,3}?(?:in|into)\s+"
         + _WHOSE
         + r"\s+(?:\w+\s+)?(?:food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills)"
-        r"\b.{0,40}?\b(?:sick|ill|die|dies|vomit\w*|suffer|hospital\w*|pass\s+out|hurt|poison\w*)",
+        r"\b.{0,40}?\b(?:sick|ill|die|dies|vomit\w*|suffer|hospital\w*|pass\s+out|hurt|poison\w*"
+        r"|detect\w*|notice\w*|tast\w+)"
+        r"|\bpoison\w*\b.{0,80}?\b(?:that|which|so\s+it|and\s+it)\s+(?:won't|wouldn't|can't|couldn't"
+        r"|doesn't|will\s+not|would\s+not|cannot)\s+(?:be\s+)?(?:detected|traced|show\s+up|noticed"
+        r"|tasted|found)",
         keywords="look|seem|appear|corpse|body|poison|autopsy|screen|toxicology|permanently|"
         "for good|forever|food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills",
         cue=True,
@@ -1110,7 +1114,7 @@ RULES: tuple[HazardRule, ...] = (
         r"|/etc/(?:passwd|shadow)|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
         r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
         r"|executable)\s+from"
-        r"|fork\s+bomb|format\s+the\s+(?:disk|drive)|(?:delete|wipe|erase)\s+(?:all|every)\s+"
+        r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)|(?:delete|wipe|erase)\s+(?:all|every)\s+"
         r"(?:\w+\s+)?files|environment\s+variables|api\s+keys|reverse\s+shell|crypto\s*miner"
         r"|mine\s+(?:bitcoin|monero|crypto)|(?:other|all)\s+users'?\s+files|the\s+host\s+machine"
         r"|outside\s+(?:the|your)\s+sandbox)"
@@ -1121,8 +1125,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|the)\s+(?:\w+\s+)?(?:files|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
         r"|my\s+\w+'s|their|his|her|every)\b",
         side="prompt",
-        keywords="rm -|/etc/passwd|download|fetch|curl|wget|binary|payload|executable|/etc/shadow|f"
-        "ork bomb|format the|delete all|wipe all|"
+        keywords="rm -|:()|/etc/passwd|download|fetch|curl|wget|binary|payload|executable|"
+        "/etc/shadow|fork bomb|format the|delete all|wipe all|"
         "erase all|delete every|wipe every|erase every|environment variable|api key|"
         "reverse shell|miner|mine bitcoin|mine monero|mine crypto|users' files|users files|"
         "host machine|sandbox|container|code interpreter|jail|deletes|wipes|erases|encrypts|"
@@ -1320,5 +1324,58 @@ RULES: tuple[HazardRule, ...] = (
         side="prompt",
         keywords="~/.ssh|id_rsa|id_ed25519|.aws/credentials|/proc/self/environ|/etc/shadow|"
         ".kube/config",
+    ),
+    _rule(
+        "S2.card_skimming",
+        r"\bskim\w*\s+(?:\w+\s+){0,2}?(?:credit|debit|card|atm|cards)\b",
+        keywords="skim",
+        cue=True,
+    ),
+    _rule(
+        "S2.smuggling",
+        r"\b(?:sneak|smuggl|hid|slip)\w*\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|knife|knives|weapon"
+        r"|explosives?|bomb|ammo|ammunition|" + _DRUG2[3:-1] + r")s?\s+(?:past|through|across|into"
+        r"|onto|on)\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:security|customs|border|tsa|metal\s+detectors?"
+        r"|plane|flight|airport|stadium|school|courthouse|concert|prison|jail)"
+        r"|\b(?:get|bring|carry|take)\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|weapon|explosives?"
+        r"|bomb|"
+        + _DRUG2[3:-1]
+        + r")s?\s+(?:past|through)\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:security"
+        r"|customs|border|tsa|metal\s+detectors?)\s+(?:undetected|without\s+(?:being|getting)\s+"
+        r"(?:caught|detected|noticed|found))",
+        keywords="gun|firearm|pistol|knife|knives|weapon|explosive|bomb|ammo|ammunition|meth$|"
+        "methamphetamine|crack|cocaine|heroin|fentanyl|lsd|mdma|ecstasy|ghb|dmt|pcp|ketamine|"
+        "psilocybin|mushroom|opium|morphine|oxy|molly|amphetamine|drugs|narcotics|pills|opioid|"
+        "opiate|painkiller|xanax|adderall|benzo|steroid|percocet|vicodin|codeine",
+        cue=True,
+    ),
+    _rule(
+        "S4.secret_meeting",
+        r"\b(?:convince|persuade|get|ask|trick|invite|lure)\w*\s+(?:a\s+|an\s+|the\s+|my\s+|some\s+)?"
+        + _MINOR
+        + r"\s+(?:to\s+)?(?:meet|come|visit|sneak|run\s+away|stay|get\s+in|go)\b.{0,60}?\b"
+        r"(?:without\s+(?:telling|their|his|her|anyone)|secret\w*|alone|don't\s+tell|not\s+tell"
+        r"|nobody|no\s+one)",
+        keywords="child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
+        "little girl|little boy|schoolgirl|schoolboy|teen",
+        cue=True,
+    ),
+    _rule(
+        "S7.stalking_covert",
+        rf"\b(?:stalk|cyberstalk)\w*\s+{_WHO}"
+        r"|\bsecretly\s+(?:read|track|monitor|spy\s+on|record|follow|access|watch|listen\s+to|check"
+        r"|see|look\s+at)\s+(?:[\w'\u2019]+\s+){0,3}?(?:messages|texts|e-?mails|location|phone"
+        r"|calls|chats|dms|conversations|browsing|whatsapp|instagram|snapchat)",
+        side="prompt",
+        keywords="stalk|cyberstalk|secretly",
+        cue=True,
+    ),
+    _rule(
+        "S10.mockery",
+        r"\b(?:jokes?|memes?|posts?|insults?|rants?|songs?|tweets?|cartoons?|sketch)\s+"
+        r"(?:mocking|making\s+fun\s+of|ridiculing|belittling|demeaning|humiliating|degrading"
+        r"|dehumani[sz]ing|about\s+how)\s+(?:all\s+)?(?:the\s+)?" + _GROUP2,
+        keywords="joke|meme|post|insult|rant|song|tweet|cartoon|sketch",
+        cue=True,
     ),
 )
