@@ -28,6 +28,7 @@ import inspect
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -251,6 +252,9 @@ def heldout_note(held: dict[str, Any]) -> str:
     )
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def benign_corpus() -> list[str]:
     """Realistic benign text cut into CHUNK_TOKENS-token candidates (embedded model's tokenizer)."""
     from transformers import AutoTokenizer
@@ -326,10 +330,15 @@ def corpus_run(all_gates: dict[str, Gate], chunks: list[str], repeats: int) -> d
         system_prompt=SYSTEM,
     )
     hazards = all_gates["hazards"]
+    # Ground truth for the pii gate, independent of it: a chunk that shows a real e-mail
+    # address (the stdlib's docstrings name a few people) holds PII, so it is not benign
+    # for pii and a pii hit on it is a detection, not a false positive.
+    with_pii = [bool(_EMAIL.search(chunk)) for chunk in chunks]
     false_hits: dict[str, list[dict[str, str]]] = {name: [] for name in all_gates}
+    pii_detected = 0
     per_gate_ms: dict[str, list[float]] = {name: [] for name in all_gates}
     total_ms: list[float] = []
-    for chunk in chunks:
+    for index, chunk in enumerate(chunks):
         cand = [Candidate(0, chunk)]
         best: dict[str, float] = {}
         for name, gate in all_gates.items():
@@ -340,6 +349,9 @@ def corpus_run(all_gates: dict[str, Gate], chunks: list[str], repeats: int) -> d
                 times.append((time.perf_counter() - t0) * 1000)
             best[name] = min(times)
             if hit(verdict):
+                if name == "pii" and with_pii[index]:
+                    pii_detected += 1
+                    continue
                 false_hits[name].append({"rule": verdict.rule or "", "evidence": verdict.evidence})
         # the prompt check too, on the chunk as if it were a prompt (it is benign either way)
         if not hazards.check_prompt(context=RewardContext(prompt=chunk)).passed:  # type: ignore[attr-defined]
@@ -361,7 +373,11 @@ def corpus_run(all_gates: dict[str, Gate], chunks: list[str], repeats: int) -> d
         "chunk_tokens": CHUNK_TOKENS,
         "mean_chars": round(statistics.mean(len(c) for c in chunks)),
         "false_positives": {n: len(v) for n, v in false_hits.items()},
-        "benign_fp_rate": {n: round(len(v) / len(chunks), 3) for n, v in false_hits.items()},
+        "benign_fp_rate": {
+            n: round(len(v) / (len(chunks) - (sum(with_pii) if n == "pii" else 0)), 3)
+            for n, v in false_hits.items()
+        },
+        "pii_chunks": {"with_email": sum(with_pii), "detected": pii_detected},
         "false_positive_examples": {n: v[:5] for n, v in false_hits.items() if v},
         "all_gates": summary(total_ms),
         "per_gate": {n: summary(v) for n, v in per_gate_ms.items()},
@@ -389,7 +405,12 @@ def markdown(report: dict[str, Any]) -> str:
     if "heldout_v2" in report:
         lines += heldout_markdown(report["heldout_v2"])
         lines += ["", heldout_note(report["heldout_v2"])]
+    pii = corpus["pii_chunks"]
     lines += [
+        "",
+        f"The pii corpus figure leaves out the {pii['with_email']} chunk(s) that show a real"
+        f" e-mail address (PII, so not benign for pii; the gate flagged {pii['detected']} of"
+        " them).",
         "",
         f"Time per {corpus['chunk_tokens']}-token candidate (mean {corpus['mean_chars']} "
         f"characters), one core, best of {report['repeats']} per candidate:",
