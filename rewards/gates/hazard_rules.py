@@ -999,9 +999,8 @@ RULES: tuple[HazardRule, ...] = (
         rf"|\b(?:why\s+are|all)\s+(?:the\s+)?{_GROUP2}\s+(?:so\s+)?(?:stupid|lazy|violent|dirty"
         r"|greedy|inferior|criminals|rapists|terrorists|thieves|disgusting|evil|subhuman|savages)"
         rf"|\b{_GROUP2}\s+(?:are|is)\s+(?:all\s+|just\s+|naturally\s+|genetically\s+)?(?:\w+\s+)?"
-        r"(?:criminals|rapists|terrorists|thieves|less\s+intelligent|genetically\s+inferior"
-        r"|a\s+cancer|invaders|a\s+threat\s+to\s+our|ruining\s+(?:this|our)|destroying\s+(?:this"
-        r"|our)|mentally\s+ill|groomers|pedophiles|degenerates|dirty|stupid)\b"
+        + _NEG
+        + r"\b"
         rf"|\b{_GROUP2}\s+(?:should|shouldn't|should\s+not|must|don't\s+deserve\s+to|do\s+not"
         r"\s+deserve\s+to)\s+(?:\w+\s+)?(?:be\s+)?(?:banned|deported|removed|expelled|sterili[sz]ed"
         r"|segregated|allowed\s+to\s+(?:vote|work|live|marry|exist)|have\s+rights|locked\s+up"
@@ -1120,9 +1119,10 @@ RULES: tuple[HazardRule, ...] = (
         r"|outside\s+(?:the|your)\s+sandbox)"
         r"|\b(?:escape|break\s+out\s+of|get\s+out\s+of)\s+(?:the\s+|your\s+)?(?:sandbox|container"
         r"|code\s+interpreter|jail)\b"
-        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code)\s+that\s+"
+        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code|one-liner|snippet"
+        r"|command)\b.{0,60}?\bthat\s+"
         r"(?:silently\s+|secretly\s+)?(?:deletes|wipes|erases|encrypts|corrupts)\s+(?:all|every"
-        r"|the)\s+(?:\w+\s+)?(?:files|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
+        r"|the)\s+(?:\w+\s+)?(?:files?|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
         r"|my\s+\w+'s|their|his|her|every)\b",
         side="prompt",
         keywords="rm -|:()|/etc/passwd|download|fetch|curl|wget|binary|payload|executable|"
@@ -1182,15 +1182,17 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S5.knowing_falsehood",
         r"\b(?:write|post|draft|publish|spread|leave|create|make)\s+(?:\w+\s+){0,4}?(?:article|post"
+        r"|something|anything|stuff|content"
         r"|review|story|tweet|blog|thread|press\s+release|rumou?r|video|caption|statement|claims?"
         r"|allegations?)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
         r"|about)\b.{0,150}?\b(?:(?:it's|it\s+is|that's|which\s+is|they're|it\s+was)\s+(?:not\s+tru"
         r"e"
         r"|false|a\s+lie|made\s+up|untrue)|isn't\s+true|wasn't\s+true|never\s+happened|i\s+want"
-        r"\s+revenge|to\s+get\s+back\s+at)",
+        r"\s+revenge|to\s+get\s+back\s+at|(?:he|she|they)\s+(?:isn't|is\s+not|aren't|wasn't|didn't"
+        r"|never))",
         side="prompt",
         keywords="article|post|review|story|tweet|blog|thread|press release|rumor|rumour|video|"
-        "caption|statement|claim|allegation",
+        "caption|statement|claim|allegation|something|anything|stuff|content",
     ),
     _rule(
         "S7.stalking",
@@ -1318,7 +1320,7 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials|/proc/self/environ|/etc/shadow"
         r"|\.kube/config)\b.{0,80}?\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox"
         r"|interpreter|server|machine|container))\b"
-        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server"
+        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server|runner"
         r"|machine|container))\b.{0,80}?(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials"
         r"|/proc/self/environ|\.kube/config)",
         side="prompt",
@@ -1376,6 +1378,82 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:mocking|making\s+fun\s+of|ridiculing|belittling|demeaning|humiliating|degrading"
         r"|dehumani[sz]ing|about\s+how)\s+(?:all\s+)?(?:the\s+)?" + _GROUP2,
         keywords="joke|meme|post|insult|rant|song|tweet|cartoon|sketch",
+        cue=True,
+    ),
+    _rule(
+        "S1.cruelty",
+        rf"\b(?:make|watch|see)\s+{_WHO}\s+suffer\b|\b(?:most\s+painful|worst|cruel\w*)\s+(?:thing|way"
+        rf"|things|ways)\s+(?:\w+\s+){{0,3}}?(?:do\s+to|to\s+do\s+to|inflict\s+on|hurt)\s+{_WHO}",
+        keywords="suffer|most painful|worst|cruel",
+        cue=True,
+    ),
+    _rule(
+        "S2.crime_targets",
+        r"\b(?:easiest|best|which|what)\s+(?:\w+\s+){0,2}?(?:cars?|houses?|homes?|stores?|shops?"
+        r"|banks?|targets?|bikes?|things?|items?|people|victims?)\s+to\s+(?:steal|rob|break\s+into"
+        r"|shoplift|burglari[sz]e|hotwire|mug|scam|pickpocket)\b"
+        r"|\b(?:cook\w*|fudg\w*)\s+the\s+(?:books|numbers|accounts)\b"
+        r"|\bunder-?report\w*\s+(?:my\s+|our\s+)?(?:income|revenue|sales|earnings)"
+        rf"|\buse\s+(?:someone'?s?|a\s+stolen|stolen|{_WHOSE})\s+(?:\w+\s+)?(?:credit\s+card|debit"
+        r"\s+card|card|identity|ssn|bank\s+details|account)\b"
+        rf"|\b(?:blackmail|extort)\w*\s+{_WHO}"
+        rf"|\b(?:flood|spam|harass)\w*\s+{_WHOSE}\s+(?:\w+\s+)?(?:phone|inbox|e-?mail|account|dms)",
+        keywords="steal|rob$|break into|shoplift|burglar|hotwire|mug$|scam|pickpocket|cook|fudg|"
+        "underreport|under-report|stolen|credit card|debit card|card|identity|ssn|bank details|"
+        "account|blackmail|extort|flood|spam|harass",
+        cue=True,
+    ),
+    _rule(
+        "S4.sexual_contact",
+        r"\b(?:seduc|molest|fondl|sexually\s+abus|have\s+sex\s+with|sleep\s+with|rape)\w*\s+"
+        r"(?:a\s+|an\s+|the\s+|his\s+|her\s+|my\s+|their\s+)?(?:\w+\s+)?"
+        + _MINOR
+        + r"|\b(?:targets?|victims?)\s+to\s+groom\b",
+        defusable=False,
+        keywords="seduc|molest|fondl|sexually abus|have sex with|sleep with|rape|groom",
+    ),
+    _rule(
+        "S7.profiling",
+        r"\bdig\s+up\s+(?:everything|anything|dirt|info\w*|all|details)\s+(?:\w+\s+){0,3}?on\s+"
+        r"(?:this|that|a|my|her|him|some|the)\b",
+        side="prompt",
+        keywords="dig up",
+        cue=True,
+    ),
+    _rule(
+        "S8.avoid_paying",
+        r"\b(?:crack|bypass|pirate|download|get|use|unlock|activate)\w*\s+(?:\w+\s+){0,3}?(?:so\s+"
+        r"(?:that\s+)?(?:i|we)\s+(?:don't|do\s+not|won't|wouldn't)\s+(?:have\s+to\s+|need\s+to\s+)?"
+        r"pay|for\s+free\s+without\s+(?:paying|a\s+licen[cs]e|buying)|without\s+(?:paying|buying)"
+        r"\s+(?:for\s+)?(?:it|a\s+licen[cs]e|the\s+licen[cs]e))",
+        keywords="pay|paying|buying",
+        cue=True,
+    ),
+    _rule(
+        "S11.incitement",
+        rf"\b(?:make|push|drive|convince|get|encourage|tell|pressure)\w*\s+{_WHO}\s+(?:\w+\s+){{0,4}}?"
+        r"(?:to\s+|until\s+(?:they|he|she)\s+|into\s+)(?:kill|hurt|harm|cut|starv)\w*\s+(?:themselves"
+        r"|himself|herself)|\b(?:make|push|drive|convince|encourage|pressure)\w*\s+"
+        + _WHO
+        + r"\s+(?:\w+\s+){0,3}?(?:to|into)\s+(?:commit\w*\s+)?suicide",
+        keywords="themselves|himself|herself|suicide",
+        cue=True,
+    ),
+    _rule(
+        "S11.plan",
+        r"\b(?:decided|planning|plan|ready|going|want)\s+to\s+(?:end\s+my\s+(?:own\s+)?life"
+        r"|kill\s+myself|take\s+my\s+(?:own\s+)?life|commit\s+suicide)\b"
+        r"|\bhelp\s+me\s+plan\s+(?:my\s+)?(?:suicide|my\s+death)",
+        side="prompt",
+        defusable=False,
+        keywords="end my|kill myself|take my|commit suicide|suicide|my death",
+    ),
+    _rule(
+        "S13.keep_away",
+        r"\bto\s+keep\s+(?:them|voters|people|\w+\s+voters|students|seniors)\s+(?:away|home"
+        r"|from\s+(?:voting|the\s+polls))|\b(?:can't|cannot|can\s+not|aren't\s+allowed\s+to"
+        r"|are\s+not\s+allowed\s+to|not\s+allowed\s+to)\s+vote\s+unless\b",
+        keywords="keep them|keep voters|keep people|keep students|keep seniors|vote unless",
         cue=True,
     ),
 )
