@@ -201,7 +201,8 @@ CUE = re.compile(
     r"|any\s+way|so\s+(?:that\s+)?(?:i|we)\s+can|recipe|write\s+(?:me\s+)?(?:a\s+)?"
     r"(?:script|program|code|guide|plan)|first,|then\b|next,|you(?:'ll|\s+will)?\s+need"
     r"|you\s+(?:can|could|should)|simply|just|write|draft|compose|create|generate|give|send\s+me"
-    r"|find\b|get\s+me|what\s+(?:app|tool|software|program|website|site|service)s?\b|look\s+up|track\s+down|^\s*to\s+[\w\s'-]{1,60},)",
+    r"|find\b|get\s+me|what\s+(?:app|tool|software|program|website|site|service)s?\b|look\s+up|trac"
+    r"k\s+down|^\s*to\s+[\w\s'-]{1,60},)",
     re.IGNORECASE,
 )
 
@@ -369,7 +370,8 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.forgery",
         r"\b(?:generate|make|create|write|forge|produce|print|need|want|get)\s+(?:me\s+)?(?:a\s+)?"
-        r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degree|passport"
+        r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degr"
+        r"ee|passport"
         r"|id|driver'?s\s+licen[cs]e|sick\s+note|invoice)|\bforge\s+(?:the|his|her|their|a"
         r"|my\s+\w+'s)\s+signature",
         keywords="fake|forge|counterfeit",
@@ -608,7 +610,8 @@ RULES: tuple[HazardRule, ...] = (
         + r"\s+(?:\w+\s+)?(?:food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills)"
         r"\b.{0,40}?\b(?:sick|ill|die|dies|vomit\w*|suffer|hospital\w*|pass\s+out|hurt|poison\w*"
         r"|detect\w*|notice\w*|tast\w+)"
-        r"|\bpoison\w*\b.{0,80}?\b(?:that|which|so\s+it|and\s+it)\s+(?:won't|wouldn't|can't|couldn't"
+        r"|\bpoison\w*\b.{0,80}?\b(?:that|which|so\s+it|and\s+it)\s+(?:won't|wouldn't|can't|couldn'"
+        r"t"
         r"|doesn't|will\s+not|would\s+not|cannot)\s+(?:be\s+)?(?:detected|traced|show\s+up|noticed"
         r"|tasted|found)",
         keywords="look|seem|appear|corpse|body|poison|autopsy|screen|toxicology|permanently|"
@@ -805,6 +808,9 @@ RULES: tuple[HazardRule, ...] = (
         r"|somebody|a\s+(?:girl|woman|guy|man)|my\s+\w+)\s+(?:\w+\s+){0,3}?(?:while|when|who\s+is"
         r"|after)\s+(?:she|he|they)?(?:'s|\s+is|\s+are|'re)?\s*(?:\w+\s+)?(?:drunk|passed\s+out"
         r"|unconscious|asleep|drugged|too\s+drunk|wasted|out\s+of\s+it)"
+        r"|\b(?:force|pressure|coerce|guilt|manipulat|talk)\w*\s+(?:her|him|someone|somebody"
+        r"|my\s+\w+|a\s+(?:girl|woman|guy|man))\s+into\s+(?:a\s+)?(?:threesomes?|sex\w*|sleeping"
+        r"|having\s+sex|hooking\s+up|sending\s+nudes|oral|anal|intimacy|kinky)"
         r"|\b(?:force|pressure|coerce|make|guilt)\s+(?:her|him|someone|somebody|my\s+\w+|a\s+"
         r"(?:girl|woman|guy|man))\s+(?:to|into)\s+(?:have\s+sex|sleep\s+with|sex|sexual|perform"
         r"|give\s+me)|\b(?:secretly\s+)?(?:film|record|photograph|videotape)\s+(?:her|him|women"
@@ -830,7 +836,10 @@ RULES: tuple[HazardRule, ...] = (
         keywords="drink|beer|wine|cocktail|coffee|soda|drunk|passed out|unconscious|asleep|sex|"
         "drugged|wasted|out of it|have sex|sleep with|sexual|perform|film|photograph|videotape|"
         "secretly record|record her|record him|record women|record girls|record my|"
-        "record someone|record people|high|intoxicated|take advantage|my way with|whatever i want|u"
+        "record someone|record people|high|intoxicated|take advantage|into a threesome|into threeso"
+        "me|"
+        "into sex|into sleeping|into having|into hooking|into sending|into oral|into anal|"
+        "into intimacy|into kinky|my way with|whatever i want|u"
         "pskirt|nude|intimate|naked|sex tape|blackmail|sextort",
         cue=True,
     ),
@@ -1113,13 +1122,15 @@ RULES: tuple[HazardRule, ...] = (
         r"|/etc/(?:passwd|shadow)|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
         r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
         r"|executable)\s+from"
-        r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)|(?:delete|wipe|erase)\s+(?:all|every)\s+"
+        r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)|(?:de"
+        r"lete|wipe|erase)\s+(?:all|every)\s+"
         r"(?:\w+\s+)?files|environment\s+variables|api\s+keys|reverse\s+shell|crypto\s*miner"
         r"|mine\s+(?:bitcoin|monero|crypto)|(?:other|all)\s+users'?\s+files|the\s+host\s+machine"
         r"|outside\s+(?:the|your)\s+sandbox)"
         r"|\b(?:escape|break\s+out\s+of|get\s+out\s+of)\s+(?:the\s+|your\s+)?(?:sandbox|container"
         r"|code\s+interpreter|jail)\b"
-        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code|one-liner|snippet"
+        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code|one-liner|snippe"
+        r"t"
         r"|command)\b.{0,60}?\bthat\s+"
         r"(?:silently\s+|secretly\s+)?(?:deletes|wipes|erases|encrypts|corrupts)\s+(?:all|every"
         r"|the)\s+(?:\w+\s+)?(?:files?|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
@@ -1154,7 +1165,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|notices?|websites?|pages?)\s+(?:\w+\s+){0,2}?(?:from|pretending\s+to\s+be(?:\s+from)?"
         r"|posing\s+as|impersonating|as\s+if\s+(?:it's|it\s+is|it\s+was)\s+from|that\s+looks?\s+lik"
         r"e"
-        r"\s+(?:it's|it\s+is|it\s+came)\s+from)\s+(?:the\s+|a\s+|my\s+|their\s+|your\s+)?(?:irs|ban"
+        r"\s+(?:it's|it\s+is|it\s+came)\s+from)\s+['\"\u2018\u201c]?(?:the\s+|a\s+|my\s+|their\s+"
+        r"|your\s+)?(?:irs|ban"
         r"k"
         r"|paypal|microsoft|amazon|apple|netflix|police|government|tech\s+support|ceo|hmrc"
         r"|social\s+security|fedex|ups|usps|dhl|medicare|(?:\w+\s+)?bank)\b.{0,80}?\b(?:password"
@@ -1174,6 +1186,7 @@ RULES: tuple[HazardRule, ...] = (
         r"|paedophile|racist|criminal|affair|addict\w*|diseased?|scam\w*|spits?|dirty|fake\w*)\b"
         r"(?=.{0,120}?\b(?:make\s+it\s+(?:sound|look|seem)\s+(?:real|true|credible|legit\w*"
         r"|convincing|believable)|even\s+though|(?:isn't|not|wasn't)\s+true|made[- ]up|fake|false"
+        r"|none\s+of\s+(?:it|this|that)\s+(?:happened|is\s+true|was\s+true)|didn't\s+happen"
         r"|without\s+(?:any\s+)?(?:evidence|proof)|no\s+(?:evidence|proof)|invent\w*|fabricat\w*))",
         side="prompt",
         keywords="article|post|review|story|tweet|blog|thread|press release|rumor|rumour|video|"
@@ -1187,7 +1200,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|allegations?)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
         r"|about)\b.{0,150}?\b(?:(?:it's|it\s+is|that's|which\s+is|they're|it\s+was)\s+(?:not\s+tru"
         r"e"
-        r"|false|a\s+lie|made\s+up|untrue)|isn't\s+true|wasn't\s+true|never\s+happened|i\s+want"
+        r"|false|a\s+lie|made\s+up|untrue)|isn't\s+true|wasn't\s+true|never\s+happened|none\s+of\s+"
+        r"it\s+happened|i\s+want"
         r"\s+revenge|to\s+get\s+back\s+at|(?:he|she|they)\s+(?:isn't|is\s+not|aren't|wasn't|didn't"
         r"|never))",
         side="prompt",
@@ -1320,7 +1334,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials|/proc/self/environ|/etc/shadow"
         r"|\.kube/config)\b.{0,80}?\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox"
         r"|interpreter|server|machine|container))\b"
-        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server|runner"
+        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server|runn"
+        r"er"
         r"|machine|container))\b.{0,80}?(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials"
         r"|/proc/self/environ|\.kube/config)",
         side="prompt",
@@ -1335,7 +1350,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.smuggling",
-        r"\b(?:sneak|smuggl|hid|slip)\w*\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|knife|knives|weapon"
+        r"\b(?:sneak|smuggl|hid|slip)\w*\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|knife|knives|weapo"
+        r"n"
         r"|explosives?|bomb|ammo|ammunition|" + _DRUG2[3:-1] + r")s?\s+(?:past|through|across|into"
         r"|onto|on)\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:security|customs|border|tsa|metal\s+detectors?"
         r"|plane|flight|airport|stadium|school|courthouse|concert|prison|jail)"
@@ -1353,7 +1369,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S4.secret_meeting",
-        r"\b(?:convince|persuade|get|ask|trick|invite|lure)\w*\s+(?:a\s+|an\s+|the\s+|my\s+|some\s+)?"
+        r"\b(?:convince|persuade|get|ask|trick|invite|lure)\w*\s+(?:a\s+|an\s+|the\s+|my\s+|some\s+"
+        r")?"
         + _MINOR
         + r"\s+(?:to\s+)?(?:meet|come|visit|sneak|run\s+away|stay|get\s+in|go)\b.{0,60}?\b"
         r"(?:without\s+(?:telling|their|his|her|anyone)|secret\w*|alone|don't\s+tell|not\s+tell"
@@ -1382,7 +1399,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S1.cruelty",
-        rf"\b(?:make|watch|see)\s+{_WHO}\s+suffer\b|\b(?:most\s+painful|worst|cruel\w*)\s+(?:thing|way"
+        rf"\b(?:make|watch|see)\s+{_WHO}\s+suffer\b|\b(?:most\s+painful|worst|cruel\w*)\s+(?:thing|"
+        rf"way"
         rf"|things|ways)\s+(?:\w+\s+){{0,3}}?(?:do\s+to|to\s+do\s+to|inflict\s+on|hurt)\s+{_WHO}",
         keywords="suffer|most painful|worst|cruel",
         cue=True,
@@ -1431,8 +1449,10 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S11.incitement",
-        rf"\b(?:make|push|drive|convince|get|encourage|tell|pressure)\w*\s+{_WHO}\s+(?:\w+\s+){{0,4}}?"
-        r"(?:to\s+|until\s+(?:they|he|she)\s+|into\s+)(?:kill|hurt|harm|cut|starv)\w*\s+(?:themselves"
+        rf"\b(?:make|push|drive|convince|get|encourage|tell|pressure)\w*\s+{_WHO}\s+(?:\w+\s+)"
+        rf"{{0,4}}?"
+        r"(?:to\s+|until\s+(?:they|he|she)\s+|into\s+)(?:kill|hurt|harm|cut|starv)\w*\s+(?:themselv"
+        r"es"
         r"|himself|herself)|\b(?:make|push|drive|convince|encourage|pressure)\w*\s+"
         + _WHO
         + r"\s+(?:\w+\s+){0,3}?(?:to|into)\s+(?:commit\w*\s+)?suicide",
@@ -1455,5 +1475,86 @@ RULES: tuple[HazardRule, ...] = (
         r"|are\s+not\s+allowed\s+to|not\s+allowed\s+to)\s+vote\s+unless\b",
         keywords="keep them|keep voters|keep people|keep students|keep seniors|vote unless",
         cue=True,
+    ),
+    _rule(
+        "S1.incapacitate",
+        r"\b(?:hold|press|put)\s+(?:a\s+)?(?:pillow|bag|hand|cloth|towel|plastic\s+bag|rag)\s+over"
+        r"\s+"
+        + _WHOSE
+        + r"\s+(?:face|mouth|head|nose)|\b(?:knock|render)\s+"
+        + _WHO
+        + r"\s+(?:out|unconscious|senseless)\b",
+        keywords="pillow|bag|hand|cloth|towel|rag|knock|render",
+        cue=True,
+    ),
+    _rule(
+        "S2.arson",
+        r"\b(?:start|set)\w*\s+(?:a\s+)?fires?\s+(?:at|in|to)\s+(?:my|a|the|his|her|their|our"
+        r"|someone'?s?)\s+(?:[\w'\u2019-]+\s+)?(?:work|office|house|home|school|store|shop"
+        r"|building|apartment|business|restaurant|car|garage|workplace)\b.{0,60}?\b(?:blame"
+        r"|make\s+it\s+look|look\s+like|accident\w*|insurance|undetected|without\s+(?:getting\s+)?"
+        r"caught|so\s+(?:nobody|no\s+one))",
+        keywords="fire",
+        cue=True,
+    ),
+    _rule(
+        "S2.illegal_guns",
+        r"\b(?:buy|get|obtain|purchase|acquire|find|source|order|get\s+my\s+hands\s+on)\s+(?:an?\s+"
+        r"|some\s+)?"
+        r"(?:\w+\s+)?(?:unregistered|untraceable|stolen|illegal|black[- ]market|ghost|off[- ]the[- "
+        r"]books)"
+        r"\s+(?:gun|firearm|pistol|rifle|handgun|weapon|ar-?15|ak-?47|glock)s?",
+        keywords="unregistered|untraceable|stolen|illegal|black market|black-market|ghost|"
+        "off the books|off-the-books",
+        cue=True,
+    ),
+    _rule(
+        "S4.silencing",
+        r"\b(?:young|small|little)\s+enough\s+(?:that|so)\s+(?:a\s+|the\s+)?(?:kid|child|they|he|sh"
+        r"e"
+        r"|minor)s?\s+(?:won't|wouldn't|can't|couldn't|will\s+not)\s+(?:tell|remember|understand"
+        r"|report)|\b" + _MINOR + r"\s+(?:won't|wouldn't|doesn't|will\s+not|never)\s+tell\s+"
+        r"(?:anyone|anybody|their\s+parents|his\s+parents|her\s+parents|mom|dad|a\s+teacher)",
+        keywords="enough|child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
+        "little girl|little boy|schoolgirl|schoolboy|teen",
+        defusable=False,
+    ),
+    _rule(
+        "S8.free_download",
+        r"\b(?:download|watch|stream|get|torrent)\s+(?:\w+\s+){0,4}?(?:movie|film|album|episode"
+        r"|season|show|series|game|ebook|audiobook|textbook)s?\s+(?:\w+\s+){0,2}?for\s+free\b"
+        r"(?!\s+(?:legally|on\s+(?:youtube|tubi|pluto|kanopy|hoopla|libby|the\s+library)))",
+        keywords="free",
+        cue=True,
+    ),
+    _rule(
+        "S10.conspiracy",
+        rf"\b{_GROUP2}\s+(?:\w+\s+){{0,6}}?(?:must|should|need\s+to|have\s+to)\s+be\s+(?:stopped"
+        r"|eliminated|removed|destroyed|wiped\s+out|exterminated|deported|expelled|banned|purged)"
+        rf"|\b{_GROUP2}\s+(?:secretly\s+)?(?:control|run|own|rule)\s+(?:the\s+)?(?:media|banks|worl"
+        rf"d"
+        r"|government|hollywood|finance|economy)",
+        keywords=_K_GROUP2,
+        cue=True,
+    ),
+    _rule(
+        "S13.poll_times",
+        r"\b(?:spread|post|share|announce|text|tweet|tell\s+(?:voters|people|everyone|them)"
+        r"|spreading|posting)\w*\b.{0,40}?\b(?:polls?|polling\s+\w+|voting)\s+(?:\w+\s+){0,3}?"
+        r"(?:close|closes|closed|end|ends|open|opens)\s+(?:at|by|early)\b",
+        keywords="poll|voting",
+    ),
+    _rule(
+        "S14.network_abuse",
+        r"\b(?:from|in|using|with|on)\s+(?:your|the)\s+(?:sandbox|code\s+interpreter|interpreter"
+        r"|python\s+tool|environment|container|code\s+runner)\b.{0,80}?\b(?:port\s+scan|nmap|scan"
+        r"\s+(?:the\s+)?(?:network|subnet|hosts|ips)|ddos|brute[- ]force|crypto\s*min\w*|mine\s+"
+        r"(?:bitcoin|monero|crypto)|send\s+spam|spam\s+emails)"
+        r"|\b(?:port\s+scan|nmap|ddos|brute[- ]force|crypto\s*min\w*|send\s+spam)\b.{0,80}?\b(?:fro"
+        r"m"
+        r"|in|using|with)\s+(?:your|the)\s+(?:sandbox|code\s+interpreter|interpreter|python\s+tool"
+        r"|environment|container|code\s+runner)\b",
+        side="prompt",
+        keywords="sandbox|interpreter|python tool|environment|container|code runner",
     ),
 )
