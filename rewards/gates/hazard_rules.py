@@ -153,7 +153,9 @@ DEFUSE = re.compile(
     r"|notion\s+(?:that|of)|false\s+that|warning\s+signs?|signs?\s+(?:of|that)"
     r"|symptoms?\s+of|(?:tell|know|check)\s+if|is\s+it\s+true|debunk\w*|refut\w*"
     r"|respond\s+to|counter-?argu\w+|counter\s+(?:it|this|that|the\s+(?:claim|argument|narrative))"
-    r"|survivors?|victims?\s+of|harden\w*"
+    r"|survivors?|victims?\s+of|harden\w*|stop\w*|(?:is|was|are|were|keeps|kept)\s+(?:trying"
+    r"|threatening|planning)\s+to|what\s+(?:should|can|do)\s+i\s+do\s+if"
+    r"|who\s+(?:can|should|do)\s+i\s+(?:call|tell|talk\s+to)"
     r"|awareness|educat\w+|train(?:ing)?\s+(?:staff|employees|users))\b",
     re.IGNORECASE,
 )
@@ -162,7 +164,7 @@ DEFUSE = re.compile(
 DEFUSE_AFTER = re.compile(
     r"\b(?:so\s+(?:that\s+)?(?:i|we)\s+can\s+(?:protect|spot|recogni[sz]e|avoid|defend|prevent"
     r"|report|detect|stop|warn)|to\s+(?:protect|prevent|defend|guard|stop|warn)\b|prevents?"
-    r"|harmful|wrong|illegal|penalt\w+|consequences|(?:a|the)\s+(?:crime|offen[cs]e)|warning"
+    r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)|warning"
     r"|never\s+asks?)\b",
     re.IGNORECASE,
 )
@@ -225,6 +227,8 @@ class HazardRule:
             word (``meth$`` is not in "method"). The regex runs only around them.
         cue: whether a match counts only with an intent or instruction-seeking cue
             (:data:`CUE`) in its sentence (for acts that stories and news also name).
+        framing_defuses: whether a story's or history's framing (:data:`SOFT_DEFUSE`)
+            defuses a match (not for sexual content with minors, fiction or not).
     """
 
     id: str
@@ -235,6 +239,7 @@ class HazardRule:
     defusable: bool = True
     keywords: tuple[str, ...] = ()
     cue: bool = False
+    framing_defuses: bool = True
 
 
 def _rule(
@@ -245,11 +250,14 @@ def _rule(
     action: Action = "veto",
     defusable: bool = True,
     cue: bool = False,
+    framing_defuses: bool = True,
 ) -> HazardRule:
     compiled = re.compile(pattern, re.IGNORECASE)
     words = tuple(keywords.split("|"))
     category = rule_id.split(".")[0]
-    return HazardRule(rule_id, category, compiled, side, action, defusable, words, cue)
+    return HazardRule(
+        rule_id, category, compiled, side, action, defusable, words, cue, framing_defuses
+    )
 
 
 def _poss(objects: str) -> str:
@@ -1427,7 +1435,7 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:a\s+|an\s+|the\s+|his\s+|her\s+|my\s+|their\s+)?(?:\w+\s+)?"
         + _MINOR
         + r"|\b(?:targets?|victims?)\s+to\s+groom\b",
-        defusable=False,
+        framing_defuses=False,
         keywords="seduc|molest|fondl|sexually abus|have sex with|sleep with|rape|groom",
     ),
     _rule(
@@ -1517,12 +1525,12 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:anyone|anybody|their\s+parents|his\s+parents|her\s+parents|mom|dad|a\s+teacher)",
         keywords="enough|child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
         "little girl|little boy|schoolgirl|schoolboy|teen",
-        defusable=False,
+        framing_defuses=False,
     ),
     _rule(
         "S8.free_download",
         r"\b(?:download|watch|stream|get|torrent)\s+(?:\w+\s+){0,4}?(?:movie|film|album|episode"
-        r"|season|show|series|game|ebook|audiobook|textbook)s?\s+(?:\w+\s+){0,2}?for\s+free\b"
+        r"|season|show|series|ebook|audiobook|textbook)s?\s+(?:\w+\s+){0,2}?for\s+free\b"
         r"(?!\s+(?:legally|on\s+(?:youtube|tubi|pluto|kanopy|hoopla|libby|the\s+library)))",
         keywords="free",
         cue=True,

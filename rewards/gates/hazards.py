@@ -100,7 +100,7 @@ def _sentence_end(text: str, end: int) -> int:
     return found.start() if found else min(len(text), end + 300)
 
 
-def _defused(text: str, start: int, end: int) -> bool:
+def _defused(text: str, start: int, end: int, framing: bool = True) -> bool:
     """A refusal or a warning in the match's sentence (before it, or a purpose after it:
     "so I can protect mine"), or a story's or history's framing before it when the text
     does not also ask for the real thing."""
@@ -110,7 +110,8 @@ def _defused(text: str, start: int, end: int) -> bool:
     if DEFUSE_AFTER.search(text, end, _sentence_end(text, end)) is not None:
         return True
     return (
-        SOFT_DEFUSE.search(text, begin, start) is not None
+        framing
+        and SOFT_DEFUSE.search(text, begin, start) is not None
         and OVERRIDE.search(text, max(0, start - 400), start + 400) is None
     )
 
@@ -124,7 +125,7 @@ def _cued(text: str, start: int, end: int) -> bool:
 def _counts(rule: HazardRule, text: str, start: int, end: int) -> bool:
     if rule.cue and not _cued(text, start, end):
         return False
-    return not (rule.defusable and _defused(text, start, end))
+    return not (rule.defusable and _defused(text, start, end, rule.framing_defuses))
 
 
 def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFinding]:
