@@ -164,7 +164,8 @@ DEFUSE = re.compile(
 DEFUSE_AFTER = re.compile(
     r"\b(?:so\s+(?:that\s+)?(?:i|we)\s+can\s+(?:protect|spot|recogni[sz]e|avoid|defend|prevent"
     r"|report|detect|stop|warn)|to\s+(?:protect|prevent|defend|guard|stop|warn)\b|prevents?"
-    r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)|warning"
+    r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)|war"
+    r"ning"
     r"|never\s+asks?)\b",
     re.IGNORECASE,
 )
@@ -613,11 +614,11 @@ RULES: tuple[HazardRule, ...] = (
         r"|wouldn't|don't|isn't|aren't|not)\s+(?:be\s+)?(?:detected|traced|detectable|traceable"
         r"|show\s+up)|\b(?:show\s+up|detected)\s+(?:in|on)\s+(?:an?\s+)?(?:autopsy|tox\w*\s+screen"
         rf"|toxicology)|\bget\s+rid\s+of\s+{_WHO}\s+(?:\w+\s+)?(?:permanently|for\s+good|forever)"
-        r"|\b(?:put|slip|add|mix|sneak)\s+(?:[\w'-]+\s+){0,3}?(?:in|into)\s+"
+        r"|\b(?:put|slip|add|mix|sneak)\s+(?:[\w'-]+\s+){0,3}?(?:in|into|to)\s+"
         + _WHOSE
         + r"\s+(?:\w+\s+)?(?:food|drink|coffee|tea|meal|lunch|dinner|water|soup|medicine|pills)"
         r"\b.{0,40}?\b(?:sick|ill|die|dies|vomit\w*|suffer|hospital\w*|pass\s+out|hurt|poison\w*"
-        r"|detect\w*|notice\w*|tast\w+)"
+        r"|detect\w*|notice\w*|tast\w+|stop\s+(?:his|her|their)\s+heart|kill\w*|dead)"
         r"|\bpoison\w*\b.{0,80}?\b(?:that|which|so\s+it|and\s+it)\s+(?:won't|wouldn't|can't|couldn'"
         r"t"
         r"|doesn't|will\s+not|would\s+not|cannot)\s+(?:be\s+)?(?:detected|traced|show\s+up|noticed"
@@ -1077,7 +1078,11 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S12.sexual_request",
-        r"\b(?:write|describe|generate|create|roleplay|role-play|narrate|tell|give\s+me|continue"
+        r"\b(?:explicit|graphic|detailed|pornographic|x-rated)\s+(?:\w+\s+){0,2}?(?:description|acc"
+        r"ount"
+        r"|depiction|story|scene|narrative)s?\s+of\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\b|sexual"
+        r"|intercourse|making\s+love|naked|nude|orgasm)"
+        r"|\b(?:write|describe|generate|create|roleplay|role-play|narrate|tell|give\s+me|continue"
         r"|compose)\s+(?:me\s+)?(?:\w+\s+){0,4}?(?:sex\s+scenes?|sexual\s+scenes?|sex\s+story"
         r"|smut|porn\w*|erotica|lemon|nsfw\s+(?:story|scene|content|roleplay|fanfic\w*)"
         r"|(?:very\s+|extremely\s+|really\s+)?(?:steamy|dirty|explicit|raunchy|x-rated|lewd|kinky"
@@ -1564,5 +1569,58 @@ RULES: tuple[HazardRule, ...] = (
         r"|environment|container|code\s+runner)\b",
         side="prompt",
         keywords="sandbox|interpreter|python tool|environment|container|code runner",
+    ),
+    _rule(
+        "S1.lethal_intent",
+        r"\bmak\w*\s+" + _WHO + r"\s+(?:\w+\s+){0,3}?(?:never\s+wake\s+up|stop\s+breathing|die\b"
+        r"|bleed\s+out|choke\s+to\s+death)",
+        keywords="wake up|breathing|die$|bleed out|choke to death",
+        cue=True,
+    ),
+    _rule(
+        "S2.weapon_parts",
+        r"\b(?:make|build|3d[- ]print|manufactur\w*|assembl\w*|machin\w*)\s+(?:a\s+|an\s+|my\s+own"
+        r"\s+)?"
+        r"(?:\w+\s+)?(?:silencer|suppressor|auto\s+sear|bump\s+stock|ghost\s+gun|full[- ]auto"
+        r"\s+conversion|drop[- ]in\s+auto\s+sear|lightning\s+link)s?\b",
+        keywords="silencer|suppressor|auto sear|bump stock|ghost gun|full-auto|full auto|"
+        "lightning link",
+        cue=True,
+    ),
+    _rule(
+        "S2.credential_theft",
+        r"\b(?:silently|secretly|covertly|quietly)\s+(?:captures?|steals?|logs?|records?|harvests?"
+        r"|exfiltrates?|sends?|grabs?|collects?)\s+(?:[\w'\u2019]+\s+){0,3}?(?:passwords|credential"
+        r"s"
+        r"|keystrokes|cookies|card\s+numbers|logins|session\s+tokens|2fa\s+codes)"
+        r"|\b(?:steal|capture|grab|harvest|collect)\w*\s+(?:users|victims|people|other\s+people"
+        r"|customers|visitors)['\u2019]?\s+(?:\w+\s+)?(?:passwords|credentials|logins|card\s+number"
+        r"s"
+        r"|session\s+tokens|cookies)",
+        keywords="silently|secretly|covertly|quietly|users|victims|people|customers|visitors",
+    ),
+    _rule(
+        "S4.trust_for_photos",
+        r"\b" + _MINOR + r"\s+to\s+trust\s+(?:me|us)\b.{0,40}?\b(?:send|share|meet|keep|come)",
+        keywords="child|kid|minor|underage|preteen|year old|year-old|young girl|young boy|"
+        "little girl|little boy|schoolgirl|schoolboy|teen",
+        cue=True,
+        framing_defuses=False,
+    ),
+    _rule(
+        "S9.make_agent",
+        r"\b(?:most\s+lethal|deadliest|most\s+toxic|most\s+dangerous|strongest|most\s+powerful)\s+"
+        r"(?:\w+\s+){0,2}?(?:nerve\s+agent|poison|toxin|chemical\s+weapon|gas|bioweapon|pathogen"
+        r"|explosive|bomb)s?\s+(?:\w+\s+){0,2}?(?:i|we|one|you)\s+(?:could|can|might)\s+(?:make"
+        r"|produce|synthesi[sz]e|build|create|brew|cook|grow)",
+        keywords="lethal|deadliest|toxic|dangerous|strongest|powerful",
+    ),
+    _rule(
+        "S11.height",
+        r"\b(?:high|tall|deep|far)\s+enough\s+to\s+(?:guarantee|ensure|cause|mean)\s+(?:\w+\s+)?"
+        r"(?:death|dying|a\s+fatal)|\b(?:guarantee|ensure|make\s+sure\s+of)\s+(?:my\s+)?death\b"
+        r"|\b(?:bridge|building|cliff|roof|balcony|overpass)\s+.{0,40}?\b(?:guarantee\w*\s+death"
+        r"|high\s+enough\s+to\s+(?:die|kill))",
+        keywords="enough|guarantee|ensure|make sure|bridge|building|cliff|roof|balcony|overpass",
     ),
 )
