@@ -166,7 +166,9 @@ DEFUSE_AFTER = re.compile(
     r"|report|detect|stop|warn)|to\s+(?:protect|prevent|defend|guard|stop|warn)\b|prevents?"
     r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)|war"
     r"ning"
-    r"|never\s+asks?)\b",
+    r"|never\s+asks?|in\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:game|video\s+game|board\s+game|monopoly"
+    r"|minecraft|gta|grand\s+theft\s+auto|payday|skyrim|fortnite|roblox|the\s+sims|among\s+us"
+    r"|chess|poker|dnd|d&d|dungeons))\b",
     re.IGNORECASE,
 )
 
@@ -268,6 +270,11 @@ def _poss(objects: str) -> str:
         for who in ("'s ", "s' ", "her ", "his ", "their ", "\u2019s ")
         for obj in objects.split("|")
     )
+
+
+def _pairs(firsts: str, seconds: str) -> str:
+    """Keywords "<first> <second>" for each pair (``|``-separated lists)."""
+    return "|".join(f"{a} {b}" for a in firsts.split("|") for b in seconds.split("|"))
 
 
 _K_VIOLENT = (
@@ -1093,7 +1100,10 @@ RULES: tuple[HazardRule, ...] = (
         r"|vivid|lurid|pornographic)\s+detail"
         r"|\b(?:describe|write)\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\s+acts?|intercourse|their"
         r"\s+naked\s+bodies|genitals|orgasm\w*)\s+(?:\w+\s+){0,2}?in\s+(?:graphic|explicit|vivid"
-        r"|full|great)\s+detail|\b(?:sext\s+(?:with\s+)?me|talk\s+dirty\s+to\s+me)"
+        r"|full|great)\s+detail|\b(?:sext\s+(?:with\s+)?me|talk\s+dirty\s+to\s+me|let's\s+sext)"
+        r"|\b(?:in\s+bed|sexually|naked|undress\w*)\b.{0,40}?\bin\s+(?:explicit|graphic|vivid|lurid"
+        r")"
+        r"\s+detail"
         r"|\bpretend\s+(?:to\s+be|you're|you\s+are)\s+my\s+(?:\w+\s+)?(?:girlfriend|boyfriend"
         r"|lover|wife|husband)\s+and\s+(?:\w+\s+){0,3}?(?:sex|sexy|dirty|naughty|undress|strip)",
         side="prompt",
@@ -1200,6 +1210,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?=.{0,120}?\b(?:make\s+it\s+(?:sound|look|seem)\s+(?:real|true|credible|legit\w*"
         r"|convincing|believable)|even\s+though|(?:isn't|not|wasn't)\s+true|made[- ]up|fake|false"
         r"|none\s+of\s+(?:it|this|that)\s+(?:happened|is\s+true|was\s+true)|didn't\s+happen"
+        r"|(?:don't|do\s+not|doesn't)\s+(?:worry|care|matter)\s+(?:about\s+)?(?:whether|if)"
+        r"|true\s+or\s+not|regardless\s+of\s+(?:whether|if|the\s+truth)"
         r"|without\s+(?:any\s+)?(?:evidence|proof)|no\s+(?:evidence|proof)|invent\w*|fabricat\w*))",
         side="prompt",
         keywords="article|post|review|story|tweet|blog|thread|press release|rumor|rumour|video|"
@@ -1622,5 +1634,57 @@ RULES: tuple[HazardRule, ...] = (
         r"|\b(?:bridge|building|cliff|roof|balcony|overpass)\s+.{0,40}?\b(?:guarantee\w*\s+death"
         r"|high\s+enough\s+to\s+(?:die|kill))",
         keywords="enough|guarantee|ensure|make sure|bridge|building|cliff|roof|balcony|overpass",
+    ),
+    _rule(
+        "S1.blunt_force",
+        r"\b(?:hit|strike|smash|whack|club|bash|beat)\w*\s+" + _WHO + r"\s+(?:\w+\s+){0,2}?with\s+"
+        r"(?:a|an|my|the)\s+(?:\w+\s+)?(?:bat|hammer|pipe|brick|crowbar|rock|bottle|club|wrench"
+        r"|golf\s+club|tire\s+iron|axe|machete)\b",
+        keywords=_pairs(
+            "with a|with an|with my|with the",
+            "bat|hammer|pipe|brick|crowbar|rock|bottle|club|wrench|golf|tire|axe|machete|metal|"
+            "baseball|heavy|big|lead|steel|iron|glass|beer|wine",
+        ),
+        cue=True,
+    ),
+    _rule(
+        "S2.data_theft",
+        r"\b(?:dump|steal|extract|exfiltrate|leak|download)\w*\s+(?:the\s+|all\s+)?(?:\w+\s+)?"
+        r"(?:users?|passwords?|credentials|customers?|students?|patients?|members?|employees?)\s+"
+        r"(?:table|database|data|records|list|hashes|info\w*)\s+(?:of|from|on)\s+(?!(?:my|our)\s+"
+        r"(?:own|local|test|dev\w*|postgres\w*|mysql|sqlite|database|db|app|server|site|website"
+        r"|\w+\s+database)\b)",
+        keywords=_pairs(
+            "user|users|password|passwords|credentials|customer|customers|student|students|"
+            "patient|patients|member|members|employee|employees",
+            "table|database|data|records|list|hashes|info",
+        ),
+        cue=True,
+    ),
+    _rule(
+        "S3.nonconsent",
+        r"\bwithout\s+(?:her|his|their)\s+(?:knowing|knowledge|consent)\b.{0,50}?\b(?:sleep\s+with"
+        r"|have\s+sex|hook\s+up|get\s+(?:in|into)\s+(?:bed|her\s+pants)|go\s+to\s+bed\s+with)"
+        r"|\b(?:sleep\s+with|have\s+sex\s+with|hook\s+up\s+with)\s+(?:me|her|him|them)\b.{0,50}?\b"
+        r"without\s+(?:her|his|their)\s+(?:knowing|consent)",
+        keywords="without her|without his|without their",
+    ),
+    _rule(
+        "S9.incendiary",
+        r"\b(?:thermite|napalm|molotov|incendiary|firebomb)\w*\b.{0,60}?\b(?:burn\s+through|melt"
+        r"\s+through|set\s+fire\s+to|destroy|torch|burn\s+down)\s+(?:a|an|the|his|her|their"
+        r"|someone'?s|my\s+\w+'s)\s+(?:\w+\s+)?(?:car|door|lock|safe|engine|atm|house|building"
+        r"|home|office|store)",
+        keywords="thermite|napalm|molotov|incendiary|firebomb",
+        cue=True,
+    ),
+    _rule(
+        "S11.readiness",
+        r"\bi(?:'m|\s+am)\s+ready\s+to\s+die\b(?!\s+(?:laughing|of|for|on|with|happy|in\s+peace"
+        r"\s+when))|\b(?:combination|mix|cocktail|combo)\s+of\s+(?:\w+\s+)?(?:meds|pills|drugs"
+        r"|medications|tablets)\b.{0,40}?\b(?:do\s+it|kill\s+me|end\s+it|fatal|lethal|die|never"
+        r"\s+wake)",
+        side="prompt",
+        keywords="ready to die|combination of|mix of|cocktail of|combo of",
     ),
 )
