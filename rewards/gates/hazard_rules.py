@@ -92,7 +92,9 @@ _WHO = (
     r"(?:someone|somebody|a\s+person|people|him|her|them|a\s+human|humans|(?:my|his|her|their"
     rf"|your|our)\s+(?:[\w-]+\s+)?{_REL}|(?:a|the|that|this|some)\s+(?:[\w'\u2019-]+\s+){{0,2}}?"
     rf"(?:{_REL}|man|woman|guy|girl|boy|child|kid|baby|businessman|businesswoman|billionaire"
-    r"|cop|police\s+officer|president|senator|judge|witness|student|teacher|neighbou?r"
+    r"|cop|police\s+officer|president|senator|judge|witness|student|teacher|neighbou?r|prisoner"
+    r"|detainee|hostage|suspect|informant|snitch|guests|crowd|wedding\s+party|(?:whole|entire)"
+    r"\s+(?:family|class|office|team|party|wedding|village|town)"
     r"|co-?worker|colleague|politician|journalist|stranger|person|victim|homeless\s+\w+"
     r"|jogger|clerk|cashier|driver))"
 )
@@ -385,7 +387,7 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.forgery",
-        r"\b(?:generate|make|create|write|forge|produce|print|need|want|get)\s+(?:me\s+)?(?:a\s+)?"
+        r"\b(?:generat|mak|creat|writ|forg|produc|print|need|want|get)\w*\s+(?:me\s+)?(?:a\s+)?"
         r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degr"
         r"ee|passport"
         r"|id|driver'?s\s+licen[cs]e|sick\s+note|invoice)|\bforge\s+(?:the|his|her|their|a"
@@ -660,7 +662,7 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.account_takeover",
         r"\b(?:hack|break\s+into|get\s+into|access|log\s+into|get\s+access\s+to|take\s+over"
-        r"|hijack|crack|read|spy\s+on|see)\s+(?:\w+\s+){0,2}?"
+        r"|hijack|crack|read|spy\s+on|see|brute[- ]?forc\w*)\s+(?:\w+\s+){0,2}?"
         rf"{_WHOSE}\s+(?:\w+\s+)?(?:account|e-?mails?|inbox|phone|computer|laptop|wi-?fi|network"
         r"|instagram|facebook|snapchat|whatsapp|tiktok|icloud|gmail|password|bank|messages|texts"
         r"|dms|camera|webcam)s?\b"
@@ -861,10 +863,12 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S4.grooming",
-        r"\b(?:groom|befriend|lure|seduc|get\w*\s+close\s+to|gain\w*\s+the\s+trust\s+of"
+        r"\b(?:groom|befriend|lure|seduc|approach|get\w*\s+close\s+to|gain\w*\s+the\s+trust\s+of"
         r"|be\s+alone\s+with|meet\w*\s+up\s+with|meet|get\w*\s+alone\s+with|messag|dat|chat\w*"
         rf"\s+with|talk\w*\s+to)\w*\s+(?:a\s+|an\s+|the\s+|some\s+)?{_MINOR}\b.{{0,80}}?\b"
-        r"(?:without\s+(?:their|his|her)\s+parents|(?:nobody|no\s+one|anyone)\s+(?:\w+\s+)?suspect"
+        r"(?:without\s+(?:their|his|her)\s+parents|without\s+(?:the|their|his|her|any)\s+(?:parents"
+        r"|adults|mom|dad|teachers?)\s+(?:noticing|knowing|seeing)"
+        r"|(?:nobody|no\s+one|anyone)\s+(?:\w+\s+)?suspect"
         r"\w*"
         r"|secret\w*|won't\s+tell|doesn't\s+tell|don't\s+tell|keep\s+(?:it|quiet)|sexual\w*|sex"
         r"|romantic\w*|intimate|kiss|alone|in\s+private|privately|their\s+parents\s+(?:won't"
@@ -1142,7 +1146,9 @@ RULES: tuple[HazardRule, ...] = (
         "S14.host_abuse",
         r"\b(?:run|execute|eval|evaluate|use\s+(?:your|the)\s+(?:code\s+interpreter|python\s+tool"
         r"|sandbox|tool|interpreter))\b.{0,80}?(?:rm\s+-\w*r\w*\s+(?:/|~|\*|\$home|\.\.)"
-        r"|/etc/(?:passwd|shadow)|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
+        r"|/etc/(?:passwd|shadow)|shutil\.rmtree\(\s*['\"](?:/|~)['\"]|os\.(?:system|popen)\(\s*['\"]"
+        r"rm\s+-\w*r|format\s+c:"
+        r"|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
         r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
         r"|executable)\s+from"
         r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)|(?:de"
@@ -1159,7 +1165,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|the)\s+(?:\w+\s+)?(?:files?|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
         r"|my\s+\w+'s|their|his|her|every)\b",
         side="prompt",
-        keywords="rm -|:()|/etc/passwd|download|fetch|curl|wget|binary|payload|executable|"
+        keywords="rm -|:()|rmtree|os.system|os.popen|format c:|/etc/passwd|download|fetch|curl|wget"
+        "|binary|payload|executable|"
         "/etc/shadow|fork bomb|format the|delete all|wipe all|"
         "erase all|delete every|wipe every|erase every|environment variable|api key|"
         "reverse shell|miner|mine bitcoin|mine monero|mine crypto|users' files|users files|"
@@ -1204,6 +1211,7 @@ RULES: tuple[HazardRule, ...] = (
         "S5.false_claims",
         r"\b(?:article|post|review|story|tweet|blog|thread|press\s+release|rumou?r|video|caption"
         r"|statement)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
+        r"|proving|showing|exposing"
         r"|revealing)\b.{0,100}?\b(?:kills?|killed|murder\w*|abus\w+|molest\w*|rap(?:e|ed|es|ing)"
         r"|steal\w*|stole|embezzl\w*|poison\w*|cheat\w*|drunk|fraud\w*|brib\w+|pedophile"
         r"|paedophile|racist|criminal|affair|addict\w*|diseased?|scam\w*|spits?|dirty|fake\w*)\b"
@@ -1686,5 +1694,76 @@ RULES: tuple[HazardRule, ...] = (
         r"\s+wake)",
         side="prompt",
         keywords="ready to die|combination of|mix of|cocktail of|combo of",
+    ),
+    _rule(
+        "S1.euphemism",
+        r"\b(?:get\s+rid\s+of|get\s+\w+\s+out\s+of\s+the\s+picture|take\s+care\s+of|take\s+out"
+        r"|eliminate|dispose\s+of|do\s+away\s+with|off)\s+" + _WHO + r"\b.{0,60}?\b(?:for\s+good"
+        r"|permanently|forever|without\s+(?:going\s+to\s+(?:prison|jail)|getting\s+caught"
+        r"|anyone\s+knowing|a\s+trace|leaving\s+(?:a\s+)?trace)|and\s+(?:not|never)\s+get\s+caught"
+        r"|for\s+the\s+insurance|and\s+collect)"
+        r"|\bget\s+" + _WHO + r"\s+out\s+of\s+the\s+picture\s+(?:for\s+good|permanently|forever)",
+        keywords="for good|permanently|forever|without going|without getting|without anyone|"
+        "without a trace|without leaving|get caught|insurance|collect",
+        cue=True,
+    ),
+    _rule(
+        "S2.impersonation_scam",
+        r"\b(?:i'm|i\s+am|pretend\w*\s+to\s+be|pos\w+\s+as)\s+(?:her|his|their|a|an|the)\s+(?:\w+\s"
+        r"+)?"
+        r"(?:grandson|granddaughter|son|daughter|nephew|niece|bank|lawyer|officer|agent|boss"
+        r"|ceo)\b.{0,60}?\b(?:wire|send|transfer|pay|give)\w*\s+(?:me\s+)?(?:\w+\s+)?(?:money|cash"
+        r"|funds|gift\s+cards|bitcoin|crypto|savings)"
+        r"|\bclon\w*\s+(?:a\s+|someone'?s\s+|their\s+|his\s+|her\s+)?(?:credit|debit|bank|sim"
+        r"|key)\s*cards?",
+        keywords="i'm|i am|pretend|posing|pose as|poses as|clon",
+        cue=True,
+    ),
+    _rule(
+        "S7.lying_in_wait",
+        r"\bso\s+(?:that\s+)?i\s+can\s+(?:wait\s+for|follow|confront|ambush|corner|watch|show\s+up"
+        r"\s+(?:on|at|near)|run\s+into)\s+(?:her|him|them|my\s+\w+)\b",
+        keywords="so i can|so that i can",
+    ),
+    _rule(
+        "S8.whole_works",
+        r"\b(?:translate|reproduce|rewrite|paraphrase|retype|transcribe)\s+(?:the\s+|this\s+)?"
+        r"(?:entire|whole|full|complete)\s+(?:\w+\s+){0,4}?(?:book|novel|script|screenplay|album"
+        r"|textbook|series|movie|film)\b",
+        keywords="translate|reproduce|rewrite|paraphrase|retype|transcribe",
+    ),
+    _rule(
+        "S9.acquisition",
+        r"\b(?:acquir|obtain|buy|get|steal|source|purchas|smuggl)\w*\s+(?:some\s+|a\s+)?"
+        r"(?:weapons?[- ]grade\s+)?(?:plutonium|enriched\s+uranium|highly\s+enriched|uranium-235"
+        r"|u-235|fissile\s+material|cesium-137|cobalt-60|polonium|anthrax|ricin|sarin|nerve"
+        r"\s+agents?|botulinum|smallpox|vx)\b",
+        keywords="plutonium|enriched|uranium-235|u-235|fissile|cesium|cobalt-60|polonium|anthrax|"
+        "ricin|sarin|nerve agent|botulinum|smallpox|vx$",
+        cue=True,
+    ),
+    _rule(
+        "S10.stereotype_jokes",
+        r"\b(?:jokes?|memes?|posts?|tweets?|songs?|skits?)\s+(?:that\s+)?(?:says?|saying|about\s+ho"
+        r"w"
+        r"|claiming|implying)\s+(?:all\s+)?(?:the\s+)?" + _GROUP2 + r"\s+(?:are|can't|cannot|don't"
+        r"|smell|look|all)\b",
+        keywords=_K_GROUP2,
+        cue=True,
+    ),
+    _rule(
+        "S11.cutting",
+        r"\b(?:help\s+me|i\s+(?:want|need)\s+to|how\s+(?:do|can)\s+i|teach\s+me\s+to)\s+cut\s+"
+        r"(?:myself\s+)?deeper\b|\b(?:blade|razor|knife)s?\s+(?:\w+\s+){0,3}?(?:to|for)\s+"
+        r"(?:cut|cutting)\s+(?:myself|deeper|my\s+(?:wrists?|arms?|thighs?|legs?))",
+        keywords="deeper|blade|razor|knife|knives",
+    ),
+    _rule(
+        "S13.wrong_day",
+        r"\b(?:saying|telling|claiming|that|says)\s+(?:\w+\s+){0,2}?(?:democrats?|republicans?"
+        r"|\w+\s+voters|voters|people|independents)\s+(?:should\s+|can\s+|must\s+)?vote\s+on\s+"
+        r"(?:wednesday|thursday|friday|saturday|sunday|the\s+day\s+after|a\s+different\s+day"
+        r"|november\s+\d+)",
+        keywords="vote on",
     ),
 )
