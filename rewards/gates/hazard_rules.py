@@ -103,22 +103,22 @@ _NEG = (
     r"|stupid|dirty|greedy|evil|violent|disgusting|savages|freaks|groomers|pedophiles"
     r"|degenerates|mentally\s+ill|a\s+(?:cancer|disease|plague|threat)|invaders|ruin\w*"
     r"|destroy\w*|banned|deported|removed|expelled|kicked\s+out|driven\s+out|thrown\s+out"
-    r"|sterili[sz]ed|segregated|locked\s+up|exterminated|eradicated|wiped\s+out|less\s+(?:intellige"
-    r"nt"
+    r"|sterili[sz]ed|segregated|locked\s+up|exterminated|eradicated|wiped\s+out"
+    r"|less\s+(?:intelligent"
     r"|human)|not\s+(?:human|people|welcome)|deserve\s+(?:to\s+die|nothing|no\s+rights)"
     r"|(?:shouldn't|should\s+not|must\s+not|mustn't)\s+(?:be\s+allowed|have|get|vote|marry|adopt"
     r"|work|live|exist)|can't\s+be\s+trusted|useless|worthless|burdens?|a\s+burden)"
 )
 _WHOSE = (
-    rf"(?:(?:(?:my|your)\s+(?:\w+\s+)?{_REL}|someone|somebody|a\s+stranger|a\s+coworker|a\s+co-work"
-    rf"er"
+    rf"(?:(?:(?:my|your)\s+(?:\w+\s+)?{_REL}|someone|somebody|a\s+stranger|a\s+coworker"
+    rf"|a\s+co-worker"
     r"|this\s+(?:person|guy|girl|woman|man)|that\s+(?:person|guy|girl|woman|man)|other\s+people"
     r"|the\s+(?:victim|target))'s?|his|her|their|other\s+people's)"
 )
 _HURT = (
     r"(?:kill|murder|assassinat|stab|shoot|strangl|smother|suffocat|poison|tortur|kidnap|abduct"
-    r"|behead|maim|drown|hurt|injur|harm|attack|beat\w*\s+up|bludgeon|paralyz|paralys|disfigur|blin"
-    r"d"
+    r"|behead|maim|drown|hurt|injur|harm|attack|beat\w*\s+up|bludgeon|paralyz|paralys|disfigur"
+    r"|blind"
     r"|burn|electrocut|choke|knock\s+out|push|trip|sicken|incapacitat|sedat|dismember"
     r"|break\s+(?:his|her|their)\s+(?:legs?|arms?|neck|jaw))(?:e|es|ed|ing|s|bing|ping)?"
 )
@@ -149,8 +149,8 @@ _MAKEV = (
 DEFUSE = re.compile(
     r"\b(?:not|never|no|can't|cannot|can\s+not|won't|will\s+not|wouldn't|shouldn't|don't"
     r"|do\s+not|unable|refuse|sorry|against|illegal|prevent\w*|protect\w*|recogni[sz]e"
-    r"|spot(?:ting)?\s+(?:a|an|the|it|them|signs|fakes?|scams?|phishing|red\s+flags)|identify|detec"
-    r"t\w*|report\w*|defend\w*|avoid(?!\s+(?:getting|being)\s+caught)"
+    r"|spot(?:ting)?\s+(?:a|an|the|it|them|signs|fakes?|scams?|phishing|red\s+flags)|identify"
+    r"|detect\w*|report\w*|defend\w*|avoid(?!\s+(?:getting|being)\s+caught)"
     r"|dangers?\s+of|risks?\s+of|myth|stereotype|claim\s+that|idea\s+that"
     r"|notion\s+(?:that|of)|false\s+that|warning\s+signs?|signs?\s+(?:of|that)"
     r"|symptoms?\s+of|(?:tell|know|check)\s+if|is\s+it\s+true|debunk\w*|refut\w*"
@@ -166,8 +166,8 @@ DEFUSE = re.compile(
 DEFUSE_AFTER = re.compile(
     r"\b(?:so\s+(?:that\s+)?(?:i|we)\s+can\s+(?:protect|spot|recogni[sz]e|avoid|defend|prevent"
     r"|report|detect|stop|warn)|to\s+(?:protect|prevent|defend|guard|stop|warn)\b|prevents?"
-    r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)|war"
-    r"ning"
+    r"|harmful|wrong|illegal|penalt\w+|consequences|prevention|(?:a|the)\s+(?:crime|offen[cs]e)"
+    r"|warning"
     r"|never\s+asks?|in\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:game|video\s+game|board\s+game|monopoly"
     r"|minecraft|gta|grand\s+theft\s+auto|payday|skyrim|fortnite|roblox|the\s+sims|among\s+us"
     r"|chess|poker|dnd|d&d|dungeons))\b",
@@ -379,8 +379,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.burglary",
-        r"\b(?:get|break|sneak)\s+into\s+(?:my\s+)?(?:\w+'s|someone'?s?|a|the)\s+(?:\w+\s+)?(?:hous"
-        r"e"
+        r"\b(?:get|break|sneak)\s+into\s+(?:my\s+)?(?:\w+'s|someone'?s?|a"
+        r"|the)\s+(?:\w+\s+)?(?:house"
         r"|home|apartment|flat|car)\b.{0,60}?\b(?:while|when)\s+(?:they|he|she)(?:'re|\s+are|\s+is"
         r"|'s)\s+(?:away|out|asleep|gone|on\s+vacation)",
         keywords="into",
@@ -388,8 +388,8 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.forgery",
         r"\b(?:generat|mak|creat|writ|forg|produc|print|need|want|get)\w*\s+(?:me\s+)?(?:a\s+)?"
-        r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma|degr"
-        r"ee|passport"
+        r"(?:[\w-]+\s+)?(?:fake|forged|counterfeit)\s+(?:doctor'?s\s+note|prescription|diploma"
+        r"|degree|passport"
         r"|id|driver'?s\s+licen[cs]e|sick\s+note|invoice)|\bforge\s+(?:the|his|her|their|a"
         r"|my\s+\w+'s)\s+signature",
         keywords="fake|forge|counterfeit",
@@ -596,8 +596,8 @@ RULES: tuple[HazardRule, ...] = (
         "S1.harm_person",
         rf"\b{_HURT}\W+{_W}{{0,3}}?{_WHO}\b(?!\s*(?:process|thread|task|job|node|pid|['\u2019]s))"
         rf"|\b(?:jump|mug|ambush|jumping|mugging)\s+{_WHO}\b(?!['\u2019]s)"
-        rf"|\b(?:slit|cut|slash|stab|snap|break|crush)\w*\s+{_WHOSE}\s+(?:throat|neck|windpipe|skul"
-        rf"l)"
+        rf"|\b(?:slit|cut|slash|stab|snap|break|crush)\w*\s+{_WHOSE}\s+(?:throat|neck|windpipe"
+        rf"|skull)"
         rf"|\b(?:cut|tamper\s+with|disable|sabotage|loosen)\s+{_WHOSE}\s+(?:\w+\s+)?brakes?"
         r"|\bthrow\s+(?:acid|bleach|boiling\s+water)\s+(?:on|at|in)\b"
         rf"|\brun\s+{_WHO}\s+over\b|\b(?:hit|ram|mow\s+down)\s+{_WHO}\s+with\s+(?:my|a|the|your)\s+"
@@ -612,8 +612,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S1.staged_death",
-        r"\b(?:make|made|making|stage|staging)\s+(?:it|(?:[\w'\u2019-]+\s+){0,2}?(?:death|murder|ki"
-        r"lling"
+        r"\b(?:make|made|making|stage|staging)\s+(?:it|(?:[\w'\u2019-]+\s+){0,2}?(?:death|murder"
+        r"|killing"
         r"|overdose|fall|drowning))\s+(?:look|seem|appear)\s+(?:like\s+)?(?:an?\s+)?(?:accident"
         r"|accidental|suicide|natural(?:\s+causes)?|heart\s+attack|overdose)"
         r"|\b(?:dispose\s+of|get\s+rid\s+of|hide|dissolve|bury|dump)\s+(?:a|the|his|her)\s+"
@@ -683,10 +683,10 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.theft",
-        r"\b(?:steal|rob|shoplift|swipe|pickpocket|loot|pilfer|nick)\w*\s+(?!the\s+(?:show|spotligh"
-        r"t"
-        r"|limelight|scene)|a\s+(?:glance|kiss|look|base)|bases|(?:\w+'s\s+|my\s+|his\s+|her\s+)?he"
-        r"art)"
+        r"\b(?:steal|rob|shoplift|swipe|pickpocket|loot|pilfer|nick)\w*\s+(?!the\s+(?:show"
+        r"|spotlight"
+        r"|limelight|scene)|a\s+(?:glance|kiss|look|base)|bases|(?:\w+'s\s+|my\s+|his\s+"
+        r"|her\s+)?heart)"
         r"(?:\w+\s+){0,3}?"
         r"(?:from|a|an|the|some|someone|somebody|his|her|their|my\s+\w+'s|packages?|cars?|money"
         r"|cash|wallets?|phones?|bikes?|catalytic|credit\s+cards?|identit\w+|jewel\w*|store|shop"
@@ -725,8 +725,8 @@ RULES: tuple[HazardRule, ...] = (
         keywords="launder|money|cash|proceeds|profits|income|fraud|fake|false claim|false insurance"
         "|"
         "false tax|false report|false invoice|false refund|fraudulent|bogus|taxes|irs|hmrc|"
-        "tax authorit|under the table|off the books|bad check|bad cheque|fake check|fake cheque|sto"
-        "len check|stolen cheque|"
+        "tax authorit|under the table|off the books|bad check|bad cheque|fake check|fake cheque"
+        "|stolen check|stolen cheque|"
         "bounced|rubber check|rubber cheque|bribe|pretend",
         cue=True,
     ),
@@ -774,8 +774,8 @@ RULES: tuple[HazardRule, ...] = (
         r"\b(?:buy|get|obtain|purchase|acquire|sell)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:gun|firearm"
         r"|pistol|rifle|handgun|weapon|ar-?15|ak-?47|glock)s?\s+(?:\w+\s+){0,3}?(?:without\s+(?:a\s"
         r"+)?"
-        r"(?:licen[cs]e|background\s+check|id|paperwork|permit|serial)|illegally|under\s+the\s+tabl"
-        r"e"
+        r"(?:licen[cs]e|background\s+check|id|paperwork|permit|serial)|illegally"
+        r"|under\s+the\s+table"
         r"|for\s+cash\s+no\s+questions|as\s+a\s+(?:felon|minor|\d+\s+year\s+old)|untraceabl\w*)"
         r"|\b(?:convert|modify|turn)\s+(?:a\s+|an\s+|my\s+)?(?:\w+\s+)?(?:rifle|gun|pistol|ar-?15"
         r"|glock|semi-?auto\w*)\s+(?:\w+\s+)?(?:to|into)\s+(?:a\s+)?(?:full[- ]?auto\w*|fully"
@@ -788,8 +788,8 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.arson_vandalism",
         r"\b(?:set\s+fire\s+to|burn\s+down|torch|firebomb|set\s+on\s+fire)\s+(?:a|the|my|his|her"
-        r"|their|someone'?s?|my\s+\w+'s|our)\s+(?:[\w'\u2019-]+\s+)?(?:house|home|car|school|busine"
-        r"ss"
+        r"|their|someone'?s?|my\s+\w+'s|our)\s+(?:[\w'\u2019-]+\s+)?(?:house|home|car|school"
+        r"|business"
         r"|shop|store|building|barn|apartment|restaurant|office|property|garage|shed|cabin"
         r"|warehouse|church|mosque|synagogue)"
         r"|\b(?:key|slash|vandali[sz]e|smash|spray[- ]paint)\s+(?:\w+\s+)?"
@@ -854,8 +854,8 @@ RULES: tuple[HazardRule, ...] = (
         keywords="drink|beer|wine|cocktail|coffee|soda|drunk|passed out|unconscious|asleep|sex|"
         "drugged|wasted|out of it|have sex|sleep with|sexual|perform|film|photograph|videotape|"
         "secretly record|record her|record him|record women|record girls|record my|"
-        "record someone|record people|high|intoxicated|take advantage|into a threesome|into threeso"
-        "me|"
+        "record someone|record people|high|intoxicated|take advantage|into a threesome"
+        "|into threesome|"
         "into sex|into sleeping|into having|into hooking|into sending|into oral|into anal|"
         "into intimacy|into kinky|my way with|whatever i want|u"
         "pskirt|nude|intimate|naked|sex tape|blackmail|sextort",
@@ -900,8 +900,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|\b(?:make|get)\s+(?:people|everyone|the\s+public|voters|readers)\s+(?:think|believe)\s+"
         r"(?:that\s+)?(?:\w+\s+){0,4}?(?:is|was)\s+(?:a\s+)?(?:pedophile|paedophile|rapist|child"
         r"\s+molester|criminal|thief|fraud|cheat|racist|drug\s+addict|murderer|abuser)"
-        r"|\b(?:saying|claiming|accusing|alleging|suggesting)\s+(?:\w+\s+){1,5}?(?:is|was|of\s+bein"
-        r"g"
+        r"|\b(?:saying|claiming|accusing|alleging|suggesting)\s+(?:\w+\s+){1,5}?(?:is|was"
+        r"|of\s+being"
         r"|of)\s+(?:a\s+)?(?:pedophile|paedophile|rapist|child\s+molester|molesting|raping"
         r"|embezzl\w+|murder\w*)\b.{0,60}?\b(?:even\s+though|although|without\s+(?:any\s+)?"
         r"(?:evidence|proof)|(?:it's|it\s+is|that's)\s+(?:not\s+true|false|made\s+up)|no\s+evidence"
@@ -920,10 +920,10 @@ RULES: tuple[HazardRule, ...] = (
         r"|\b(?:double|triple)\s+(?:your|the)\s+(?:dose|dosage)\b"
         r"|\b(?:cures?|reverse)\s+(?:your\s+)?(?:cancer|diabetes|hiv|aids|autism|epilepsy)\s+"
         r"(?:naturally|without|instead\s+of|better\s+than)"
-        r"|\b(?:stop|quit)\s+(?:taking\s+|using\s+)?(?:your\s+)?(?:\w+\s+)?(?:insulin|medication|me"
-        r"ds"
-        r"|antidepressants|chemo\w*|inhaler|epipen|blood\s+thinners)\s+(?:\w+\s+){0,3}?(?:and|inste"
-        r"ad"
+        r"|\b(?:stop|quit)\s+(?:taking\s+|using\s+)?(?:your\s+)?(?:\w+\s+)?(?:insulin|medication"
+        r"|meds"
+        r"|antidepressants|chemo\w*|inhaler|epipen|blood\s+thinners)\s+(?:\w+\s+){0,3}?(?:and"
+        r"|instead"
         r"|cold\s+turkey|right\s+away|immediately)",
         side="answer",
         keywords="no need|don't need|don't bother|double|triple|cure|reverse|stop|quit",
@@ -983,8 +983,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|chanel|prada|adidas|apple)",
         keywords="full|entire|complete|whole|word-for-word|verbatim|unabridged|without paying|"
         "illegally|torrent|pirat|crack|keygen|serial key|license key|activation key|"
-        "product key|word for word|in full|in its entirety|paywall|watermark|copyright protection|c"
-        "ounterfeit|knock-off|knockoff|"
+        "product key|word for word|in full|in its entirety|paywall|watermark|copyright protection"
+        "|counterfeit|knock-off|knockoff|"
         "replica|fake",
         cue=False,
     ),
@@ -992,10 +992,10 @@ RULES: tuple[HazardRule, ...] = (
         "S9.mass_harm",
         r"\b(?:make|create|produce|release|generate|mix|spread|disperse|aerosoli[sz]e|pump)\s+"
         r"(?:\w+\s+){0,4}?(?:toxic|poison(?:ous)?|deadly|lethal|nerve|chlorine|phosgene|cyanide)"
-        r"\s+(?:gas|fumes|cloud|agent)\b.{0,60}?\b(?:to\s+(?:kill|hurt|harm|poison|gas)|in\s+(?:a|a"
-        r"n"
-        r"|the|my|our|their|his|her)\s+(?:[\w'\u2019-]+\s+)?(?:crowd|subway|school|mall|building|of"
-        r"fice|classroom|stadium|church"
+        r"\s+(?:gas|fumes|cloud|agent)\b.{0,60}?\b(?:to\s+(?:kill|hurt|harm|poison|gas)|in\s+(?:a"
+        r"|an"
+        r"|the|my|our|their|his|her)\s+(?:[\w'\u2019-]+\s+)?(?:crowd|subway|school|mall|building"
+        r"|office|classroom|stadium|church"
         r"|ventilation|room\s+full)|on\s+(?:people|them|my|a\s+crowd))"
         r"|\b(?:spread|release|disperse|unleash)\s+(?:\w+\s+){0,2}?(?:virus|pathogen|disease"
         r"|toxin|bacteria|plague|bioweapon)\s+(?:in|into|through|among|across)\s+(?:a|the|an)\s+"
@@ -1022,8 +1022,8 @@ RULES: tuple[HazardRule, ...] = (
         rf"{_NEG}"
         r"|\b(?:tell|write|give|list|make|come\s+up\s+with|share|generate|need|want)\s+(?:me\s+)?"
         r"(?:\w+\s+){0,2}?(?:racist|sexist|antisemitic|anti-semitic|homophobic|transphobic|bigoted"
-        r"|islamophobic|misogynist\w*)\s+(?:jokes?|slurs?|insults?|rants?|chants?|memes?|names?|spe"
-        r"ech|posts?"
+        r"|islamophobic|misogynist\w*)\s+(?:jokes?|slurs?|insults?|rants?|chants?|memes?|names?"
+        r"|speech|posts?"
         r"|tweets?|song)"
         rf"|\b(?:why\s+are|all)\s+(?:the\s+)?{_GROUP2}\s+(?:so\s+)?(?:stupid|lazy|violent|dirty"
         r"|greedy|inferior|criminals|rapists|terrorists|thieves|disgusting|evil|subhuman|savages)"
@@ -1045,8 +1045,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|commit\s+suicide|suicide|killing\s+myself|not\s+wake\s+up|take\s+my\s+(?:own\s+)?life)"
         r"|\b(?:medications?|pills|drugs?|tablets|meds)\s+(?:\w+\s+){0,4}?(?:would|will|can|could)"
         r"\s+(?:kill\s+me|be\s+fatal|make\s+me\s+die|stop\s+my\s+heart|end\s+my\s+life)"
-        r"|\bhow\s+(?:much|many)\s+(?:\w+\s+){0,3}?(?:would\s+it\s+take|does\s+it\s+take|is\s+neede"
-        r"d"
+        r"|\bhow\s+(?:much|many)\s+(?:\w+\s+){0,3}?(?:would\s+it\s+take|does\s+it\s+take"
+        r"|is\s+needed"
         r"|do\s+i\s+need|should\s+i\s+take|would\s+i\s+need)\s+to\s+(?:die|kill\s+(?:myself|me)"
         r"|be\s+fatal|overdose|stop\s+my\s+heart|never\s+wake\s+up|not\s+wake\s+up)"
         r"|\b(?:cut|burn|hurt|starve|harm)\s+myself\s+(?:without|so|where|and\s+hide|deeper"
@@ -1068,10 +1068,10 @@ RULES: tuple[HazardRule, ...] = (
         r"|\b(?:everyone|everybody|my\s+family|they)\s+(?:would|will)\s+be\s+better\s+off\s+without"
         r"\s+me|\bi'?d\s+be\s+better\s+off\s+dead|\bi(?:'m|\s+am)\s+going\s+to\s+end\s+(?:it|things"
         r"|my\s+life)\b|\btonight\s+i(?:'ll|\s+will)\s+(?:end|finish)\s+it\b"
-        r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna|about\s+to)\s+(?:jump\s+(?:off|from)\s+(?:a|the|th"
-        r"is"
-        r"|my)\s+(?:\w+\s+)?(?:bridge|building|roof|cliff|balcony|overpass|tower|garage)|hang\s+mys"
-        r"elf"
+        r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna|about\s+to)\s+(?:jump\s+(?:off|from)\s+(?:a|the"
+        r"|this"
+        r"|my)\s+(?:\w+\s+)?(?:bridge|building|roof|cliff|balcony|overpass|tower|garage)"
+        r"|hang\s+myself"
         r"|overdose|take\s+all\s+(?:of\s+)?(?:my|the|these)\s+(?:\w+\s+)?(?:pills|meds|tablets)"
         r"|shoot\s+myself|slit\s+my)",
         side="prompt",
@@ -1089,8 +1089,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S12.sexual_request",
-        r"\b(?:explicit|graphic|detailed|pornographic|x-rated)\s+(?:\w+\s+){0,2}?(?:description|acc"
-        r"ount"
+        r"\b(?:explicit|graphic|detailed|pornographic|x-rated)\s+(?:\w+\s+){0,2}?(?:description"
+        r"|account"
         r"|depiction|story|scene|narrative)s?\s+of\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\b|sexual"
         r"|intercourse|making\s+love|naked|nude|orgasm)"
         r"|\b(?:write|describe|generate|create|roleplay|role-play|narrate|tell|give\s+me|continue"
@@ -1099,8 +1099,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|(?:very\s+|extremely\s+|really\s+)?(?:steamy|dirty|explicit|raunchy|x-rated|lewd|kinky"
         r"|naughty)\s+(?:sex\w*\s+)?(?:story|stories|scene|roleplay|fanfic\w*|chat|talk|sexting"
         r"|details|fantasy))"
-        r"|\b(?:sex|sexual|erotic|intimate|naked|nude)\w*\s+(?:\w+\s+){0,3}?in\s+(?:graphic|explici"
-        r"t"
+        r"|\b(?:sex|sexual|erotic|intimate|naked|nude)\w*\s+(?:\w+\s+){0,3}?in\s+(?:graphic"
+        r"|explicit"
         r"|vivid|lurid|pornographic)\s+detail"
         r"|\b(?:describe|write)\s+(?:\w+\s+){0,4}?(?:having\s+sex|sex\s+acts?|intercourse|their"
         r"\s+naked\s+bodies|genitals|orgasm\w*)\s+(?:\w+\s+){0,2}?in\s+(?:graphic|explicit|vivid"
@@ -1121,8 +1121,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|students|seniors)\s+(?:\w+\s+){0,8}?(?:election|polls?|voting|vote|polling\s+(?:place"
         r"|station)s?)\s+(?:\w+\s+){0,2}?(?:is|are|has\s+been|have\s+been|was|will\s+be|moved|got)"
         r"\s+(?:\w+\s+)?(?:moved|postponed|cancell?ed|closed|rescheduled|delayed|extended|changed"
-        r"|pushed\s+back|shifted|on\s+(?:wednesday|thursday|friday|saturday|monday|the\s+day\s+afte"
-        r"r"
+        r"|pushed\s+back|shifted|on\s+(?:wednesday|thursday|friday|saturday|monday"
+        r"|the\s+day\s+after"
         r"|november\s+\d+)|(?:to|until)\s+(?:wednesday|thursday|friday|saturday|sunday|monday"
         r"|next\s+week|november\s+\d+))"
         r"|\b(?:discourage|stop|prevent|keep|suppress|scare|intimidate|deter)\w*\s+(?:\w+\s+){0,3}?"
@@ -1151,15 +1151,15 @@ RULES: tuple[HazardRule, ...] = (
         r"|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
         r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
         r"|executable)\s+from"
-        r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)|(?:de"
-        r"lete|wipe|erase)\s+(?:all|every)\s+"
+        r"|fork\s+bomb|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|format\s+the\s+(?:disk|drive)"
+        r"|(?:delete|wipe|erase)\s+(?:all|every)\s+"
         r"(?:\w+\s+)?files|environment\s+variables|api\s+keys|reverse\s+shell|crypto\s*miner"
         r"|mine\s+(?:bitcoin|monero|crypto)|(?:other|all)\s+users'?\s+files|the\s+host\s+machine"
         r"|outside\s+(?:the|your)\s+sandbox)"
         r"|\b(?:escape|break\s+out\s+of|get\s+out\s+of)\s+(?:the\s+|your\s+)?(?:sandbox|container"
         r"|code\s+interpreter|jail)\b"
-        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code|one-liner|snippe"
-        r"t"
+        r"|\b(?:write|give\s+me|make)\s+(?:a\s+)?(?:\w+\s+)?(?:script|program|code|one-liner"
+        r"|snippet"
         r"|command)\b.{0,60}?\bthat\s+"
         r"(?:silently\s+|secretly\s+)?(?:deletes|wipes|erases|encrypts|corrupts)\s+(?:all|every"
         r"|the)\s+(?:\w+\s+)?(?:files?|data|disk|drive|system)\s+(?:on|of)\s+(?:the|a|someone's"
@@ -1193,11 +1193,11 @@ RULES: tuple[HazardRule, ...] = (
         r"\b(?:write|draft|create|compose|send|make|generate)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?"
         r"(?:\w+\s+){0,2}?(?:e-?mails?|texts?|messages?|sms|letters?|call\s+scripts?|scripts?|dms?"
         r"|notices?|websites?|pages?)\s+(?:\w+\s+){0,2}?(?:from|pretending\s+to\s+be(?:\s+from)?"
-        r"|posing\s+as|impersonating|as\s+if\s+(?:it's|it\s+is|it\s+was)\s+from|that\s+looks?\s+lik"
-        r"e"
+        r"|posing\s+as|impersonating|as\s+if\s+(?:it's|it\s+is|it\s+was)\s+from"
+        r"|that\s+looks?\s+like"
         r"\s+(?:it's|it\s+is|it\s+came)\s+from)\s+['\"\u2018\u201c]?(?:the\s+|a\s+|my\s+|their\s+"
-        r"|your\s+)?(?:irs|ban"
-        r"k"
+        r"|your\s+)?(?:irs"
+        r"|bank"
         r"|paypal|microsoft|amazon|apple|netflix|police|government|tech\s+support|ceo|hmrc"
         r"|social\s+security|fedex|ups|usps|dhl|medicare|(?:\w+\s+)?bank)\b.{0,80}?\b(?:password"
         r"|ssn|social\s+security|bank\s+(?:details|account|info\w*)|card\s+(?:number|details)"
@@ -1231,8 +1231,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|something|anything|stuff|content"
         r"|review|story|tweet|blog|thread|press\s+release|rumou?r|video|caption|statement|claims?"
         r"|allegations?)s?\s+(?:\w+\s+){0,3}?(?:saying|claiming|accusing|alleging|that|suggesting"
-        r"|about)\b.{0,150}?\b(?:(?:it's|it\s+is|that's|which\s+is|they're|it\s+was)\s+(?:not\s+tru"
-        r"e"
+        r"|about)\b.{0,150}?\b(?:(?:it's|it\s+is|that's|which\s+is|they're"
+        r"|it\s+was)\s+(?:not\s+true"
         r"|false|a\s+lie|made\s+up|untrue)|isn't\s+true|wasn't\s+true|never\s+happened|none\s+of\s+"
         r"it\s+happened|i\s+want"
         r"\s+revenge|to\s+get\s+back\s+at|(?:he|she|they)\s+(?:isn't|is\s+not|aren't|wasn't|didn't"
@@ -1257,8 +1257,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S10.slurs",
-        r"\b(?:slurs?|insults?|derogatory\s+(?:terms?|names?|words?)|nasty\s+names?|racial\s+epithe"
-        r"ts?"
+        r"\b(?:slurs?|insults?|derogatory\s+(?:terms?|names?|words?)|nasty\s+names?"
+        r"|racial\s+epithets?"
         r"|epithets?)\s+(?:\w+\s+)?(?:for|about|against|to\s+(?:call|use\s+(?:on|against)))\s+"
         r"(?:all\s+)?(?:the\s+)?" + _GROUP2,
         keywords="slur|insult|derogatory|nasty name|epithet",
@@ -1367,8 +1367,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials|/proc/self/environ|/etc/shadow"
         r"|\.kube/config)\b.{0,80}?\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox"
         r"|interpreter|server|machine|container))\b"
-        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server|runn"
-        r"er"
+        r"|\b(?:host|(?:your|the)\s+(?:code\s+)?(?:tool|environment|sandbox|interpreter|server"
+        r"|runner"
         r"|machine|container))\b.{0,80}?(?:~/\.ssh|id_rsa|id_ed25519|\.aws/credentials"
         r"|/proc/self/environ|\.kube/config)",
         side="prompt",
@@ -1383,8 +1383,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.smuggling",
-        r"\b(?:sneak|smuggl|hid|slip)\w*\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|knife|knives|weapo"
-        r"n"
+        r"\b(?:sneak|smuggl|hid|slip)\w*\s+(?:\w+\s+){0,2}?(?:gun|firearm|pistol|knife|knives"
+        r"|weapon"
         r"|explosives?|bomb|ammo|ammunition|" + _DRUG2[3:-1] + r")s?\s+(?:past|through|across|into"
         r"|onto|on)\s+(?:the\s+|a\s+)?(?:\w+\s+)?(?:security|customs|border|tsa|metal\s+detectors?"
         r"|plane|flight|airport|stadium|school|courthouse|concert|prison|jail)"
@@ -1484,8 +1484,8 @@ RULES: tuple[HazardRule, ...] = (
         "S11.incitement",
         rf"\b(?:make|push|drive|convince|get|encourage|tell|pressure)\w*\s+{_WHO}\s+(?:\w+\s+)"
         rf"{{0,4}}?"
-        r"(?:to\s+|until\s+(?:they|he|she)\s+|into\s+)(?:kill|hurt|harm|cut|starv)\w*\s+(?:themselv"
-        r"es"
+        r"(?:to\s+|until\s+(?:they|he|she)\s+|into\s+)(?:kill|hurt|harm|cut"
+        r"|starv)\w*\s+(?:themselves"
         r"|himself|herself)|\b(?:make|push|drive|convince|encourage|pressure)\w*\s+"
         + _WHO
         + r"\s+(?:\w+\s+){0,3}?(?:to|into)\s+(?:commit\w*\s+)?suicide",
@@ -1543,8 +1543,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S4.silencing",
-        r"\b(?:young|small|little)\s+enough\s+(?:that|so)\s+(?:a\s+|the\s+)?(?:kid|child|they|he|sh"
-        r"e"
+        r"\b(?:young|small|little)\s+enough\s+(?:that|so)\s+(?:a\s+|the\s+)?(?:kid|child|they|he"
+        r"|she"
         r"|minor)s?\s+(?:won't|wouldn't|can't|couldn't|will\s+not)\s+(?:tell|remember|understand"
         r"|report)|\b" + _MINOR + r"\s+(?:won't|wouldn't|doesn't|will\s+not|never)\s+tell\s+"
         r"(?:anyone|anybody|their\s+parents|his\s+parents|her\s+parents|mom|dad|a\s+teacher)",
@@ -1564,8 +1564,8 @@ RULES: tuple[HazardRule, ...] = (
         "S10.conspiracy",
         rf"\b{_GROUP2}\s+(?:\w+\s+){{0,6}}?(?:must|should|need\s+to|have\s+to)\s+be\s+(?:stopped"
         r"|eliminated|removed|destroyed|wiped\s+out|exterminated|deported|expelled|banned|purged)"
-        rf"|\b{_GROUP2}\s+(?:secretly\s+)?(?:control|run|own|rule)\s+(?:the\s+)?(?:media|banks|worl"
-        rf"d"
+        rf"|\b{_GROUP2}\s+(?:secretly\s+)?(?:control|run|own|rule)\s+(?:the\s+)?(?:media|banks"
+        rf"|world"
         r"|government|hollywood|finance|economy)",
         keywords=_K_GROUP2,
         cue=True,
@@ -1610,12 +1610,12 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.credential_theft",
         r"\b(?:silently|secretly|covertly|quietly)\s+(?:captures?|steals?|logs?|records?|harvests?"
-        r"|exfiltrates?|sends?|grabs?|collects?)\s+(?:[\w'\u2019]+\s+){0,3}?(?:passwords|credential"
-        r"s"
+        r"|exfiltrates?|sends?|grabs?|collects?)\s+(?:[\w'\u2019]+\s+){0,3}?(?:passwords"
+        r"|credentials"
         r"|keystrokes|cookies|card\s+numbers|logins|session\s+tokens|2fa\s+codes)"
         r"|\b(?:steal|capture|grab|harvest|collect)\w*\s+(?:users|victims|people|other\s+people"
-        r"|customers|visitors)['\u2019]?\s+(?:\w+\s+)?(?:passwords|credentials|logins|card\s+number"
-        r"s"
+        r"|customers|visitors)['\u2019]?\s+(?:\w+\s+)?(?:passwords|credentials|logins"
+        r"|card\s+numbers"
         r"|session\s+tokens|cookies)",
         keywords="silently|secretly|covertly|quietly|users|victims|people|customers|visitors",
     ),
@@ -1744,8 +1744,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S10.stereotype_jokes",
-        r"\b(?:jokes?|memes?|posts?|tweets?|songs?|skits?)\s+(?:that\s+)?(?:says?|saying|about\s+ho"
-        r"w"
+        r"\b(?:jokes?|memes?|posts?|tweets?|songs?|skits?)\s+(?:that\s+)?(?:says?|saying"
+        r"|about\s+how"
         r"|claiming|implying)\s+(?:all\s+)?(?:the\s+)?" + _GROUP2 + r"\s+(?:are|can't|cannot|don't"
         r"|smell|look|all)\b",
         keywords=_K_GROUP2,
