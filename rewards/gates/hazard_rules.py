@@ -96,7 +96,7 @@ _WHO = (
     r"|detainee|hostage|suspect|informant|snitch|guests|crowd|wedding\s+party|(?:whole|entire)"
     r"\s+(?:family|class|office|team|party|wedding|village|town)"
     r"|co-?worker|colleague|politician|journalist|stranger|person|victim|homeless\s+\w+"
-    r"|jogger|clerk|cashier|driver))"
+    r"|jogger|clerk|cashier|driver|widow|widower|retiree|senior|old\s+(?:lady|man|woman)))"
 )
 _NEG = (
     r"(?:inferior|subhuman|vermin|animals|parasites|criminals|rapists|terrorists|thieves|lazy"
@@ -666,10 +666,10 @@ RULES: tuple[HazardRule, ...] = (
         rf"{_WHOSE}\s+(?:\w+\s+)?(?:account|e-?mails?|inbox|phone|computer|laptop|wi-?fi|network"
         r"|instagram|facebook|snapchat|whatsapp|tiktok|icloud|gmail|password|bank|messages|texts"
         r"|dms|camera|webcam)s?\b"
-        r"|\b(?:hack|break\s+into|get\s+into|take\s+down|breach|deface)\s+(?:a|the|my\s+school's"
-        r"|my\s+(?:work|company|employer)'s|our\s+school's|my\s+university's|a\s+government|the"
-        r"\s+government's|a\s+company's|the\s+company's)\s+(?:\w+\s+)?(?:server|database|network"
-        r"|grading\s+system|website|systems?|portal)s?\b"
+        r"|\b(?:hack\w*|break\w*\s+into|get\w*\s+into|take\w*\s+down|breach\w*|defac\w*)\s+(?:a|an"
+        r"|the|my\s+\w+'s|our\s+\w+'s|(?!my\b|our\b)\w+'s|someone's|their|a\s+government)\s+"
+        r"(?:[\w'\u2019-]+\s+){0,2}?(?:server|database|network|grading\s+system|website|systems?"
+        r"|portal|records)s?\b"
         r"|\bwithout\s+(?:knowing\s+)?(?:their|his|her)\s+password\b"
         r"|\b(?:sql\s+inject\w*|exploit)\s+(?:a|the|this|their|someone's)\s+(?:\w+\s+)?(?:site"
         r"|website|login|server|database)\s+(?:i\s+don't\s+own|that\s+isn't\s+mine)",
@@ -706,7 +706,8 @@ RULES: tuple[HazardRule, ...] = (
     _rule(
         "S2.fraud",
         r"\b(?:launder\w*|clean|hide|wash)\s+(?:the\s+|my\s+|dirty\s+|drug\s+|stolen\s+)?(?:money"
-        r"|cash|proceeds|profits|income)\b(?!\s+(?:management|laundering\s+laws))"
+        r"|cash|proceeds|profits|income|bitcoin|crypto|btc|monero|funds|payments)\b"
+        r"(?!\s+(?:management|laundering\s+laws))"
         r"|\b(?:commit|pull\s+off|get\s+away\s+with|do)\s+(?:\w+\s+)?(?:tax|insurance|credit\s+card"
         r"|wire|bank|mail|welfare|benefits|unemployment|mortgage|identity|check|cheque)\s+fraud"
         r"|\b(?:fil|mak|submit)\w*\s+(?:a\s+)?(?:fake|false|fraudulent|bogus)\s+(?:insurance\s+)?"
@@ -865,8 +866,12 @@ RULES: tuple[HazardRule, ...] = (
         "S4.grooming",
         r"\b(?:groom|befriend|lure|seduc|approach|get\w*\s+close\s+to|gain\w*\s+the\s+trust\s+of"
         r"|be\s+alone\s+with|meet\w*\s+up\s+with|meet|get\w*\s+alone\s+with|messag|dat|chat\w*"
-        rf"\s+with|talk\w*\s+to)\w*\s+(?:a\s+|an\s+|the\s+|some\s+)?{_MINOR}\b.{{0,80}}?\b"
-        r"(?:without\s+(?:their|his|her)\s+parents|without\s+(?:the|their|his|her|any)\s+(?:parents"
+        rf"\s+with|talk\w*\s+to)\w*\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:lonely\s+|vulnerable\s+"
+        rf"|shy\s+)?"
+        rf"{_MINOR}\b.{{0,80}}?\b"
+        r"(?:online|on\s+(?:discord|roblox|snapchat|instagram|tiktok|fortnite|minecraft"
+        r"|social\s+media)"
+        r"|without\s+(?:their|his|her)\s+parents|without\s+(?:the|their|his|her|any)\s+(?:parents"
         r"|adults|mom|dad|teachers?)\s+(?:noticing|knowing|seeing)"
         r"|(?:nobody|no\s+one|anyone)\s+(?:\w+\s+)?suspect"
         r"\w*"
@@ -1042,7 +1047,8 @@ RULES: tuple[HazardRule, ...] = (
         r"\b(?:painless|quickest|easiest|surest|most\s+effective|least\s+painful|peaceful|quick"
         r"|fastest|best|reliable|quiet|simplest)\s+(?:\w+\s+)?(?:way|method|ways|methods|means)\s+"
         r"(?:to|of|for)\s+(?:die|dying|end\s+(?:it|it\s+all|my\s+life|things|myself)|kill\s+myself"
-        r"|commit\s+suicide|suicide|killing\s+myself|not\s+wake\s+up|take\s+my\s+(?:own\s+)?life)"
+        r"|commit\s+suicide|suicide|killing\s+myself|not\s+wake\s+up|take\s+my\s+(?:own\s+)?life"
+        r"|bleed\s+out|bleed\s+to\s+death|suffocate\s+myself|drown\s+myself|hang\s+myself)"
         r"|\b(?:medications?|pills|drugs?|tablets|meds)\s+(?:\w+\s+){0,4}?(?:would|will|can|could)"
         r"\s+(?:kill\s+me|be\s+fatal|make\s+me\s+die|stop\s+my\s+heart|end\s+my\s+life)"
         r"|\bhow\s+(?:much|many)\s+(?:\w+\s+){0,3}?(?:would\s+it\s+take|does\s+it\s+take"
@@ -1057,7 +1063,8 @@ RULES: tuple[HazardRule, ...] = (
         r"|starve\s+myself|hide\s+(?:not\s+eating|my\s+eating)|purge\s+without)"
         r"|\blethal\s+dose\s+(?:of\s+\w+\s+)?for\s+(?:me|someone\s+my\s+(?:weight|size)"
         r"|a\s+\d+\s*(?:kg|lbs?|pounds?))",
-        keywords="die$|dying|end it|end my|end things|end myself|myself|suicide|wake up|my life|"
+        keywords="bleed|suffocate|drown|hang myself|die$|dying|end it|end my|end things|"
+        "end myself|myself|suicide|wake up|my life|"
         "my own life|kill me|fatal|make me die|stop my heart|overdose|self-harm|selfharm|"
         "self harm|cuts|scars|burns|goodbye|pro-ana|proana|thinspo|stop eating|not eating|"
         "my eating|purge|lethal dose",
@@ -1146,7 +1153,8 @@ RULES: tuple[HazardRule, ...] = (
         "S14.host_abuse",
         r"\b(?:run|execute|eval|evaluate|use\s+(?:your|the)\s+(?:code\s+interpreter|python\s+tool"
         r"|sandbox|tool|interpreter))\b.{0,80}?(?:rm\s+-\w*r\w*\s+(?:/|~|\*|\$home|\.\.)"
-        r"|/etc/(?:passwd|shadow)|shutil\.rmtree\(\s*['\"](?:/|~)['\"]|os\.(?:system|popen)\(\s*['\"]"
+        r"|/etc/(?:passwd|shadow)|shutil\.rmtree\(\s*['\"](?:/|~)['\"]|os\.(?:system"
+        r"|popen)\(\s*['\"]"
         r"rm\s+-\w*r|format\s+c:"
         r"|(?:download|fetch|curl|wget)\w*\s+(?:\w+\s+){0,3}?(?:and|then)\s+"
         r"(?:execute|run)\w*|(?:execute|run)\w*\s+(?:this|a|the|my)\s+(?:\w+\s+)?(?:binary|payload"
@@ -1765,5 +1773,52 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:wednesday|thursday|friday|saturday|sunday|the\s+day\s+after|a\s+different\s+day"
         r"|november\s+\d+)",
         keywords="vote on",
+    ),
+    _rule(
+        "S2.heist",
+        r"\b(?:case|scope\s+out|stake\s+out)\s+(?:a|the)\s+(?:\w+\s+)?(?:store|shop|bank|house|home"
+        r"|jewelry\s+store|gas\s+station|pharmacy|warehouse)\b"
+        r"|\bcatfish\w*\s+"
+        + _WHO
+        + r"|\bget\s+(?:her|him|them)\s+to\s+(?:send|wire|transfer|give)\s+(?:me\s+)?(?:her|his"
+        r"|their"
+        r"|all\s+(?:her|his|their))\s+(?:\w+\s+)?(?:savings|money|pension|retirement|inheritance)",
+        keywords="case|scope out|stake out|catfish|savings|money|pension|retirement|inheritance",
+        cue=True,
+    ),
+    _rule(
+        "S3.incapacitating_dose",
+        r"\b(?:dose|dosage|amount|how\s+much)\s+(?:of\s+)?(?:\w+\s+){0,2}?(?:to|that\s+will|would"
+        r"|will)"
+        r"\s+make\s+(?:a\s+(?:woman|girl|man|guy)|her|him|someone|my\s+date)\s+(?:\w+\s+)?"
+        r"(?:compliant|docile|unconscious|pass\s+out|black\s+out|forget|submissive|helpless)",
+        keywords="compliant|docile|unconscious|pass out|black out|forget|submissive|helpless",
+    ),
+    _rule(
+        "S5.fabricated_evidence",
+        r"\b(?:fake|doctored|photoshopped|forged|fabricated|edited)\s+(?:\w+\s+)?(?:screenshots?"
+        r"|texts?|messages?|e-?mails?|photos?|images?|videos?|recordings?|audio|evidence|receipts?"
+        r"|chat\s+logs?)\s+(?:\w+\s+){0,2}?(?:showing|of|that\s+shows?|proving|where)\s+(?:my\s+"
+        r"|the\s+"
+        r"|a\s+|an\s+|his\s+|her\s+)?\w+",
+        side="prompt",
+        keywords="fake|doctored|photoshopped|forged|fabricated|edited",
+        cue=True,
+    ),
+    _rule(
+        "S7.family_details",
+        r"\b(?:names?|schools?|addresses|photos|ages|whereabouts)\s+(?:and\s+\w+\s+)?(?:of|for)\s+"
+        + _WHOSE
+        + r"\s+(?:kids|children|son|daughter|family|wife|husband)",
+        side="prompt",
+        keywords="name|school|addresses|photos|ages|whereabouts",
+        cue=True,
+    ),
+    _rule(
+        "S8.torrent",
+        r"\btorrent\w*\s+(?:\w+\s+){0,4}?(?:album|movie|film|show|season|episode|game|book|ebook"
+        r"|software|series|audiobook)s?\b",
+        keywords="torrent",
+        cue=True,
     ),
 )
