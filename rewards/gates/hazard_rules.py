@@ -466,7 +466,8 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S7.covert_tracking",
-        r"\b(?:track|spy\s+on|monitor|read|follow|locate|record)\b.{0,60}?\bwithout\s+(?:her|his"
+        r"\b(?:track|spy\s+on|monitor|read|follow|locate|record|log|logs|capture|captures|keylog\w*"
+        r"|watch|check)\b.{0,60}?\bwithout\s+(?:her|his"
         r"|their|them|him|my\s+\w+'s)\s+(?:knowing|knowledge|consent|permission)",
         side="prompt",
         keywords="without",
@@ -612,7 +613,7 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S1.staged_death",
-        r"\b(?:make|made|making|stage|staging)\s+(?:it|(?:[\w'\u2019-]+\s+){0,2}?(?:death|murder"
+        r"\b(?:make|made|making|stage|staging)\s+(?:it|(?:[\w'\u2019-]+\s+){0,3}?(?:death|murder"
         r"|killing"
         r"|overdose|fall|drowning))\s+(?:look|seem|appear)\s+(?:like\s+)?(?:an?\s+)?(?:accident"
         r"|accidental|suicide|natural(?:\s+causes)?|heart\s+attack|overdose)"
@@ -972,7 +973,7 @@ RULES: tuple[HazardRule, ...] = (
         r"\b(?:word\s+for\s+word|verbatim|in\s+full|in\s+its\s+entirety)"
         r"|\b(?:reproduce|paste|print|write\s+out|type\s+out|copy|send\s+me|give\s+me|show\s+me"
         r"|post|recite|share)\s+(?:me\s+)?(?:the\s+)?(?:full|entire|complete|whole|word-for-word"
-        r"|verbatim|unabridged)\s+(?:text|lyrics|script|screenplay|chapter|book|novel|article"
+        r"|verbatim|unabridged)\s+(?:[\w-]+\s+){0,2}?(?:text|lyrics|script|screenplay|chapter|book|novel|article"
         r"|song|transcript|first\s+chapter|chapters?)\b(?!\s+of\s+(?:the\s+)?(?:gpl|mit|apache"
         r"|constitution|declaration|bible|licen[cs]e|bill\s+of\s+rights))"
         r"|\b(?:watch|stream|download|get|read)\s+(?:\w+\s+){0,4}?(?:movies?|films?|shows?|series"
@@ -1049,6 +1050,8 @@ RULES: tuple[HazardRule, ...] = (
         r"(?:to|of|for)\s+(?:die|dying|end\s+(?:it|it\s+all|my\s+life|things|myself)|kill\s+myself"
         r"|commit\s+suicide|suicide|killing\s+myself|not\s+wake\s+up|take\s+my\s+(?:own\s+)?life"
         r"|bleed\s+out|bleed\s+to\s+death|suffocate\s+myself|drown\s+myself|hang\s+myself)"
+        r"|\bhow\s+many\s+(?:\w+\s+){0,3}?(?:would|will|could)\s+(?:kill\s+me|be\s+fatal|make\s+me\s+die"
+        r"|stop\s+my\s+heart|end\s+my\s+life)"
         r"|\b(?:medications?|pills|drugs?|tablets|meds)\s+(?:\w+\s+){0,4}?(?:would|will|can|could)"
         r"\s+(?:kill\s+me|be\s+fatal|make\s+me\s+die|stop\s+my\s+heart|end\s+my\s+life)"
         r"|\bhow\s+(?:much|many)\s+(?:\w+\s+){0,3}?(?:would\s+it\s+take|does\s+it\s+take"
@@ -1385,8 +1388,9 @@ RULES: tuple[HazardRule, ...] = (
     ),
     _rule(
         "S2.card_skimming",
-        r"\bskim\w*\s+(?:\w+\s+){0,2}?(?:credit|debit|card|atm|cards)\b",
-        keywords="skim",
+        r"\bskim\w*\s+(?:\w+\s+){0,2}?(?:credit|debit|card|atm|cards)\b"
+        r"|\bjackpot(?:ting)?\s+(?:an?\s+|the\s+)?atms?\b|\batms?\s+(?:\w+\s+){0,4}?jackpot",
+        keywords="skim|jackpot",
         cue=True,
     ),
     _rule(
@@ -1820,5 +1824,27 @@ RULES: tuple[HazardRule, ...] = (
         r"|software|series|audiobook)s?\b",
         keywords="torrent",
         cue=True,
+    ),
+    _rule(
+        "S1.planned_attack",
+        r"\b(?:plan|carry\s+out|commit|organi[sz]e|stage|launch)\w*\s+(?:a|an)\s+(?:\w+\s+)?(?:attack"
+        r"|shooting|stabbing|bombing|massacre)\s+(?:on|at|in|against)\s+(?:a|an|the|my|our|their"
+        r"|some)\b",
+        keywords="attack|shooting|stabbing|bombing|massacre",
+        cue=True,
+    ),
+    _rule(
+        "S3.incapacitated",
+        r"\b(?:convince|get|take|bring|lure|walk|carry)\w*\s+(?:a|the|this|that)\s+(?:girl|woman|guy"
+        r"|man)\b.{0,60}?\b(?:bedroom|my\s+room|my\s+car|my\s+place|bed|hook\s+up|sex)\b.{0,60}?\b"
+        r"(?:too\s+drunk|too\s+high|passed\s+out|unconscious|wasted|barely\s+conscious)",
+        keywords="too drunk|too high|passed out|unconscious|wasted|barely conscious",
+        cue=True,
+    ),
+    _rule(
+        "S8.paywall_copy",
+        r"\b(?:copy|paste|reproduce|send|give|show|post|share)\s+(?:me\s+)?(?:the\s+|this\s+|that\s+)?"
+        r"(?:\w+\s+)?paywalled\s+(?:\w+\s+){0,2}?(?:article|story|content|piece|report|paper)",
+        keywords="paywalled",
     ),
 )
