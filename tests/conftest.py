@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,3 +78,15 @@ def client(engine: ScriptedEngine) -> Iterator[TestClient]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """`bon-server serve` (server.cli.main) puts a handler on the stderr of the moment,
+    which pytest closes after the test; a later log line from a server thread would hit
+    the closed stream. Put the root logger back as it was after every test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
