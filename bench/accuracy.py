@@ -176,12 +176,12 @@ class Evaluator:
             min_agreement=s.auto_min_agreement,
             min_margin=s.auto_min_margin,
         )
+        job = _job(item, policy.max_samples)
+        context, selection = self.scorer.plan(job)  # once, as the server plans a request
         used, best = 0, None
         for size in policy.rounds():
             used += size
             group = [replace(c, index=i) for i, c in enumerate(pool[:used])]
-            job = _job(item, used)
-            context, selection = self.scorer.plan(job)
             _, result = self.scorer.score(job, context, selection, group)
             best = result.best
             if settle(context, group, result, policy).settled:

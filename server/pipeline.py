@@ -198,15 +198,6 @@ class BestOfNPipeline:
         """Build the reward context and choose the rewards (client errors raise 400)."""
         return self.scorer.plan(job)
 
-    def _score(
-        self,
-        job: GroupJob,
-        context: RewardContext,
-        selection: Selection,
-        candidates: list[Candidate],
-    ) -> tuple[Selection, GroupResult]:
-        return self.scorer.score(job, context, selection, candidates)
-
     async def run(self, job: GroupJob, progress: Progress | None = None) -> GroupOutcome:
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
@@ -246,7 +237,12 @@ class BestOfNPipeline:
                 if progress is not None:
                     progress("scoring", {"candidates": len(generation.candidates)})
                 selection, result = await loop.run_in_executor(
-                    self._executor, self._score, job, context, selection, generation.candidates
+                    self._executor,
+                    self.scorer.score,
+                    job,
+                    context,
+                    selection,
+                    generation.candidates,
                 )
             t_score = time.perf_counter()
         return self._finish(
@@ -311,7 +307,7 @@ class BestOfNPipeline:
                 progress("scoring", {"round": number, "candidates": len(candidates)})
             group = list(candidates)
             refined, scored = await loop.run_in_executor(
-                self._executor, self._score, job, context, selection, group
+                self._executor, self.scorer.score, job, context, selection, group
             )
             result = scored
             verdict = settle(context, group, scored, policy)
