@@ -47,8 +47,8 @@ _THINGS = ["apples", "pencils", "stickers", "marbles", "books", "cookies", "stam
 def _math_items(rng: random.Random, count: int) -> list[Item]:
     """One-step arithmetic, bare and in words, with small numbers: the embedded 135M
     model gets some of these right and many wrong, which is what a selection benchmark
-    needs (two-step word problems with two-digit numbers were right 2.7% of the time:
-    nothing to select)."""
+    needs (a first run on two-step word problems with two-digit numbers got almost
+    none right: nothing to select)."""
     items = []
     for i in range(count):
         who, thing = rng.choice(_NAMES), rng.choice(_THINGS)
