@@ -11,6 +11,7 @@ from rewards.registry import RewardRegistry, builtin_registry
 from rewards.scoring import GATE_ERROR, GroupResult, score_group
 from rewards.selector import RewardChoice, Selection, build_context, select_rewards
 from rewards.types import Candidate, RewardContext, Score, Verdict
+from tests.text import json_strings
 
 PROMPT = "Tom has 12 bags of 3 apples and buys 6 more apples. How many apples does he have?"
 TEXTS = [
@@ -98,7 +99,7 @@ def test_evidence_about_a_vetoed_candidate_is_withheld() -> None:
     result = math_result()
     for reward in result.rewards:
         assert reward.scores[3].evidence == "withheld: candidate vetoed"
-    assert "4111" not in json.dumps(result.to_dict())
+    assert "4111" not in json_strings(result.to_dict())
 
 
 def test_to_dict_is_strict_json_and_timed() -> None:

@@ -17,6 +17,7 @@ from server.app import create_app
 from server.logs import ACCESS_LOGGER, json_formatter
 from server.process import running_server
 from tests.conftest import MATH_SCRIPT, MODEL, make_engine, make_settings
+from tests.text import json_strings
 
 CARD_PROMPT = "Which card should I use? My name is Zebulon Quartermaine."
 
@@ -86,7 +87,7 @@ def test_log_text_on_logs_prompt_and_answer_but_never_a_vetoed_text(
     (line,) = access_lines()
     assert line["prompt"] == f"user: {CARD_PROMPT}"
     assert line["answers"] == ["I can't share card numbers, but billing can help."]
-    assert "4111" not in json.dumps(line)
+    assert "4111" not in json_strings(line)
 
 
 def test_penalties_and_flags_are_logged_by_rule(access_lines: AccessLines, tmp_path: Path) -> None:
