@@ -140,6 +140,10 @@ class GroupScorer:
             raise InvalidRequest(str(exc), param="rewards", code="invalid_value") from exc
         return context, selection
 
+    def screen(self, context: RewardContext) -> list[GateResult]:
+        """The gates' prompt checks (on a worker thread): an unsafe request is refused."""
+        return screen_prompt(context, self.registry)
+
     def mode(self, job: GroupJob) -> AggregationMode:
         profile = self.profiles.get(job.profile) if job.profile else None
         if profile is not None and profile.aggregation is not None:
@@ -201,17 +205,7 @@ class BestOfNPipeline:
     async def run(self, job: GroupJob, progress: Progress | None = None) -> GroupOutcome:
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
-        # Task detection runs regexes over the whole prompt: off the loop, like scoring.
-        context, selection = await loop.run_in_executor(self._executor, self.plan, job)
-        # An unsafe request is refused before anything is generated (gates' check_prompt).
-        screened = await loop.run_in_executor(self._executor, screen_prompt, context, self.registry)
-        t_plan = time.perf_counter()
-        if any(not g.verdicts[0].passed for g in screened):
-            nothing = GroupResult(self.scorer.mode(job), [], [], [], [], [], [])
-            marks = (t0, t_plan, t_plan, t_plan, t_plan)
-            return self._finish(
-                job, Generation([], 0), selection, nothing, marks, prompt_gates=screened
-            )
+        # Admission first: a full server refuses before doing any CPU work on the request.
         if self._slots.locked():
             # A bounded queue of zero: better a clear 429 than an unbounded wait.
             raise Overloaded(
@@ -223,12 +217,23 @@ class BestOfNPipeline:
         async with self._slots:
             t_admit = time.perf_counter()
             deadline = t_admit + self._timeout(job)
+            # Task detection runs regexes over the whole prompt: off the loop, like scoring.
+            context, selection = await loop.run_in_executor(self._executor, self.plan, job)
+            # An unsafe request is refused before anything is generated (gates' check_prompt).
+            screened = await loop.run_in_executor(self._executor, self.scorer.screen, context)
+            t_plan = time.perf_counter()
+            if any(not g.verdicts[0].passed for g in screened):
+                nothing = GroupResult(self.scorer.mode(job), [], [], [], [], [], [])
+                marks = (t0, t_admit, t_plan, t_plan, t_plan)
+                return self._finish(
+                    job, Generation([], 0), selection, nothing, marks, prompt_gates=screened
+                )
             adaptive: dict[str, Any] | None = None
             if job.adaptive:
                 generation, selection, result, adaptive, gen_s = await self._rounds(
                     job, context, selection, deadline, progress
                 )
-                t_gen = t_admit + gen_s
+                t_gen = t_plan + gen_s
             else:
                 if progress is not None:
                     progress("generating", {"request_id": job.request_id, "best_of": job.best_of})
@@ -250,7 +255,7 @@ class BestOfNPipeline:
             generation,
             selection,
             result,
-            (t0, t_plan, t_admit, t_gen, t_score),
+            (t0, t_admit, t_plan, t_gen, t_score),
             adaptive=adaptive,
             prompt_gates=screened,
         )
@@ -391,7 +396,7 @@ class BestOfNPipeline:
         adaptive: dict[str, Any] | None = None,
         prompt_gates: list[GateResult] | None = None,
     ) -> GroupOutcome:
-        t0, t_plan, t_admit, t_gen, t_score = marks
+        t0, t_admit, t_plan, t_gen, t_score = marks  # admitted, then planned and screened
         prompt_gates = prompt_gates or []
         unsafe_prompt = any(not g.verdicts[0].passed for g in prompt_gates)
         candidates = generation.candidates
@@ -404,9 +409,9 @@ class BestOfNPipeline:
         }
         created = int(time.time())
         timings = Timings(
-            select_s=t_plan - t0,
-            queue_s=t_admit - t_plan,
-            generate_s=t_gen - t_admit,
+            select_s=t_plan - t_admit,
+            queue_s=t_admit - t0,
+            generate_s=t_gen - t_plan,
             score_s=t_score - t_gen,
             total_s=time.perf_counter() - t0,
         )
