@@ -7,7 +7,10 @@ persistent worker process (:func:`main`, in a new interpreter) whose main
 thread runs them with math-verify's timeouts on (:data:`CALL_TIMEOUT_S` per
 call). The worker is started with ``subprocess`` (fork and exec at once, never
 a bare fork of a process that runs vLLM's threads), reads JSON lines on stdin,
-answers on stdout, and exits when its stdin closes (the parent died).
+answers on stdout, and exits when its stdin closes (the parent died). The
+process and pool mechanics are :mod:`rewards.workers`'; inside one of
+:mod:`rewards.budget`'s workers (:func:`run_here`) the comparison runs on the
+spot, on that worker's main thread, with the same timeouts.
 
 Guards, outermost first:
 
@@ -29,21 +32,30 @@ Guards, outermost first:
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import logging
 import os
-import selectors
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from rewards.builtin.math_answers import answer_classes, normalize_text
+from rewards.workers import RETRY_START_AFTER_S, WorkerError, WorkerPool, WorkerProcess
+
+__all__ = [
+    "CALL_TIMEOUT_S",
+    "RETRY_START_AFTER_S",
+    "START_TIMEOUT_S",
+    "Classification",
+    "MathVerifyPool",
+    "WorkerError",
+    "classify_answers",
+    "default_pool",
+    "run_here",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +65,7 @@ CALL_TIMEOUT_S = 2
 START_TIMEOUT_S = 20.0
 """Extra wait for a fresh worker (interpreter start, sympy import: about 1.5 s idle)."""
 
-RETRY_START_AFTER_S = 60.0
-"""After a worker failed to start, use the in-thread path this long before trying again."""
+_HERE = False  # set by run_here(): this process's main thread is itself a worker's
 
 
 @dataclass(frozen=True)
@@ -77,102 +88,32 @@ class Classification:
     timeouts: int = 0
 
 
-class WorkerError(RuntimeError):
-    """A worker died, answered garbage, or did not answer in time (``timed_out``)."""
-
-    def __init__(self, message: str, *, timed_out: bool = False) -> None:
-        super().__init__(message)
-        self.timed_out = timed_out
-
-
-class _Worker:
-    """One worker process and its pipes."""
+class _Worker(WorkerProcess):
+    """One math-verify worker process (:func:`main`) speaking JSON lines."""
 
     def __init__(self) -> None:
-        root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from rewards.mathverify_pool import main; main()"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=root,
-        )
-        self.fresh = True
-        self._pending = b""
+        super().__init__("rewards.mathverify_pool")
         self._next_id = 0
 
     def request(self, payload: dict[str, Any], wait_s: float) -> dict[str, Any]:
         """Sends one request and waits up to ``wait_s`` for its answer."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
         if self.fresh:
             wait_s += START_TIMEOUT_S
         self._next_id += 1
         payload = {**payload, "id": self._next_id}
         deadline = time.monotonic() + wait_s
-        self._write_all(self.proc.stdin, json.dumps(payload).encode() + b"\n", deadline)
-        line = self._read_line(self.proc.stdout, deadline)
+        self.send_line(json.dumps(payload).encode(), deadline)
+        line = self.read_line(deadline)
         try:
             answer: dict[str, Any] = json.loads(line)
         except ValueError as exc:
             raise WorkerError(f"worker answered garbage: {line[:80]!r}") from exc
         if answer.get("id") != self._next_id:
             raise WorkerError(f"worker answered request {answer.get('id')}, not {self._next_id}")
-        self.fresh = False
         return answer
 
-    @staticmethod
-    def _write_all(stream: IO[bytes], data: bytes, deadline: float) -> None:
-        """Writes without blocking past ``deadline`` (a hung worker stops reading)."""
-        fd = stream.fileno()
-        os.set_blocking(fd, False)
-        view = memoryview(data)
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_WRITE)
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WorkerError("worker did not read its request in time", timed_out=True)
-                if not selector.select(remaining):
-                    continue
-                try:
-                    view = view[os.write(fd, view) :]
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    raise WorkerError(f"worker gone ({exc})") from exc
 
-    def _read_line(self, stream: IO[bytes], deadline: float) -> bytes:
-        fd = stream.fileno()
-        # poll, not select: a server's descriptors can be numbered past select's 1024.
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WorkerError("worker did not answer in time", timed_out=True)
-                if selector.select(remaining):
-                    chunk = os.read(fd, 65536)
-                    if not chunk:
-                        raise WorkerError(f"worker exited (status {self.proc.poll()})")
-                    self._pending += chunk
-        line, _, self._pending = self._pending.partition(b"\n")
-        return line
-
-    def kill(self) -> None:
-        """Kills the process (it has no children) and closes the pipes."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):  # a broken pipe is already closed
-                    stream.close()
-        logger.debug("math-verify worker %d stopped", self.proc.pid)
-
-
-class MathVerifyPool:
+class MathVerifyPool(WorkerPool[_Worker]):
     """A few math-verify worker processes shared by the scoring threads.
 
     Args:
@@ -190,14 +131,8 @@ class MathVerifyPool:
     def __init__(self, size: int = 2, call_timeout_s: int = CALL_TIMEOUT_S) -> None:
         if size < 1 or call_timeout_s < 1:
             raise ValueError("size and call_timeout_s must be >= 1")
-        self.size = size
+        super().__init__(_Worker, size, kind="math-verify worker")
         self.call_timeout_s = call_timeout_s
-        self._idle: list[_Worker] = []
-        self._count = 0
-        self._cond = threading.Condition()
-        self._broken_until = 0.0
-        self._broken_reason = ""
-        self._closed = False
 
     def classify(self, answers: Sequence[str], budget_s: float) -> Classification:
         """Groups a group's answers into classes of equivalent answers.
@@ -210,9 +145,11 @@ class MathVerifyPool:
         answers = list(answers)
         if len({normalize_text(a) for a in answers}) <= 1:
             return Classification([0] * len(answers), where="text (one distinct answer)")
+        if _here_on_main_thread():
+            return _classify_here(answers, budget_s, self.call_timeout_s)
         wait_s = budget_s + 2 * self.call_timeout_s + 1.0
         for attempt in range(2):
-            worker, why_not = self._acquire(time.monotonic() + wait_s)
+            worker, why_not = self.acquire(time.monotonic() + wait_s)
             if worker is None:
                 return self._in_thread(answers, budget_s, why_not)
             try:
@@ -221,7 +158,7 @@ class MathVerifyPool:
                     wait_s,
                 )
             except WorkerError as exc:
-                self._discard(worker)
+                self.discard(worker)
                 if exc.timed_out:
                     logger.warning("math-verify worker timed out after %.1f s; killed", wait_s)
                     return Classification(
@@ -230,7 +167,7 @@ class MathVerifyPool:
                     )
                 logger.warning("math-verify worker failed (attempt %d): %s", attempt + 1, exc)
                 continue
-            self._release(worker)
+            self.release(worker)
             if "error" in reply:
                 return Classification(
                     _text_classes(answers), where=f"text (math-verify failed: {reply['error']})"
@@ -241,78 +178,8 @@ class MathVerifyPool:
                 where="worker",
                 timeouts=int(reply.get("timeouts", 0)),
             )
-        with self._cond:
-            self._broken_reason = "worker failed twice"
-            self._broken_until = time.monotonic() + RETRY_START_AFTER_S
+        self.mark_broken("worker failed twice")
         return self._in_thread(answers, budget_s, "worker failed twice")
-
-    def warm_up(self) -> None:
-        """Starts the workers now (they import sympy in the background)."""
-        started: list[_Worker] = []
-        with self._cond:
-            while self._count < self.size and not self._closed:
-                try:
-                    started.append(_Worker())
-                except OSError as exc:
-                    self._mark_broken(exc)
-                    break
-                self._count += 1
-            self._idle.extend(started)
-
-    def close(self) -> None:
-        """Stops every idle worker; busy ones stop when they are handed back."""
-        with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._count -= len(idle)
-            self._cond.notify_all()
-        for worker in idle:
-            worker.kill()
-
-    def _acquire(self, deadline: float) -> tuple[_Worker | None, str]:
-        with self._cond:
-            while True:
-                if self._closed:
-                    return None, "pool closed"
-                if time.monotonic() < self._broken_until:
-                    return None, self._broken_reason
-                if self._idle:
-                    return self._idle.pop(), ""
-                if self._count < self.size:
-                    self._count += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None, "all workers busy"
-                self._cond.wait(remaining)
-        try:
-            return _Worker(), ""
-        except OSError as exc:
-            with self._cond:
-                self._count -= 1
-                self._mark_broken(exc)
-                self._cond.notify()
-            return None, self._broken_reason
-
-    def _mark_broken(self, exc: BaseException) -> None:
-        logger.warning("cannot start a math-verify worker: %s", exc)
-        self._broken_reason = f"cannot start a worker: {type(exc).__name__}"
-        self._broken_until = time.monotonic() + RETRY_START_AFTER_S
-
-    def _release(self, worker: _Worker) -> None:
-        with self._cond:
-            if not self._closed:
-                self._idle.append(worker)
-                self._cond.notify()
-                return
-            self._count -= 1
-        worker.kill()
-
-    def _discard(self, worker: _Worker) -> None:
-        worker.kill()
-        with self._cond:
-            self._count -= 1
-            self._cond.notify()
 
     @staticmethod
     def _in_thread(answers: list[str], budget_s: float, why: str) -> Classification:
@@ -360,13 +227,51 @@ class _CountTimeouts(logging.Handler):
             self.count += 1
 
 
-def _serve(requests: IO[str], replies: IO[str]) -> None:
-    """The worker's loop: one JSON request per line in, one reply per line out."""
+def _quiet_math_verify() -> _CountTimeouts:
+    """Counts math-verify's timeouts and keeps its log lines (candidates' text) to itself."""
     counter = _CountTimeouts()
     for name in ("math_verify.parser", "math_verify.grader"):
         source = logging.getLogger(name)
         source.addHandler(counter)
         source.propagate = False  # the candidates' text stays out of the server's stderr
+    return counter
+
+
+_counter: _CountTimeouts | None = None
+
+
+def run_here() -> None:
+    """Declares this process a worker: its main thread may use math-verify's alarms.
+
+    :mod:`rewards.budget`'s workers call it, so the math rewards they run compare
+    answers on the spot, with math-verify's timeouts on, instead of handing them
+    to yet another process.
+    """
+    global _HERE, _counter
+    _HERE = True
+    _counter = _quiet_math_verify()
+
+
+def _here_on_main_thread() -> bool:
+    return _HERE and threading.current_thread() is threading.main_thread()
+
+
+def _classify_here(answers: list[str], budget_s: float, timeout_s: int) -> Classification:
+    """math-verify with its timeouts on, in this process (its main thread)."""
+    assert _counter is not None
+    _counter.count = 0
+    try:
+        classes, notes = answer_classes(answers, budget_s, timeout_s=timeout_s)
+    except Exception as exc:  # e.g. RecursionError deep in sympy: this group only
+        return Classification(
+            _text_classes(answers), where=f"text (math-verify failed: {type(exc).__name__})"
+        )
+    return Classification(classes, notes, where="worker", timeouts=_counter.count)
+
+
+def _serve(requests: IO[str], replies: IO[str]) -> None:
+    """The worker's loop: one JSON request per line in, one reply per line out."""
+    counter = _quiet_math_verify()
     for line in requests:
         request = json.loads(line)
         counter.count = 0
