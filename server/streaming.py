@@ -9,7 +9,10 @@ a stream cannot carry tokens as they are sampled. What it carries instead:
        : progress phase=generating best_of=8 elapsed_s=1.0
 
 2. the selected answer(s) in OpenAI's chunk format (``chat.completion.chunk`` or
-   ``text_completion``), split at word boundaries;
+   ``text_completion``), split at word boundaries and coalesced (1, 2, 4, ... words a
+   chunk, at most ``CHUNK_MAX_WORDS`` words and ``CHUNK_MAX_CHARS`` characters), each
+   chunk built only when the previous one has been handed to the server, so a
+   connection never holds more than a chunk beyond the server's write buffer;
 3. the trace (unless ``trace: "none"``) on the last chunk, and with
    ``stream_options.include_usage`` a last chunk with no choices and the usage;
 4. ``data: [DONE]``.
@@ -59,6 +62,44 @@ def text_pieces(text: str) -> list[str]:
     return [p for p in _WORD_START.split(text) if p]
 
 
+# Coalescing: the answer is known whole, so one word per chunk would only multiply the
+# envelope (~150 bytes of JSON around each delta). The first deltas stay small so a
+# client shows the answer at once; then each chunk doubles, up to these bounds.
+CHUNK_MAX_WORDS = 32
+CHUNK_MAX_CHARS = 1024
+_PIECE = re.compile(r"\s*\S+\s*|\s+")
+
+
+def coalesced_pieces(
+    text: str, *, max_words: int = CHUNK_MAX_WORDS, max_chars: int = CHUNK_MAX_CHARS
+) -> Iterator[str]:
+    """Lazily split ``text`` into deltas of 1, 2, 4, ... words (at most ``max_words`` words
+    and ``max_chars`` characters each, a longer word cut); the pieces join to ``text``.
+
+    >>> list(coalesced_pieces("The answer is 42."))
+    ['The ', 'answer is ', '42.']
+    """
+    buf: list[str] = []
+    words = size = 0
+    target = 1
+    for match in _PIECE.finditer(text):
+        piece = match.group()
+        if buf and size + len(piece) > max_chars:
+            yield "".join(buf)
+            buf, words, size, target = [], 0, 0, min(2 * target, max_words)
+        while len(piece) > max_chars:  # one "word" longer than a chunk
+            yield piece[:max_chars]
+            piece = piece[max_chars:]
+        buf.append(piece)
+        words += 1
+        size += len(piece)
+        if words >= target:
+            yield "".join(buf)
+            buf, words, size, target = [], 0, 0, min(2 * target, max_words)
+    if buf:
+        yield "".join(buf)
+
+
 def sse_data(payload: dict[str, Any]) -> str:
     """One SSE event carrying JSON (non-ASCII escaped: the bytes are always valid UTF-8)."""
     return f"data: {json.dumps(payload, ensure_ascii=True, separators=(',', ':'))}\n\n"
@@ -91,7 +132,20 @@ class _ProgressFeed:
 
 
 def _chunks(result: Result, *, include_usage: bool) -> Iterator[dict[str, Any]]:
-    """The response as OpenAI stream chunks; the trace rides on the last one."""
+    """The response as OpenAI stream chunks, built one at a time as the stream is read.
+
+    The trace rides on the last chunk, so one chunk is held back to know which is last.
+    """
+    held: dict[str, Any] | None = None
+    for chunk in _chunks_without_trace(result, include_usage=include_usage):
+        if held is not None:
+            yield held
+        held = chunk
+    if held is not None:
+        yield held if result.trace is None else {**held, "trace": result.trace}
+
+
+def _chunks_without_trace(result: Result, *, include_usage: bool) -> Iterator[dict[str, Any]]:
     chat = isinstance(result, ChatCompletionResponse)
     base: dict[str, Any] = {
         "id": result.id,
@@ -100,27 +154,23 @@ def _chunks(result: Result, *, include_usage: bool) -> Iterator[dict[str, Any]]:
         "model": result.model,
     }
     extra = {"usage": None} if include_usage else {}
-    out: list[dict[str, Any]] = []
     if isinstance(result, ChatCompletionResponse):
         for choice in result.choices:
             msg = choice.message
             first: dict[str, Any] = {"role": "assistant", "content": ""}
-            out.append(_chat_chunk(base, choice.index, first, None, extra))
+            yield _chat_chunk(base, choice.index, first, None, extra)
             if msg.refusal is not None:
-                out.append(_chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra))
-            for piece in text_pieces(msg.content or ""):
-                out.append(_chat_chunk(base, choice.index, {"content": piece}, None, extra))
-            out.append(_chat_chunk(base, choice.index, {}, choice.finish_reason, extra))
+                yield _chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra)
+            for piece in coalesced_pieces(msg.content or ""):
+                yield _chat_chunk(base, choice.index, {"content": piece}, None, extra)
+            yield _chat_chunk(base, choice.index, {}, choice.finish_reason, extra)
     else:
         for cchoice in result.choices:
-            for piece in text_pieces(cchoice.text):
-                out.append(_text_chunk(base, cchoice.index, piece, None, extra))
-            out.append(_text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra))
+            for piece in coalesced_pieces(cchoice.text):
+                yield _text_chunk(base, cchoice.index, piece, None, extra)
+            yield _text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra)
     if include_usage:
-        out.append({**base, "choices": [], "usage": result.usage.model_dump()})
-    if result.trace is not None:
-        out[-1] = {**out[-1], "trace": result.trace}
-    yield from out
+        yield {**base, "choices": [], "usage": result.usage.model_dump()}
 
 
 def _chat_chunk(
@@ -229,6 +279,9 @@ async def stream_response(
                 return
             for chunk in _chunks(result, include_usage=include_usage):
                 yield sse_data(chunk)
+                # Sending does not suspend while the socket takes the bytes: give the
+                # loop its turn between chunks, or a large group holds every other client.
+                await asyncio.sleep(0)
             yield DONE
         finally:
             # The client left (the response's task group is cancelled) or we are done.
