@@ -34,6 +34,7 @@ from server.limits import BodyLimitMiddleware
 from server.logs import AccessLogMiddleware
 from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
+from server.ratelimit import RateLimiter
 from server.routes import ClientDisconnected, router
 from server.serving import BestOfNServing
 from server.streaming import StreamClientGone
@@ -139,7 +140,7 @@ def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.engine = engine
     app.state.metrics.bind_engine(engine.num_unfinished_requests)
     app.state.pipeline = pipeline
-    app.state.serving = BestOfNServing(pipeline, settings)
+    app.state.serving = BestOfNServing(pipeline, settings, app.state.rate_limiter)
 
 
 async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
@@ -249,6 +250,7 @@ def create_app(
     app.state.profiles = load_settings_profiles(settings, app.state.registry)
     app.state.metrics = Metrics()
     app.state.traces = TraceStore(settings.trace_store_size)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_rpm, settings.rate_limit_cpm)
     install_error_handlers(app)
 
     @app.exception_handler(ClientDisconnected)
@@ -265,9 +267,13 @@ def create_app(
     # the key is checked before a body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     keys = load_api_keys(settings.api_keys, settings.api_keys_file)
-    if keys:
+    operator_keys = load_api_keys(settings.operator_keys, settings.operator_keys_file)
+    if keys or operator_keys:
         app.add_middleware(
-            APIKeyMiddleware, keys=keys, protect_metrics=settings.metrics_require_key
+            APIKeyMiddleware,
+            keys=keys,
+            operator_keys=operator_keys,
+            protect_metrics=settings.metrics_require_key,
         )
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     # Outermost: its line carries the status every inner layer settled on.

@@ -79,6 +79,21 @@ class Settings(BaseSettings):
     )
     api_keys_file: Path | None = Field(None, description="File of API keys, one a line.")
     metrics_require_key: bool = Field(True, description="/metrics needs a key when keys are set.")
+    operator_keys: str | None = Field(
+        None,
+        description="Comma-separated operator keys: API keys that read every caller's traces"
+        " and are not rate limited.",
+    )
+    operator_keys_file: Path | None = Field(None, description="File of operator keys, one a line.")
+    rate_limit_rpm: int = Field(
+        0, ge=0, description="Requests per minute per API key (0: no limit; operators exempt)."
+    )
+    rate_limit_cpm: int = Field(
+        0,
+        ge=0,
+        description="Candidates (best_of, or the best_of=auto budget) per minute per API key"
+        " (0: no limit; operators exempt).",
+    )
 
     # Best-of-N
     default_best_of: int = Field(4, ge=1, le=64)

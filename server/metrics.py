@@ -163,6 +163,14 @@ class Metrics:
             "Candidates best_of=auto did not generate because the answer was settled early.",
             registry=r,
         )
+        self.rate_limited = Counter(
+            "bon_rate_limited",
+            "Requests refused with 429 by a per-key rate limit, by limit (requests, candidates).",
+            ["limit"],
+            registry=r,
+        )
+        for limit in ("requests", "candidates"):
+            self.rate_limited.labels(limit=limit)
         self.engine_unfinished = Gauge(
             "bon_engine_unfinished_requests",
             "Engine requests accepted and not yet finished or aborted.",

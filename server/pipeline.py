@@ -29,6 +29,7 @@ from rewards.profiles import Profiles
 from rewards.scoring import GateResult, screen_prompt
 from rewards.selector import choose_rewards, refine_selection
 from rewards.types import Candidate, RewardContext, content_text
+from server.auth import ANONYMOUS
 from server.config import Settings
 from server.engines.base import (
     Engine,
@@ -87,6 +88,7 @@ class GroupJob:
     deadline_s: float | None = None  # the client's deadline; the server's limit still applies
     adaptive: bool = False  # best_of="auto": rounds up to best_of candidates, stop when settled
     profile: str | None = None  # the reward profile (already checked to exist)
+    owner: str = ANONYMOUS  # the caller's key hash (server.auth.owner_of): who may read the trace
 
 
 @dataclass(frozen=True)
@@ -417,6 +419,7 @@ class BestOfNPipeline:
         )
         trace = build_trace(
             trace_id=job.request_id,
+            owner=job.owner,
             created=created,
             model=self.engine.model_name,
             endpoint=job.endpoint,

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from server.auth import Caller, caller_of
 from server.engines.base import EngineUnavailable
 from server.errors import NotFound
 from server.metrics import CONTENT_TYPE_LATEST, Metrics
@@ -67,6 +68,7 @@ def get_traces(request: Request) -> TraceStore:
 Serving = Annotated[BestOfNServing, Depends(get_serving)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 Traces = Annotated[TraceStore, Depends(get_traces)]
+CallerDep = Annotated[Caller, Depends(caller_of)]
 
 
 class ClientDisconnected(Exception):
@@ -112,18 +114,18 @@ router = APIRouter()
     tags=["openai"],
 )
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, serving: Serving
+    body: ChatCompletionRequest, request: Request, serving: Serving, caller: CallerDep
 ) -> Response:
     """Best-of-N chat completion: the best of `best_of` candidates (`n` of them, ranked)."""
     if body.stream:
         return await stream_response(
             request,
-            lambda progress: serving.chat(body, progress),
+            lambda progress: serving.chat(body, progress, caller),
             include_usage=bool(body.stream_options and body.stream_options.include_usage),
             keepalive_s=serving.settings.stream_keepalive_s,
             trace_header=TRACE_HEADER,
         )
-    result = await with_cancellation(request, serving.chat(body))
+    result = await with_cancellation(request, serving.chat(body, caller=caller))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
 
@@ -133,17 +135,19 @@ async def chat_completions(
     responses={**_ERRORS, 200: {"description": _STREAM_DOC}},
     tags=["openai"],
 )
-async def completions(body: CompletionRequest, request: Request, serving: Serving) -> Response:
+async def completions(
+    body: CompletionRequest, request: Request, serving: Serving, caller: CallerDep
+) -> Response:
     """Best-of-N text completion."""
     if body.stream:
         return await stream_response(
             request,
-            lambda progress: serving.completion(body, progress),
+            lambda progress: serving.completion(body, progress, caller),
             include_usage=bool(body.stream_options and body.stream_options.include_usage),
             keepalive_s=serving.settings.stream_keepalive_s,
             trace_header=TRACE_HEADER,
         )
-    result = await with_cancellation(request, serving.completion(body))
+    result = await with_cancellation(request, serving.completion(body, caller=caller))
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
 
@@ -159,9 +163,10 @@ async def list_models(serving: Serving) -> ModelList:
     responses={404: {"model": ErrorResponse, "description": "No trace with that id."}},
     tags=["bon"],
 )
-async def get_trace(trace_id: str, traces: Traces) -> dict[str, Any]:
-    """A response's scoring trace, by the id in its `X-Bon-Trace-Id` header."""
-    trace = traces.get(trace_id)
+async def get_trace(trace_id: str, traces: Traces, caller: CallerDep) -> dict[str, Any]:
+    """A response's scoring trace, by the id in its `X-Bon-Trace-Id` header (the caller's
+    own traces only; another key's are answered as missing)."""
+    trace = traces.read(trace_id, caller)
     if trace is None:
         raise NotFound(
             f"No trace with id '{trace_id}' (the store keeps the last {traces.capacity}).",

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from rewards.types import content_text
+from server.auth import Caller
 from server.config import Settings
 from server.errors import InvalidRequest, NotFound
 from server.pipeline import BestOfNPipeline, GroupJob, GroupOutcome, Progress
@@ -23,6 +24,7 @@ from server.protocol import (
     CompletionResponse,
     Usage,
 )
+from server.ratelimit import RateLimited, RateLimiter
 
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
 PROMPT_REFUSAL_TEXT = "I can't help with that request: it was blocked by a safety gate."
@@ -43,9 +45,26 @@ def refusal_text(outcome: GroupOutcome) -> str:
 class BestOfNServing:
     """Validates requests against the configuration and runs them."""
 
-    def __init__(self, pipeline: BestOfNPipeline, settings: Settings) -> None:
+    def __init__(
+        self,
+        pipeline: BestOfNPipeline,
+        settings: Settings,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.settings = settings
+        self.limiter = limiter or RateLimiter(settings.rate_limit_rpm, settings.rate_limit_cpm)
+
+    def _admit(self, caller: Caller, best_of: int) -> None:
+        """The caller's rate limits, checked before any CPU work on the request (operators
+        are exempt). Raises RateLimited (429) or InvalidRequest (a group no minute admits)."""
+        if caller.operator:
+            return
+        try:
+            self.limiter.admit(caller.owner, best_of)
+        except RateLimited as exc:
+            self.pipeline.metrics.rate_limited.labels(limit=exc.limit).inc()
+            raise
 
     # Validation shared by both endpoints ---------------------------------------------
 
@@ -173,7 +192,10 @@ class BestOfNServing:
     # Chat ---------------------------------------------------------------------------
 
     async def chat(
-        self, req: ChatCompletionRequest, progress: Progress | None = None
+        self,
+        req: ChatCompletionRequest,
+        progress: Progress | None = None,
+        caller: Caller | None = None,
     ) -> ChatCompletionResponse:
         if req.logprobs:
             raise InvalidRequest(
@@ -181,8 +203,11 @@ class BestOfNServing:
             )
         messages = [m.model_dump(exclude_none=True) for m in req.messages]
         params = self._common(req, sum(len(content_text(m.get("content"))) for m in messages))
+        caller = caller or Caller()
+        self._admit(caller, params["best_of"])
         job = GroupJob(
             request_id=f"chatcmpl-{uuid.uuid4().hex}",
+            owner=caller.owner,
             endpoint="chat.completions",
             messages=messages,
             response_format=req.response_format.model_dump(exclude_none=True)
@@ -213,7 +238,10 @@ class BestOfNServing:
     # Completions --------------------------------------------------------------------
 
     async def completion(
-        self, req: CompletionRequest, progress: Progress | None = None
+        self,
+        req: CompletionRequest,
+        progress: Progress | None = None,
+        caller: Caller | None = None,
     ) -> CompletionResponse:
         for field, bad in (
             ("echo", bool(req.echo)),
@@ -225,8 +253,11 @@ class BestOfNServing:
                     f"{field} is not supported yet.", param=field, code="unsupported_parameter"
                 )
         params = self._common(req, len(req.prompt_text()))
+        caller = caller or Caller()
+        self._admit(caller, params["best_of"])
         job = GroupJob(
             request_id=f"cmpl-{uuid.uuid4().hex}",
+            owner=caller.owner,
             endpoint="completions",
             prompt=req.prompt_text(),
             **params,

@@ -19,6 +19,7 @@ from typing import Any
 from rewards import GroupResult, Selection
 from rewards.scoring import GateResult, verdict_dict
 from rewards.types import Candidate, Verdict
+from server.auth import ANONYMOUS, Caller
 
 
 def load_trace_schema() -> dict[str, Any]:
@@ -46,7 +47,7 @@ class Timings:
 
 
 def _verdict(verdict: Verdict, trace_text: str) -> dict[str, Any]:
-    """A gate verdict as the trace shows it, at the operator's ``trace_text`` level."""
+    """A gate verdict as the trace shows it, at the trace's text level (:func:`_text_level`)."""
     entry = verdict_dict(verdict, excerpts=trace_text == "full")
     if trace_text == "none":
         entry["evidence"] = ""
@@ -55,9 +56,22 @@ def _verdict(verdict: Verdict, trace_text: str) -> dict[str, Any]:
     return entry
 
 
+def _text_level(level: str, trace_text: str) -> str:
+    """What gate verdicts show of the text they objected to, in this trace.
+
+    The request's own text (excerpts, which can quote the system prompt) only when the
+    caller asked for a ``full`` trace *and* the operator's ``--trace-text`` is ``full``;
+    a summary trace shows at most what was found, masked.
+    """
+    if trace_text == "full" and level != "full":
+        return "redacted"
+    return trace_text
+
+
 def build_trace(
     *,
     trace_id: str,
+    owner: str = ANONYMOUS,
     created: int,
     model: str,
     endpoint: str,
@@ -77,9 +91,12 @@ def build_trace(
     """Assemble the trace of one group (the level decides whether texts go in).
 
     ``trace_text`` is the operator's choice of what gate verdicts show of offending
-    text: ``full`` (the text itself, as each hit's ``excerpt``), ``redacted`` (what was
-    found, masked) or ``none`` (only actions, categories and rule ids).
+    text: ``full`` (the text itself, as each hit's ``excerpt``, in full traces only),
+    ``redacted`` (what was found, masked) or ``none`` (only actions, categories and rule
+    ids). ``owner`` is the caller's key hash (:func:`server.auth.owner_of`): only that
+    caller and operators read the trace back.
     """
+    trace_text = _text_level(level, trace_text)
     reward_entries = [
         {
             "name": r.name,
@@ -146,6 +163,7 @@ def build_trace(
     return {
         "id": trace_id,
         "object": "bon.trace",
+        "owner": owner,
         "created": created,
         "model": model,
         "endpoint": endpoint,
@@ -172,7 +190,12 @@ def build_trace(
 
 
 class TraceStore:
-    """A bounded, thread-safe map of trace id to trace (oldest evicted first)."""
+    """A bounded, thread-safe map of trace id to trace (oldest evicted first).
+
+    :meth:`read` and :meth:`listing` are what routes use: a caller sees its own traces
+    (``owner``), an operator every one; :meth:`get` and :meth:`recent` are unfiltered,
+    for the server's own use.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -195,6 +218,21 @@ class TraceStore:
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         with self._lock:
             return list(reversed(list(self._items.values())[-limit:]))
+
+    def read(self, trace_id: str, caller: Caller) -> dict[str, Any] | None:
+        """The trace if ``caller`` may read it; None both when it is missing and when it
+        is someone else's, so that a foreign id cannot be told from a missing one."""
+        trace = self.get(trace_id)
+        if trace is None or not caller.can_read(trace.get("owner")):
+            return None
+        return trace
+
+    def listing(self, caller: Caller, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest ``limit`` traces ``caller`` may read, newest first."""
+        with self._lock:
+            items = list(self._items.values())
+        visible = [t for t in reversed(items) if caller.can_read(t.get("owner"))]
+        return visible[:limit]
 
     def __len__(self) -> int:
         return len(self._items)

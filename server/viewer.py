@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
 
+from server.auth import caller_of
 from server.errors import NotFound
 from server.protocol import ErrorResponse
 from server.trace import TraceStore
@@ -208,9 +209,10 @@ def _traces(request: Request) -> TraceStore:
 async def trace_list_page(
     request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> HTMLResponse:
-    """The most recent traces (newest first), as an HTML page."""
+    """The caller's most recent traces (newest first; an operator sees all), as HTML."""
     store = _traces(request)
-    return HTMLResponse(render_trace_list(store.recent(limit), store.capacity), headers=_HEADERS)
+    traces = store.listing(caller_of(request), limit)
+    return HTMLResponse(render_trace_list(traces, store.capacity), headers=_HEADERS)
 
 
 @viewer_router.get(
@@ -221,7 +223,8 @@ async def trace_list_page(
 async def trace_page(trace_id: str, request: Request) -> HTMLResponse:
     """Why the answer won: one trace as an HTML page (the JSON is at /v1/traces/{id})."""
     store = _traces(request)
-    trace = store.get(trace_id)
+    # Someone else's trace is answered exactly as a missing one.
+    trace = store.read(trace_id, caller_of(request))
     if trace is None:
         raise NotFound(
             f"No trace with id '{trace_id}' (the store keeps the last {store.capacity}).",

@@ -162,9 +162,12 @@ def test_trace_text_redacted_by_default(client: TestClient) -> None:
 
 def test_trace_text_full_and_none(tmp_path: Path) -> None:
     with client_for(tmp_path, trace_text="full") as full:
-        assert hits_of(chat(full, "Who can I contact?", best_of=2))["excerpt"] == (
+        assert hits_of(chat(full, "Who can I contact?", best_of=2, trace="full"))["excerpt"] == (
             "jane.doe@acme-corp.com"
         )
+        # The text itself only in a trace the caller asked to be full (issue 10).
+        summary = chat(full, "Who can I contact?", best_of=2)
+        assert "excerpt" not in hits_of(summary) and "jane.doe" not in str(summary["trace"])
     with client_for(tmp_path, trace_text="none") as none:
         data = chat(none, "Who can I contact?", best_of=2)
         verdict = data["trace"]["candidates"][0]["gates"]["pii"]
