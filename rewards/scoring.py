@@ -6,7 +6,14 @@ Failure policy:
   ``error`` and carries no signal; the group is still scored by the others;
 * a gate that raises (or returns the wrong number of verdicts) fails closed: it
   vetoes every candidate with category ``gate_error``. A safety check that could
-  not run must not let an unchecked answer through.
+  not run must not let an unchecked answer through;
+* with :class:`~rewards.budget.Budgets` (the server always passes them) each
+  reward, gate and prompt check runs in a killable worker process under its
+  time budget, and all of a group's together under the group's budget. A reward
+  out of time carries no signal (``error`` = ``timeout after N s``); a gate out
+  of time vetoes every candidate with category ``gate_timeout`` (fail closed).
+  Rewards that declare ``runs_in_worker = False`` or ``self_bounded = True`` run
+  on the calling thread; an overrun of their budget is marked (``overrun``).
 
 Gate actions: a ``veto`` excludes the candidate; a ``penalty`` subtracts its weight
 from the candidate's combined score (advantage units: a weight of 1 is one standard
@@ -23,19 +30,22 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rewards.aggregate import DEFAULT_MODE, AggregationMode, aggregate
+from rewards.budget import BudgetExceeded, Budgets, RemoteError, runs_in_worker
 from rewards.ranking import rank_candidates
 from rewards.registry import RewardRegistry, default_registry
 from rewards.selector import Selection
 from rewards.types import Candidate, RewardContext, Score, Verdict
+from rewards.workers import WorkerError
 
 logger = logging.getLogger(__name__)
 
 GATE_ERROR = "gate_error"
+GATE_TIMEOUT = "gate_timeout"
 _WITHHELD = "withheld: candidate vetoed"
 _MAX_ERROR_CHARS = 200
 
@@ -55,6 +65,8 @@ class RewardResult:
     error: str | None
     seconds: float
     stage: str = "context"  # when the selector chose it (see RewardChoice.stage)
+    where: str = "thread"  # "worker" (budget enforced) or "thread (why)"
+    overrun: bool = False  # its time budget ran out (see the module docstring)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (non-finite numbers become None)."""
@@ -70,6 +82,8 @@ class RewardResult:
             "std": _safe(self.std),
             "error": self.error,
             "seconds": _safe(self.seconds),
+            "where": self.where,
+            "overrun": self.overrun,
         }
 
 
@@ -81,6 +95,8 @@ class GateResult:
     verdicts: list[Verdict]
     seconds: float
     error: str | None = None
+    where: str = "thread"  # "worker" (budget enforced) or "thread (why)"
+    overrun: bool = False  # its time budget ran out: it vetoed (gate_timeout)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form."""
@@ -89,6 +105,8 @@ class GateResult:
             "verdicts": [verdict_dict(v) for v in self.verdicts],
             "seconds": _safe(self.seconds),
             "error": self.error,
+            "where": self.where,
+            "overrun": self.overrun,
         }
 
 
@@ -174,7 +192,71 @@ def _safe(value: float | None) -> float | None:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+    if isinstance(exc, RemoteError):  # already "Type: message", from the worker
+        return str(exc)[:_MAX_ERROR_CHARS]
+    return f"{_kind(exc)}: {exc}"[:_MAX_ERROR_CHARS]
+
+
+def _kind(exc: BaseException) -> str:
+    """The exception's type name (for a call that raised in a worker: the original's)."""
+    if isinstance(exc, RemoteError):
+        return str(exc).partition(":")[0]
+    return type(exc).__name__
+
+
+class _Clock:
+    """The group's scoring budget: what each call may still spend."""
+
+    def __init__(self, budgets: Budgets | None) -> None:
+        self.budgets = budgets
+        self.deadline = time.monotonic() + (budgets.group_s if budgets else math.inf)
+
+    def allow(self, own_s: float) -> tuple[float, str]:
+        """Seconds for the next call (its own budget, capped by what the group has left)
+        and how a timeout reads in the trace."""
+        left = self.deadline - time.monotonic()
+        if self.budgets is not None and left < own_s:
+            return max(left, 0.0), f"of the group's {self.budgets.group_s:g} s"
+        return own_s, ""
+
+
+def _timeout_text(budget_s: float, note: str) -> str:
+    return f"timeout after {budget_s:.3g} s" + (f" ({note})" if note else "")
+
+
+def _call(
+    obj: Any,
+    method: str,
+    kwargs: dict[str, Any],
+    budgets: Budgets | None,
+    budget_s: float,
+) -> tuple[Any, str]:
+    """Runs one reward, gate or prompt check: in a worker under ``budget_s`` when
+    budgets apply and the object allows it, else on this thread.
+
+    Returns:
+        The call's value and where it ran.
+
+    Raises:
+        BudgetExceeded: out of time (the worker was killed).
+        Exception: whatever the call raised (a :class:`RemoteError` from a worker).
+    """
+    if budgets is None:
+        return getattr(obj, method)(**kwargs), "thread"
+    if not runs_in_worker(obj):
+        return getattr(obj, method)(**kwargs), "thread (declared)"
+    if budget_s <= 0:
+        raise BudgetExceeded(0.0)
+    pool = budgets.workers()
+    try:
+        payload = pool.encode(obj, method, kwargs)
+    except Exception as exc:  # a plugin that does not pickle still runs, unbounded
+        logger.warning("%r does not pickle (%s): runs on the thread", obj, exc)
+        return getattr(obj, method)(**kwargs), f"thread (not picklable: {type(exc).__name__})"
+    try:
+        return pool.run(payload, budget_s), "worker"
+    except WorkerError as exc:  # no worker to be had (cannot start one): say so
+        return getattr(obj, method)(**kwargs), f"thread (no worker: {exc})"
 
 
 def _as_scores(returned: Any, n: int) -> list[Score]:
@@ -197,56 +279,121 @@ def _as_scores(returned: Any, n: int) -> list[Score]:
     return scores
 
 
-def _run_gate(name: str, registry: RewardRegistry, kwargs: dict[str, Any], n: int) -> GateResult:
+def _run_gate(
+    name: str,
+    registry: RewardRegistry,
+    kwargs: dict[str, Any],
+    n: int,
+    budgets: Budgets | None,
+    clock: _Clock,
+) -> GateResult:
     start = time.perf_counter()
+    budget_s, note = clock.allow(budgets.gate_s if budgets else math.inf)
+    where = "worker"
     try:
-        verdicts = registry.gate(name)(**kwargs)
+        verdicts, where = _call(registry.gate(name), "__call__", kwargs, budgets, budget_s)
         if not isinstance(verdicts, list) or len(verdicts) != n:
             raise ValueError(f"returned {verdicts!r:.40} instead of {n} verdicts")
         if not all(isinstance(v, Verdict) for v in verdicts):
             raise ValueError("returned something other than Verdicts")
-        return GateResult(name, verdicts, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        return GateResult(name, verdicts, seconds, where=where, overrun=seconds > budget_s)
+    except BudgetExceeded as exc:
+        logger.warning("gate %r out of time; vetoing the group (fail closed)", name)
+        error = _timeout_text(exc.budget_s, note)
+        veto = Verdict.veto(GATE_TIMEOUT, f"gate {name!r}: {error}: fail closed")
+        return GateResult(
+            name, [veto] * n, time.perf_counter() - start, error, where=where, overrun=True
+        )
     except Exception as exc:
         logger.warning("gate %r failed; vetoing the group (fail closed)", name, exc_info=True)
-        error = _describe(exc)
-        veto = Verdict.veto(GATE_ERROR, f"gate {name!r} failed ({type(exc).__name__}): fail closed")
-        return GateResult(name, [veto] * n, time.perf_counter() - start, error)
+        veto = Verdict.veto(GATE_ERROR, f"gate {name!r} failed ({_kind(exc)}): fail closed")
+        return GateResult(
+            name, [veto] * n, time.perf_counter() - start, _describe(exc), where=where
+        )
+
+
+def _run_reward(
+    reward: Callable[..., Any],
+    kwargs: dict[str, Any],
+    n: int,
+    budgets: Budgets | None,
+    clock: _Clock,
+) -> tuple[list[Score], str | None, float, str, bool]:
+    """One reward on the group: scores, error, seconds, where it ran, overrun."""
+    start = time.perf_counter()
+    budget_s, note = clock.allow(budgets.reward_s if budgets else math.inf)
+    where = "worker"
+    try:
+        returned, where = _call(reward, "__call__", kwargs, budgets, budget_s)
+        scores = _as_scores(returned, n)
+    except BudgetExceeded as exc:
+        error = _timeout_text(exc.budget_s, note)
+        logger.warning("reward %r: %s; it carries no signal", getattr(reward, "name", ""), error)
+        return [Score(None, error)] * n, error, time.perf_counter() - start, where, True
+    except Exception as exc:
+        logger.warning("reward %r failed; it carries no signal", reward, exc_info=True)
+        failed = [Score(None, "reward failed")] * n
+        return failed, _describe(exc), time.perf_counter() - start, where, False
+    seconds = time.perf_counter() - start
+    # Only a reward that ran on the thread can overrun and still answer: it keeps its
+    # scores (it bounds itself, or cannot move), and the overrun is marked and counted.
+    return scores, None, seconds, where, seconds > budget_s
 
 
 def screen_prompt(
-    context: RewardContext, registry: RewardRegistry | None = None
+    context: RewardContext,
+    registry: RewardRegistry | None = None,
+    *,
+    budgets: Budgets | None = None,
 ) -> list[GateResult]:
     """Runs every gate that judges prompts (a ``check_prompt`` method) on the request.
 
     An unsafe prompt is refused before anything is generated. Like a candidate gate,
-    a prompt check that raises fails closed: its verdict vetoes the prompt.
+    a prompt check that raises or runs out of time fails closed: its verdict vetoes
+    the prompt.
 
     Args:
         context: the request context (the gates read ``context.user_text``).
         registry: where the gates come from; :func:`default_registry` if None.
+        budgets: each check's budget is ``gate_s`` (all of them: ``group_s``); None
+            runs them on this thread without one.
 
     Returns:
         One :class:`GateResult` with a single verdict per prompt-checking gate.
     """
     registry = registry or default_registry()
+    clock = _Clock(budgets)
     results = []
     for name in registry.gate_names():
         start = time.perf_counter()
+        budget_s, note = clock.allow(budgets.gate_s if budgets else math.inf)
+        where = "worker"
         try:
-            check = getattr(registry.gate(name), "check_prompt", None)
-            if check is None:
+            gate = registry.gate(name)
+            if getattr(gate, "check_prompt", None) is None:
                 continue
-            verdict = check(context=context)
+            verdict, where = _call(gate, "check_prompt", {"context": context}, budgets, budget_s)
             if not isinstance(verdict, Verdict):
                 raise ValueError("check_prompt returned something other than a Verdict")
-            results.append(GateResult(name, [verdict], time.perf_counter() - start))
+            seconds = time.perf_counter() - start
+            results.append(
+                GateResult(name, [verdict], seconds, where=where, overrun=seconds > budget_s)
+            )
+        except BudgetExceeded as exc:
+            logger.warning("gate %r out of time on the prompt; refusing (fail closed)", name)
+            error = _timeout_text(exc.budget_s, note)
+            veto = Verdict.veto(GATE_TIMEOUT, f"gate {name!r}: {error}: fail closed")
+            seconds = time.perf_counter() - start
+            results.append(GateResult(name, [veto], seconds, error, where=where, overrun=True))
         except Exception as exc:
             logger.warning(
                 "gate %r failed on the prompt; refusing (fail closed)", name, exc_info=True
             )
-            why = f"gate {name!r} failed ({type(exc).__name__}): fail closed"
+            why = f"gate {name!r} failed ({_kind(exc)}): fail closed"
             veto = Verdict.veto(GATE_ERROR, why)
-            results.append(GateResult(name, [veto], time.perf_counter() - start, _describe(exc)))
+            seconds = time.perf_counter() - start
+            results.append(GateResult(name, [veto], seconds, _describe(exc), where=where))
     return results
 
 
@@ -257,11 +404,13 @@ def score_group(
     *,
     registry: RewardRegistry | None = None,
     mode: AggregationMode = DEFAULT_MODE,
+    budgets: Budgets | None = None,
 ) -> GroupResult:
     """Scores, gates, aggregates and ranks one group of candidates.
 
-    Blocking and CPU-bound: call it off the event loop. Rewards run on the calling
-    thread; math-verify is used without signal timeouts, so any thread works.
+    Blocking and CPU-bound: call it off the event loop. Without ``budgets`` rewards
+    and gates run on the calling thread; with them, in worker processes under their
+    budgets (see the module docstring). Any thread works either way.
 
     Args:
         context: the request context.
@@ -269,6 +418,7 @@ def score_group(
         selection: the rewards to run, with weights (from the selector).
         registry: where rewards and gates come from; :func:`default_registry` if None.
         mode: the aggregation mode.
+        budgets: the time budgets (:class:`~rewards.budget.Budgets`); None for none.
 
     Returns:
         The :class:`GroupResult`; ``ranking`` is empty when every candidate was vetoed.
@@ -283,30 +433,34 @@ def score_group(
         "candidates": candidates,
         "prompts": [context.prompt] * n,  # lets TRL-style reward functions run unchanged
     }
-    gates = [_run_gate(name, registry, kwargs, n) for name in registry.gate_names()]
+    clock = _Clock(budgets)
+    gates = [_run_gate(name, registry, kwargs, n, budgets, clock) for name in registry.gate_names()]
     vetoed = [any(not g.verdicts[i].passed for g in gates) for i in range(n)]
 
-    raw: list[tuple[list[Score], str | None, float]] = []
+    raw: list[tuple[list[Score], str | None, float, str, bool]] = []
     for choice in selection.rewards:
-        start = time.perf_counter()
         try:
-            scores, error = _as_scores(registry.reward(choice.name)(**kwargs), n), None
+            reward = registry.reward(choice.name)
         except Exception as exc:
             logger.warning("reward %r failed; it carries no signal", choice.name, exc_info=True)
-            scores, error = [Score(None, "reward failed")] * n, _describe(exc)
+            raw.append(([Score(None, "reward failed")] * n, _describe(exc), 0.0, "thread", False))
+            continue
+        scores, error, seconds, where, overrun = _run_reward(reward, kwargs, n, budgets, clock)
         scores = [Score(s.value, _WITHHELD) if vetoed[i] else s for i, s in enumerate(scores)]
-        raw.append((scores, error, time.perf_counter() - start))
+        raw.append((scores, error, seconds, where, overrun))
 
     # Names may repeat only by mistake; keying by position keeps each result its own.
     keys = [f"{i}:{choice.name}" for i, choice in enumerate(selection.rewards)]
     agg = aggregate(
-        {key: scores for key, (scores, _, _) in zip(keys, raw, strict=True)},
+        {key: scores for key, (scores, *_) in zip(keys, raw, strict=True)},
         {key: choice.weight for key, choice in zip(keys, selection.rewards, strict=True)},
         mode=mode,
         vetoed=vetoed,
     )
     results = []
-    for key, choice, (scores, error, seconds) in zip(keys, selection.rewards, raw, strict=True):
+    for key, choice, (scores, error, seconds, where, overrun) in zip(
+        keys, selection.rewards, raw, strict=True
+    ):
         stats = agg.rewards[key]
         results.append(
             RewardResult(
@@ -321,6 +475,8 @@ def score_group(
                 error=error,
                 seconds=seconds,
                 stage=choice.stage,
+                where=where,
+                overrun=overrun,
             )
         )
     penalties = [sum(g.verdicts[i].penalty for g in gates) for i in range(n)]

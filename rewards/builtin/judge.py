@@ -103,6 +103,7 @@ class JudgeReward:
     """
 
     name = "judge"
+    runs_in_worker = False  # it calls the engine (or a loaded model) of this process
 
     def __init__(self, scorer: JudgeScorer | None = None, *, label: str = "judge") -> None:
         self.scorer = scorer

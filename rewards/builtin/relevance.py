@@ -88,6 +88,7 @@ class Relevance:
     """
 
     name = "relevance"
+    runs_in_worker = False  # it holds a loaded embedding model
 
     def __init__(self, max_length: int = 256) -> None:
         if max_length < 8:
