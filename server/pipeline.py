@@ -433,6 +433,7 @@ class BestOfNPipeline:
             usage=usage,
             adaptive=adaptive,
             prompt=job.prompt if job.prompt is not None else _messages_text(job.messages or []),
+            messages=job.messages,
             prompt_gates=prompt_gates,
             trace_text=self.settings.trace_text,
         )

@@ -18,7 +18,7 @@ from typing import Any
 
 from rewards import GroupResult, Selection
 from rewards.scoring import GateResult, verdict_dict
-from rewards.types import Candidate, Verdict
+from rewards.types import Candidate, Verdict, content_text
 from server.auth import ANONYMOUS, Caller
 
 
@@ -68,6 +68,29 @@ def _text_level(level: str, trace_text: str) -> str:
     return trace_text
 
 
+# Roles that hold the operator's or the application's instructions, not the caller's words.
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+def _prompt_view(
+    prompt: str | None, messages: list[dict[str, Any]] | None, trace_text: str
+) -> str | None:
+    """The request's text as a full trace shows it: system and developer messages withheld
+    (their length shown) unless the operator's ``--trace-text`` is ``full``."""
+    if messages is None or trace_text == "full":
+        return prompt
+    lines = []
+    for message in messages:
+        role = message.get("role", "user")
+        text = content_text(message.get("content"))
+        if not text:
+            continue
+        if role in _SYSTEM_ROLES:
+            text = f"[withheld: {len(text)} characters; shown with --trace-text full]"
+        lines.append(f"{role}: {text}")
+    return "\n".join(lines)
+
+
 def build_trace(
     *,
     trace_id: str,
@@ -85,6 +108,7 @@ def build_trace(
     usage: dict[str, int],
     adaptive: dict[str, Any] | None = None,
     prompt: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
     prompt_gates: list[GateResult] | None = None,
     trace_text: str = "redacted",
 ) -> dict[str, Any]:
@@ -97,6 +121,7 @@ def build_trace(
     caller and operators read the trace back.
     """
     trace_text = _text_level(level, trace_text)
+    prompt = _prompt_view(prompt, messages, trace_text)
     reward_entries = [
         {
             "name": r.name,
