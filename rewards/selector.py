@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from rewards import linear_re
 from rewards.builtin.code_exec import extract_tests
 from rewards.builtin.math_answers import extract_answer, normalize_text
 from rewards.language import detect_language
@@ -24,7 +25,9 @@ from rewards.registry import RewardRegistry
 from rewards.types import Candidate, RewardContext, Task, content_text
 
 _JSON_FORMATS = ("json_object", "json_schema")
-_JSON_WORDS = re.compile(
+# Patterns over the client's prompt run on RE2 (linear time). The three left on re
+# need a one-character lookaround RE2 lacks; each is linear there (see its comment).
+_JSON_WORDS = linear_re.compile(
     r"\b(?:respond|reply|answer|output|return|format|give|provide|produce)\b[^.!?\n]{0,40}?"
     r"\b(?:in|as|with|using)\s+(?:an?\s+|the\s+)?(?:valid\s+|strict\s+)?json\b"
     r"|\b(?:respond|reply|answer|output|return|give|provide|produce)\b(?:\s+(?:me|only|just|back))*"
@@ -32,6 +35,8 @@ _JSON_WORDS = re.compile(
     r"|\bjson\s+only\b|\bonly\s+(?:valid\s+)?json\b",
     re.IGNORECASE,
 )
+# re (lookarounds): an alternation of literals of at most 10 characters, no quantifier:
+# each start position costs a bounded number of steps.
 _LANGUAGES = re.compile(
     r"(?<![\w+#])(python|javascript|typescript|c\+\+|c#|golang|kotlin|php|perl|haskell|sql|bash"
     r"|powershell|html|css|regex|numpy|pandas|django|node\.js|docker|kubernetes|git|linux)"
@@ -40,7 +45,7 @@ _LANGUAGES = re.compile(
 )
 # Words that are also programming words but not only ("rust on my bike", "Java coffee")
 # count as coding terms, so they need a second one.
-_CODING_TERMS = re.compile(
+_CODING_TERMS = linear_re.compile(
     r"\b(rust|java|ruby|scala|swift|react|flask|functions?|class(?:es)?|methods?|variables?"
     r"|compiler?|bugs?|debug\w*|stack trace"
     r"|traceback|exceptions?|api|scripts?|algorithms?|implement\w*|refactor\w*|unit tests?"
@@ -48,21 +53,27 @@ _CODING_TERMS = re.compile(
     r"|repository|endpoint|command line|terminal)\b",
     re.IGNORECASE,
 )
-_CODING_REQUEST = re.compile(
+_CODING_REQUEST = linear_re.compile(
     r"\b(?:write|implement|fix|debug|refactor|optimi[sz]e|review)\b[^.?!\n]{0,30}?"
     r"\b(?:functions?|class|method|program|script|code|query|regex|tests?)\b",
     re.IGNORECASE,
 )
-_CODE_SYNTAX = re.compile(
+# Under re, "`" + "a(" * n was quadratic (8 s at 40 KB): [^`\n]* backtracks to every "a(".
+_CODE_SYNTAX = linear_re.compile(
     r"(?m)^[ \t]*(?:def \w+\(|class \w+[:(]|import \w+|from [\w.]+ import|#include\s*<"
     r"|public (?:static )?\w+|fn \w+\(|func \w+\()|`[^`\n]*\w\([^`\n]*\)[^`\n]*`"
 )
-_DATES = re.compile(r"\b\d{1,4}([/-])\d{1,2}\1\d{1,4}\b")
+# The same separator twice, spelled out: RE2 has no backreference.
+_DATES = linear_re.compile(r"\b\d{1,4}/\d{1,2}/\d{1,4}\b|\b\d{1,4}-\d{1,2}-\d{1,4}\b")
+# re (lookarounds): no nested quantifier; the lookbehind lets a match start only where a
+# digit run starts, and each start scans that run and the spaces after it once or twice.
 _ARITHMETIC = re.compile(
     r"(?<![\w.])-?\d+(?:\.\d+)?(?:\s*[+*/\u00d7\u00f7^]\s*|\s+-\s+)-?\d+(?:\.\d+)?(?![\w.])"
 )
-_LATEX = re.compile(r"\\(?:frac|dfrac|sqrt|sum|int|cdot|times|pi|leq?|geq?|binom)\b|\$[^$\n]+\$")
-_MATH_PHRASES = re.compile(
+_LATEX = linear_re.compile(
+    r"\\(?:frac|dfrac|sqrt|sum|int|cdot|times|pi|leq?|geq?|binom)\b|\$[^$\n]+\$"
+)
+_MATH_PHRASES = linear_re.compile(
     r"\b(how many|how much|calculate|compute|solve|evaluate|simplify|what is the (?:sum|product"
     r"|value|difference|quotient|remainder|probability|area|perimeter|volume)|sum of|product of"
     r"|equations?|integers?|primes?|probability|remainder|divisible|percent(?:age)?|average"
@@ -70,6 +81,7 @@ _MATH_PHRASES = re.compile(
     r"|what is -?\d)\b",
     re.IGNORECASE,
 )
+# re (lookbehind): one quantified run per start, starts only where a digit run starts.
 _NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 LANGUAGE_CONFIDENCE = 0.5
@@ -194,8 +206,13 @@ def _roles_text(messages: Iterable[Mapping[str, Any]], roles: tuple[str, ...]) -
     return [content_text(m.get("content")) for m in messages if m.get("role") in roles]
 
 
+# A keyword's stem: "debugging" -> "debug" (the regex's \w* tail is the client's word).
+_STEM = re.compile(r"^(debug|implement|refactor)\w*")
+
+
 def _quote(matches: Iterable[str], limit: int = 3) -> str:
-    unique = list(dict.fromkeys(m.lower() for m in matches))
+    """Our own keywords that matched, lower-cased and stemmed: never the client's text."""
+    unique = list(dict.fromkeys(_STEM.sub(r"\1", m.lower()) for m in matches))
     return ", ".join(unique[:limit])
 
 
@@ -218,10 +235,12 @@ def detect_task(
         response_format: OpenAI's ``response_format`` object, if any.
 
     Returns:
-        The task and the evidence strings.
+        The task and the evidence strings: our own words and keywords, never a quote of
+        the request (the evidence goes into every trace, summary ones too, and a system
+        prompt can hold secrets).
 
     >>> detect_task("What is 12 * 7?")
-    ('math', ["arithmetic expression '12 * 7'"])
+    ('math', ['arithmetic expression in prompt'])
     """
     msgs = list(messages or [])
     users = _roles_text(msgs, ("user",))
@@ -234,7 +253,7 @@ def detect_task(
     for where, source in (("prompt", text), ("system prompt", system)):
         words = _JSON_WORDS.search(source)
         if words:
-            return "json", [f"JSON asked for in {where}: '{words.group(0)}'"]
+            return "json", [f"JSON asked for in {where}"]
 
     evidence: list[str] = []
     if "```" in text:
@@ -246,19 +265,19 @@ def detect_task(
     if languages or len(set(t.lower() for t in terms)) >= 2:
         evidence.append(f"programming words: {_quote(languages + terms)}")
     elif request:
-        evidence.append(f"coding request: '{request.group(0)}'")
+        evidence.append("coding request in prompt")
     if syntax:
-        evidence.append(f"code syntax: '{syntax.group(0).strip()[:30]}'")
+        evidence.append("code syntax in prompt")
     if evidence:
         return "code", evidence
 
     undated = _DATES.sub(" ", text)
     arithmetic = _ARITHMETIC.search(undated)
     if arithmetic:
-        evidence.append(f"arithmetic expression '{arithmetic.group(0).strip()}'")
+        evidence.append("arithmetic expression in prompt")
     latex = _LATEX.search(text)
     if latex:
-        evidence.append(f"LaTeX math: '{latex.group(0)[:30]}'")
+        evidence.append("LaTeX math in prompt")
     phrases = _MATH_PHRASES.findall(text)
     if phrases and _NUMBERS.search(undated):
         evidence.append(f"math phrasing: {_quote(repr(p.lower()) for p in phrases)}")

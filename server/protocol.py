@@ -23,6 +23,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rewards.json_limits import schema_problem
+
 TraceLevel = Literal["none", "summary", "full"]
 
 
@@ -95,6 +97,9 @@ class ResponseFormat(_Strict):
     def _schema_present(self) -> ResponseFormat:
         if self.type == "json_schema" and not self.json_schema:
             raise ValueError("response_format of type json_schema needs a json_schema object")
+        # Refused up front: a pattern RE2 cannot run, or a schema over the size/depth bounds.
+        if self.json_schema and (problem := schema_problem(self.json_schema.get("schema"))):
+            raise ValueError(f"response_format schema refused: {problem}")
         return self
 
 

@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from rewards.builtin.json_valid import find_json
+from rewards.builtin.json_valid import JsonTooDeep, find_json
 from rewards.types import Candidate, RewardContext, Score
 
 
@@ -65,7 +65,10 @@ class JsonAgreement:
         """
         objects: dict[int, dict[str, str]] = {}
         for i, text in enumerate(completions):
-            found = find_json(text)
+            try:
+                found = find_json(text)
+            except JsonTooDeep:  # nested past MAX_JSON_DEPTH: not an answer to compare
+                continue
             if found is not None and isinstance(found[0], dict):
                 objects[i] = {str(k): _canonical(v) for k, v in found[0].items()}
         if len(objects) < 2:

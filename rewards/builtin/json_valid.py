@@ -22,16 +22,22 @@ import json
 import re
 from typing import Any
 
-from jsonschema import exceptions, validators
+from jsonschema import exceptions
 
+from rewards import linear_re
+from rewards.json_limits import MAX_JSON_DEPTH, SchemaRefused, json_depth, linear_validator
 from rewards.types import Candidate, RewardContext, Score
 
-_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+# RE2 (linear time): under ``re`` an unclosed fence after each of many openers is quadratic.
+_FENCE = linear_re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _JSON_FORMATS = ("json_object", "json_schema")
-_JSON_WORD = re.compile(r"\bjson\b", re.IGNORECASE)
-_PROMPT_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+_JSON_WORD = linear_re.compile(r"\bjson\b", re.IGNORECASE)
 # Each failed attempt re-scans the rest of the text; code full of braces would be quadratic.
 _MAX_SPAN_ATTEMPTS = 20
+
+
+class JsonTooDeep(ValueError):
+    """The JSON found is nested deeper than ``MAX_JSON_DEPTH`` (or than the parser can go)."""
 
 
 def find_json(text: str) -> tuple[Any, str] | None:
@@ -39,19 +45,34 @@ def find_json(text: str) -> tuple[Any, str] | None:
 
     Tries the whole text, then the first fenced block, then the first ``{``/``[``.
 
+    Raises:
+        JsonTooDeep: the document found is nested deeper than ``MAX_JSON_DEPTH``
+            (``json.loads`` itself raises ``RecursionError`` near 1000 levels).
+
     Args:
         text: the completion.
 
     >>> find_json('Sure: {"a": 1} done')
     ({'a': 1}, 'first {...} span')
     """
+    found = _find_json(text)
+    if found is not None and json_depth(found[0]) > MAX_JSON_DEPTH:
+        raise JsonTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels ({found[1]})")
+    return found
+
+
+def _find_json(text: str) -> tuple[Any, str] | None:
     try:
         return json.loads(text), "whole text"
+    except RecursionError as exc:
+        raise JsonTooDeep("JSON nested too deeply to parse (whole text)") from exc
     except ValueError:
         pass
     for block in _FENCE.findall(text):
         try:
             return json.loads(block), "fenced block"
+        except RecursionError as exc:
+            raise JsonTooDeep("JSON nested too deeply to parse (fenced block)") from exc
         except ValueError:
             continue
     decoder = json.JSONDecoder()
@@ -62,6 +83,8 @@ def find_json(text: str) -> tuple[Any, str] | None:
                 break
             try:
                 return decoder.raw_decode(text, start)[0], label
+            except RecursionError as exc:
+                raise JsonTooDeep(f"JSON nested too deeply to parse ({label})") from exc
             except ValueError:
                 start = text.find(opener, start + 1)
     return None
@@ -110,7 +133,10 @@ class JsonValid:
         instructions = f"{context.system_prompt or ''}\n{context.user_text}"
         if context.task != "json" and not strict and not _JSON_WORD.search(instructions):
             return [Score(None, "no JSON asked for")] * len(completions)
-        validator, schema_note = _validator(schema_for(context))
+        try:
+            validator, schema_note = linear_validator(schema_for(context))
+        except SchemaRefused as exc:  # e.g. a pattern RE2 cannot run: never fall back to re
+            return [Score(None, f"schema refused: {exc}")] * len(completions)
         want_object = format_type == "json_object"
         finish = (
             [c.finish_reason for c in candidates] if len(candidates) == len(completions) else []
@@ -131,7 +157,10 @@ class JsonValid:
         want_object: bool = False,
         finish_reason: str | None = None,
     ) -> Score:
-        found = find_json(text)
+        try:
+            found = find_json(text)
+        except JsonTooDeep as exc:
+            return Score(0.0, str(exc))
         if found is None:
             cut = " (cut off at max_tokens)" if finish_reason == "length" else ""
             return Score(0.0, f"no parseable JSON{cut}")
@@ -145,7 +174,10 @@ class JsonValid:
             )
         if validator is None:
             return Score(1.0 - penalty, f"valid JSON ({where_note}){schema_note}")
-        error = exceptions.best_match(validator.iter_errors(document))
+        try:
+            error = exceptions.best_match(validator.iter_errors(document))
+        except RecursionError:  # a schema that refers to itself without consuming the document
+            return Score(None, f"valid JSON ({where_note}); schema could not be checked: recursion")
         if error is None:
             return Score(1.0 - penalty, f"valid JSON matching the schema ({where_note})")
         return Score(0.5 - penalty, f"valid JSON failing the schema: {_describe(error)}")
@@ -165,10 +197,10 @@ def schema_for(context: RewardContext) -> Any:
         spec = response_format.get("json_schema")
         if isinstance(spec, dict) and "schema" in spec:
             return spec["schema"]
-    for block in _PROMPT_FENCE.findall(context.user_text):
+    for block in _FENCE.findall(context.user_text):
         try:
             candidate = json.loads(block)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(candidate, dict) and (
             "$schema" in candidate
@@ -177,19 +209,6 @@ def schema_for(context: RewardContext) -> Any:
         ):
             return candidate
     return None
-
-
-def _validator(schema: Any) -> tuple[Any, str]:
-    if schema is None:
-        return None, ""
-    if not isinstance(schema, dict):
-        return None, "; schema ignored: not an object"
-    cls = validators.validator_for(schema)
-    try:
-        cls.check_schema(schema)
-    except exceptions.SchemaError as exc:
-        return None, f"; schema ignored: invalid ({exc.message[:80]})"
-    return cls(schema), ""
 
 
 def _describe(error: exceptions.ValidationError) -> str:
