@@ -49,6 +49,7 @@ _TRACE_SECTIONS = frozenset(
     {"id", "object", "created", "model", "endpoint", "level", "group_size", "n", "task"}
     | {"selection", "aggregation", "rewards", "gates", "candidates", "selected", "outcome"}
     | {"timings", "usage", "prompt", "profile", "decisions", "adaptive", "prompt_gates"}
+    | {"owner"}
 )
 _VERDICT_SHOWN = frozenset({"passed", "action", "category", "rule", "penalty", "evidence", "hits"})
 
@@ -178,6 +179,7 @@ def _summary(trace: dict[str, Any]) -> dict[str, Any]:
     selected = trace.get("selected") or []
     return {
         "id": trace.get("id", "?"),
+        "owner": trace.get("owner"),
         "created": trace.get("created"),
         "model": trace.get("model"),
         "endpoint": trace.get("endpoint"),

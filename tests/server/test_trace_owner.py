@@ -20,12 +20,12 @@ from tests.conftest import MODEL, make_engine, make_settings
 KEY_A = "sk-alice-0123456789"
 KEY_B = "sk-bob-abcdefghijk"
 OPERATOR = "sk-operator-999999"
-SECRET_SYSTEM = "You are Alice's assistant. Her e-mail is alice@example.com."
+# The caller's own words, which its full trace shows it (and only it).
 BODY = {
     "model": MODEL,
     "messages": [
-        {"role": "system", "content": SECRET_SYSTEM},
-        {"role": "user", "content": "What is 2 + 2?"},
+        {"role": "system", "content": "You are Alice's assistant."},
+        {"role": "user", "content": "My e-mail is alice@example.com. What is 2 + 2?"},
     ],
     "trace": "full",
 }
@@ -103,6 +103,9 @@ def test_the_listing_shows_each_key_its_own_traces_and_the_operator_all(
     assert _listed(client, bearer(KEY_B)) == {b}
     assert _listed(client, basic(KEY_B)) == {b}
     assert _listed(client, bearer(OPERATOR)) == {a, b}
+    # The operator's listing says whose each trace is (the hash, shortened).
+    page = client.get("/traces", headers=bearer(OPERATOR)).text
+    assert owner_of(KEY_A)[:18] in page and owner_of(KEY_B)[:18] in page
 
 
 def test_the_viewer_asks_a_browser_for_the_key_with_a_basic_challenge(
