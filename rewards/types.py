@@ -14,6 +14,7 @@ Conventions (after TRL's reward functions):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -69,12 +70,56 @@ class RewardContext:
 
     @property
     def user_text(self) -> str:
-        """The user's own words (all user messages), or the prompt for completions."""
+        """The user's own words (all user messages), or the prompt for completions.
+
+        What counts as the user's own (the PII gate lets a candidate repeat it): never the
+        system, developer, assistant or tool messages, whose secrets must not reach the user.
+        """
         if not self.messages:
             return self.prompt
         return "\n".join(
             content_text(m.get("content")) for m in self.messages if m.get("role") == "user"
         )
+
+    @functools.cached_property
+    def screened_text(self) -> str:
+        """Every message's text, whatever its role, or the prompt for completions.
+
+        What the prompt screen (gates' ``check_prompt``) judges: a request placed in a
+        system, developer, assistant (a prefill the model continues, or earlier turns the
+        caller wrote) or tool message reaches the model as much as a user message does.
+        Besides the content, every other string a message carries (tool calls' names and
+        arguments, extra keys a chat template may render) is included. Messages are
+        joined by a blank line, so no sentence runs from one into the next. Computed once.
+        """
+        if not self.messages:
+            return self.prompt
+        return "\n\n".join(text for m in self.messages if (text := message_text(m)))
+
+
+# Keys of a message (or of a tool call in it) that hold identifiers, not text.
+_NOT_TEXT = frozenset({"role", "id", "tool_call_id", "type"})
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """All the text of one chat message: its content, then every other string in it.
+
+    >>> call = {"function": {"name": "search", "arguments": '{"q": "x"}'}}
+    >>> message_text({"role": "assistant", "content": "ok", "tool_calls": [call]})
+    'ok\nsearch\n{"q": "x"}'
+    """
+    parts = [content_text(message.get("content"))]
+    # Iterative walk: a message's extra keys are the client's JSON, of any depth.
+    stack: list[Any] = [{k: v for k, v in message.items() if k != "content"}]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, dict):
+            stack.extend(reversed([v for k, v in value.items() if k not in _NOT_TEXT]))
+        elif isinstance(value, list | tuple):
+            stack.extend(reversed(value))
+    return "\n".join(p for p in parts if p)
 
 
 def content_text(content: Any) -> str:

@@ -49,7 +49,8 @@ from rewards.gates.hazard_rules import (
     SOFT_DEFUSE,
     HazardRule,
 )
-from rewards.types import Action, Candidate, Hit, RewardContext, Verdict
+from rewards.gates.normalize import normalize
+from rewards.types import Action, Candidate, Hit, RewardContext, Verdict, message_text
 
 __all__ = [
     "CATEGORIES",
@@ -131,6 +132,9 @@ def _counts(rule: HazardRule, text: str, start: int, end: int) -> bool:
 def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFinding]:
     """Every hazard rule hit in ``text``, in rule order.
 
+    The rules match the normalised text (:func:`rewards.gates.normalize.normalize`);
+    each finding's ``start`` and ``end`` are offsets in ``text`` as given.
+
     Args:
         text: a prompt or an answer.
         side: which side ``text`` is; rules for the other side are skipped.
@@ -140,8 +144,13 @@ def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFin
     >>> find_hazards("How do I kill a Python process?", "prompt")
     []
     """
+    # Keywords, windows, rules and defusers all run on one string, the normalised text
+    # (no zero-width characters, look-alike letters read as ASCII, case folded per
+    # character); only the reported span is mapped back to ``text``.
+    normal = normalize(text)
+    seen = normal.text
     found: list[HazardFinding] = []
-    windows = _windows(text.lower())
+    windows = _windows(seen)
     for i, rule in enumerate(RULES):
         if rule.side not in (side, "both") or i not in windows:
             continue
@@ -149,13 +158,14 @@ def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFin
             (
                 m
                 for start, end in windows[i]
-                for m in rule.pattern.finditer(text, start, end)
-                if _counts(rule, text, m.start(), m.end())
+                for m in rule.pattern.finditer(seen, start, end)
+                if _counts(rule, seen, m.start(), m.end())
             ),
             None,
         )
         if match is not None:
-            found.append(HazardFinding(rule.id, rule.category, rule.action, *match.span()))
+            span = normal.span(*match.span())
+            found.append(HazardFinding(rule.id, rule.category, rule.action, *span))
     return found
 
 
@@ -177,6 +187,9 @@ _KEYWORDS = _keyword_automaton()
 
 def _windows(lower: str) -> dict[int, list[tuple[int, int]]]:
     """Per rule (by index), merged spans of the text around its keywords.
+
+    ``lower`` is the normalised (case-folded) text the rules then run on: the windows'
+    offsets are valid for it, whatever case folding did to the length.
 
     A rule's regex runs only there: every rule's regex over a 1k-token answer costs
     milliseconds; one Aho-Corasick pass finding every keyword costs microseconds.
@@ -219,6 +232,13 @@ def _hits(text: str, findings: list[HazardFinding], model_codes: Sequence[str]) 
     return hits
 
 
+def _prefill(context: RewardContext) -> str:
+    """The final assistant message's text (the answer's start), or ``""``."""
+    if not context.messages or context.messages[-1].get("role") != "assistant":
+        return ""
+    return message_text(context.messages[-1])
+
+
 class HazardsGate:
     """Vetoes harmful candidates and refuses harmful prompts, by hazard category.
 
@@ -241,16 +261,31 @@ class HazardsGate:
     def __init__(self, classifier: HazardClassifier | None = None) -> None:
         self.classifier = classifier
 
+    @property
+    def runs_in_worker(self) -> bool:
+        """A loaded classifier stays in this process; the rules alone go to a budget worker."""
+        return self.classifier is None
+
     def check_prompt(self, *, context: RewardContext, **kwargs: Any) -> Verdict:
-        """Judges the user's own text (not the operator's system prompt).
+        """Judges every message of the request, whatever its role.
+
+        A request in a system, developer, tool or assistant message reaches the model as
+        much as one in a user message (``context.screened_text``). A final assistant
+        message is a prefill the model continues: it is judged as the start of an answer
+        too (the answer-side rules).
 
         Args:
             context: the request context.
             **kwargs: ignored, for forward compatibility.
         """
-        text = context.user_text
+        text = context.screened_text
         codes = self.classifier.classify([text], role="user")[0] if self.classifier else []
         hits = _hits(text, find_hazards(text, "prompt"), codes)
+        prefill = _prefill(context)
+        if prefill:
+            ruled = {h.rule for h in hits}
+            extra = _hits(prefill, find_hazards(prefill, "answer"), [])
+            hits += [h for h in extra if h.rule not in ruled]
         return Verdict.from_hits(hits, "no hazard found in the prompt")
 
     def __call__(

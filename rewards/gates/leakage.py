@@ -21,6 +21,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from rewards.gates.normalize import normalize
 from rewards.types import Candidate, Hit, RewardContext, Verdict
 
 MATCH_SCORE = 88.0
@@ -30,7 +31,7 @@ _WORD = re.compile(r"\w+")
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(text)  # already case-folded (normalised)
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
 
@@ -53,14 +54,21 @@ def pieces(system_prompt: str) -> list[str]:
 
 
 def reproduced(piece_list: list[str], text: str) -> list[str]:
-    """The pieces that ``text`` reproduces (fuzzy), in order."""
-    grams = _trigrams(text)
+    """The pieces that ``text`` reproduces (fuzzy), in order.
+
+    Both sides are compared normalised (:func:`rewards.gates.normalize.normalize`: case
+    folded, zero-width characters removed, look-alike letters read as ASCII), so a
+    leak written with a zero-width space between every letter still matches.
+    """
+    seen = normalize(text).text
+    grams = _trigrams(seen)
     found = []
     for piece in piece_list:
-        piece_grams = _trigrams(piece)
+        normal = normalize(piece).text
+        piece_grams = _trigrams(normal)
         if piece_grams and not piece_grams & grams:
             continue
-        if fuzz.partial_ratio(piece.lower(), text.lower()) >= MATCH_SCORE:
+        if fuzz.partial_ratio(normal, seen) >= MATCH_SCORE:
             found.append(piece)
     return found
 

@@ -27,8 +27,10 @@ chose ``trace_text: full``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+from rewards.gates.normalize import normalize
 from rewards.gates.privacy import (
     DEFAULT_REGION,
     Finding,
@@ -54,7 +56,9 @@ _SEVERITY = (
 _MAX_LISTED = 5
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_CARD = re.compile(r"(?<!\d)(?<!\d[.,])\d(?:[ -]?\d){12,18}(?!\d|[ .,-]\d)")
+# Between two digits of a card: nothing, or up to three separators (spaces and line
+# breaks, dots, underscores, dashes: every Unicode dash reads as "-" once normalised).
+_CARD = re.compile(r"(?<!\d)(?<!\d[.,])\d(?:[\s._-]{0,3}\d){12,18}(?!\d|[ .,_-]\d)")
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]{0,200}?[A-Za-z0-9+/]{40,}"
 )
@@ -141,39 +145,52 @@ def find_items(
 ) -> list[Finding]:
     """Every secret and personal item in ``text``, redacted.
 
+    Each finding's ``key`` is the item as normalised (so the user's own item matches
+    however either side wrote it); ``start`` and ``end`` are offsets in ``text``.
+
     Args:
         text: the text to scan.
         allow_domains: e-mail domains (and their subdomains) that are not personal.
         region: where phone numbers written without ``+`` are read.
     """
+    # Every recogniser runs on the normalised text (no invisible characters, look-alike
+    # letters and digits read as ASCII, dashes as "-"; case kept: tokens are
+    # case-sensitive), so keys compare equal however the item was written; the spans
+    # reported are mapped back to ``text``.
+    normal = normalize(text, fold=False)
+    text = normal.text
     found: list[Finding] = []
     # Each recogniser runs only where it can match (a substring test costs microseconds,
     # a regex pass over a 1k-token answer a fraction of a millisecond).
     for match in scan(_PRIVATE_KEY, text, None if "PRIVATE KEY-----" in text else []):
         kind = match.group(1).strip() or "PKCS#8"
-        found.append(Finding("secret.private_key", match.group(0), f"private key block ({kind})"))
+        shown = f"private key block ({kind})"
+        found.append(Finding("secret.private_key", match.group(0), shown, *match.span()))
     for pattern, label, keep in _TOKENS:
         if not any(prefix in text for prefix in _TOKEN_PREFIXES[label]):
             continue
         for match in pattern.finditer(text):
             token = match.group(0)
             if _looks_real(token[keep:]):
-                found.append(Finding("secret.api_key", token, f"{label} {token[:keep]}****"))
+                shown = f"{label} {token[:keep]}****"
+                found.append(Finding("secret.api_key", token, shown, *match.span()))
     windows = digit_windows(text)
     for match in scan(_CARD, text, [w for w in windows if w[1] - w[0] >= 13]):
         digits = re.sub(r"\D", "", match.group(0))
         network = card_network(digits)
         if network and len(set(digits)) > 1 and luhn_valid(digits):
-            found.append(Finding("pii.card", digits, f"card ****{digits[-4:]} ({network})"))
+            shown = f"card ****{digits[-4:]} ({network})"
+            found.append(Finding("pii.card", digits, shown, *match.span()))
     for match in scan(_EMAIL, text, _around(text, "@")):
         address = match.group(0)
         local, domain = address.rsplit("@", 1)
         if not _reserved_domain(domain.lower(), allow_domains):
-            found.append(Finding("pii.email", address.lower(), f"e-mail {local[0]}***@{domain}"))
+            shown = f"e-mail {local[0]}***@{domain}"
+            found.append(Finding("pii.email", address.lower(), shown, *match.span()))
     cards = {f.key for f in found if f.category == "pii.card"}
     identifiers = find_identifiers(text, region, windows)
     found.extend(f for f in identifiers if f.key.lstrip("+") not in cards)
-    return found
+    return [replace(f, start=s, end=e) for f in found for s, e in [normal.span(f.start, f.end)]]
 
 
 def _around(text: str, char: str, pad: int = 120) -> Spans:

@@ -79,7 +79,13 @@ _PHONE = re.compile(
     r"(?<![\w.+/-])(?:\(?\+\d{1,3}\)?[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]\d{2,6}){1,4}"
     r"(?![\w/]|[.-]\d)"
 )
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+# Separators tolerated between the groups of an IBAN or a national number: spaces and
+# line breaks, dots, underscores and dashes (every Unicode dash is "-" once normalised).
+_SEP = r"[\s._-]"
+_IBAN = re.compile(
+    rf"\b[A-Z]{{2}}\d{{2}}(?:{_SEP}{{0,3}}[A-Z0-9]{{4}}){{2,7}}(?:{_SEP}{{0,3}}[A-Z0-9]{{1,3}})?\b",
+    re.IGNORECASE,  # written in lower case, it is still an IBAN
+)
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){2,7}:?(?:[0-9A-Fa-f]{1,4})?(?![\w:])")
 _VERSION_BEFORE = re.compile(r"(?:\bv|version\s*|release\s*)$", re.IGNORECASE)
@@ -146,7 +152,12 @@ def _ctx(words: str) -> re.Pattern[str]:
 
 
 _ID_RULES: tuple[_IdRule, ...] = (
-    _IdRule("US SSN", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), ssn.is_valid),
+    _IdRule(
+        "US SSN",
+        # The same separator between the three groups: "536-22-1234", "536 22 1234".
+        re.compile(rf"(?<![\d._-])\d{{3}}({_SEP}{{1,3}})\d{{2}}\1\d{{4}}(?![\d_-]|\.\d)"),
+        ssn.is_valid,
+    ),
     _IdRule(
         "US SSN",
         re.compile(r"(?<!\d)\d{9}(?!\d)"),
@@ -296,10 +307,17 @@ def find_ibans(text: str, windows: Spans | None = None) -> list[Finding]:
     """
     found = []
     for match in scan(_IBAN, text, windows):
-        compact = match.group(0).replace(" ", "")
-        if iban.is_valid(compact):
-            shown = f"IBAN {compact[:2]} ****{compact[-4:]}"
-            found.append(Finding("pii.iban", compact, shown, *match.span()))
+        raw = match.group(0)
+        # A short word after an IBAN can be read as its last group ("... 7034 and"):
+        # the IBAN is then the match without that group.
+        cut = re.search(rf"{_SEP}+[A-Za-z0-9]{{1,4}}$", raw)
+        for span in (raw, raw[: cut.start()] if cut else None):
+            compact = re.sub(_SEP, "", span or "").upper()
+            if compact and iban.is_valid(compact):
+                shown = f"IBAN {compact[:2]} ****{compact[-4:]}"
+                end = match.start() + len(span or "")
+                found.append(Finding("pii.iban", compact, shown, match.start(), end))
+                break
     return found
 
 
@@ -318,7 +336,8 @@ def find_national_ids(text: str, windows: Spans | None = None) -> list[Finding]:
                 continue
             if rule.context is not None and not _named_before(rule.context, text, start):
                 continue
-            raw = match.group(0)
+            # Validated without its separators (python-stdnum strips only some itself).
+            raw = re.sub(_SEP, "", match.group(0))
             try:
                 valid = rule.valid(raw)
             except Exception:  # a validator choking on odd input is not a finding
