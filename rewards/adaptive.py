@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rewards.builtin.code_exec import extract_tests
+from rewards.builtin.code_exec import extract_tests, ran_tests
 from rewards.builtin.json_valid import schema_for
 from rewards.builtin.math_answers import extract_answer, normalize_text
 from rewards.mathverify_pool import classify_answers
@@ -131,7 +131,8 @@ def settle(
     for reward in result.rewards:
         if reward.name in checks:
             value = reward.scores[best].value
-            if value is not None and value >= 1.0:
+            ran = reward.name != "code_exec" or ran_tests(reward.scores[best])  # not "sandbox off"
+            if value is not None and value >= 1.0 and ran:
                 return Settlement(True, f"winner verified by {reward.name} ({checks[reward.name]})")
     if checks:
         return Settlement(False, f"no candidate verified yet ({', '.join(checks.values())})")

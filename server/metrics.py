@@ -50,6 +50,7 @@ class GroupStats:
     flags: list[tuple[str, str]] = field(default_factory=list)  # (gate, rule)
     refused: bool = False
     refusal_reason: str | None = None  # "all_vetoed" | "unsafe_prompt"
+    budget_overruns: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
 
 
 class Metrics:
@@ -135,6 +136,14 @@ class Metrics:
             ["gate", "rule"],
             registry=r,
         )
+        self.budget_overruns = Counter(
+            "bon_budget_overruns",
+            "Rewards and gates whose time budget ran out, by kind (reward, gate, prompt:"
+            " a prompt check) and name. A gate or prompt check out of time vetoes"
+            " (gate_timeout); a reward carries no signal, unless it bounds itself.",
+            ["kind", "name"],
+            registry=r,
+        )
         self.refusals = Counter(
             "bon_refusals",
             "Responses refused, by reason: all_vetoed (every candidate vetoed) or"
@@ -171,6 +180,12 @@ class Metrics:
         )
         for limit in ("requests", "candidates"):
             self.rate_limited.labels(limit=limit)
+        self.sandbox_info = Gauge(
+            "bon_sandbox_info",
+            "The code sandbox's mode in force (wasi, off): 1 for that mode.",
+            ["mode"],
+            registry=r,
+        )
         self.engine_unfinished = Gauge(
             "bon_engine_unfinished_requests",
             "Engine requests accepted and not yet finished or aborted.",
@@ -211,8 +226,15 @@ class Metrics:
             self.penalties.labels(gate=gate, rule=rule).inc()
         for gate, rule in stats.flags:
             self.flags.labels(gate=gate, rule=rule).inc()
+        for kind, name in stats.budget_overruns:
+            self.budget_overruns.labels(kind=kind, name=name).inc()
         if stats.refused:
             self.refusals.labels(reason=stats.refusal_reason or "all_vetoed").inc()
+
+    def sandbox_mode(self, mode: str) -> None:
+        """Shows the sandbox mode in force (set once, at startup)."""
+        self.sandbox_info.clear()
+        self.sandbox_info.labels(mode=mode).set(1)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -14,22 +14,43 @@ Scores (range 0..1):
 * with tests: the share of tests passed, run in the sandbox (:mod:`rewards.sandbox`)
   with the candidate's code; evidence names the first failing test;
 * without tests: the share of the answer's Python blocks that compile (syntax only);
-* ``None``: no tests and no code in the answer, only non-Python code, or the group's
-  time budget ran out before this candidate's run started.
+* ``None``: no tests and no code in the answer, only non-Python code, code too large
+  (``max_code_chars``) or too deeply nested to parse, or the group's time budget ran
+  out before this candidate's run started.
+
+What reaches the evidence (and so the client): counts, the failing test's name (the
+caller's own text, cut to 80 characters), an exception type among Python's built-in
+ones or a fixed phrase, and the sandbox mode. Nothing a run prints or raises as text:
+tests come from the caller, so a "test" could otherwise read files back to them.
+
+Extraction is linear in the text (each block's lines are split once) and memoised by
+text, so planning, ``adaptive`` and the rewards share one extraction per request.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rewards.sandbox import RunResult, SandboxLimits, Step, run_batch
 from rewards.types import Candidate, RewardContext, Score
 
-__all__ = ["CodeExec", "ExtractedCode", "extract_code", "extract_tests"]
+__all__ = [
+    "MAX_CODE_CHARS",
+    "CodeExec",
+    "ExtractedCode",
+    "extract_code",
+    "extract_tests",
+    "ran_tests",
+    "tests_for",
+]
+
+SandboxMode = Literal["wasi", "off"]
 
 _FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_TAGS = {"python", "py", "python3", "py3", "pycon", ""}
@@ -40,6 +61,37 @@ _PROMPT_LINE = re.compile(r"^(\s*)>>> ?(.*)$")
 _WANT_ENDS = {'"""', "'''", "```"}
 _MAX_TESTS = 50
 _MAX_PREFIX_TRIES = 80
+MAX_CODE_CHARS = 100_000
+"""Longest code (an answer's, or a prompt's block) parsed, in characters."""
+_MAX_NAME = 80
+TOO_DEEP = "code too deeply nested"
+# What may describe a failure: Python's own exception types (a run can name its own
+# exception type anything, so only built-in names pass) and the harness's fixed words.
+_EXCEPTION_NAMES = frozenset(
+    name
+    for name, obj in vars(builtins).items()
+    if isinstance(obj, type) and issubclass(obj, BaseException)
+)
+_ENDINGS = frozenset(
+    {
+        "wall-clock timeout",
+        "CPU budget exhausted",
+        "memory limit",
+        "stack exhausted",
+        "run ended early",
+        "sandbox busy",
+    }
+)
+_FIXED_WORDS = frozenset(
+    {
+        "wall-clock timeout",
+        "timeout",
+        "wrong output",
+        "not run",
+        "expected exception not raised",
+        "harness tampered",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -61,14 +113,20 @@ class ExtractedCode:
     where: str
     syntax_error: str | None = None
     other_languages: tuple[str, ...] = ()
+    refused: str | None = None
 
 
 def _compile_error(source: str) -> str | None:
+    """The compiler's complaint, :data:`TOO_DEEP` for nesting it cannot take, or None."""
     try:
         compile(source, "<candidate>", "exec", dont_inherit=True)
     except SyntaxError as exc:
+        if "too many nested" in str(exc.msg) or "too complex" in str(exc.msg):
+            return TOO_DEEP
         return f"line {exc.lineno}: {exc.msg}"
-    except (ValueError, MemoryError, RecursionError) as exc:
+    except (MemoryError, RecursionError):  # the parser's or the compiler's stack
+        return TOO_DEEP
+    except ValueError as exc:  # null bytes
         return f"{type(exc).__name__}: {exc}"[:120]
     return None
 
@@ -90,11 +148,14 @@ def _answer_part(text: str) -> str:
     return text[cut + len("</think>") :] if cut != -1 else text
 
 
-def extract_code(text: str) -> ExtractedCode | None:
+def extract_code(text: str, max_chars: int = MAX_CODE_CHARS) -> ExtractedCode | None:
     """The Python code in an answer, or None when there is none.
+
+    Code too large or too deeply nested to parse is ``refused`` (with the reason).
 
     Args:
         text: the candidate's text; anything before ``</think>`` is reasoning and skipped.
+        max_chars: longest answer part (after ``</think>``) parsed at all.
 
     >>> found = extract_code("Here:\\n```python\\ndef f(x):\\n    return x + 1\\n```")
     >>> found.code, found.where
@@ -103,6 +164,9 @@ def extract_code(text: str) -> ExtractedCode | None:
     True
     """
     answer = _answer_part(text)
+    if len(answer) > max_chars:
+        why = f"code too large ({len(answer)} characters, limit {max_chars})"
+        return ExtractedCode("", 0, 0, "answer", refused=why)
     fences = _FENCE.findall(answer)
     if fences:
         python = [
@@ -114,13 +178,18 @@ def extract_code(text: str) -> ExtractedCode | None:
         others = tuple(sorted({t.lower() for t, _ in fences if t.lower() not in _PYTHON_TAGS}))
         if python:
             errors = [_compile_error(b) for b in python]
+            if TOO_DEEP in errors:
+                return ExtractedCode("", len(python), 0, "fenced", TOO_DEEP, refused=TOO_DEEP)
             good = [b for b, e in zip(python, errors, strict=True) if e is None]
             first = next((e for e in errors if e is not None), None)
             return ExtractedCode("\n\n".join(good), len(python), len(good), "fenced", first, others)
         if others:
             return ExtractedCode("", 0, 0, "fenced", None, others)
     stripped = answer.strip()
-    if stripped and _compile_error(stripped) is None and _looks_like_code(stripped):
+    whole = _compile_error(stripped) if stripped else "empty"
+    if whole == TOO_DEEP and _CODE_START.search(stripped) is not None:
+        return ExtractedCode("", 1, 0, "whole answer", TOO_DEEP, refused=TOO_DEEP)
+    if whole is None and _looks_like_code(stripped):
         return ExtractedCode(stripped, 1, 1, "whole answer")
     lines = answer.splitlines()
     start = next((i for i, line in enumerate(lines) if _CODE_START.match(line)), None)
@@ -145,7 +214,9 @@ def _is_test_function(node: ast.stmt) -> bool:
 def _testcase_methods(node: ast.stmt) -> list[str]:
     if not isinstance(node, ast.ClassDef):
         return []
-    bases = [ast.unparse(b) for b in node.bases]
+    # The base's own name, not ast.unparse: that recurses, and a client's
+    # ``class A(a+a+...)`` would take it past the recursion limit.
+    bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
     if not any(b.endswith("TestCase") for b in bases):
         return []
     return [
@@ -155,21 +226,53 @@ def _testcase_methods(node: ast.stmt) -> list[str]:
     ]
 
 
+class _SourceLines:
+    """A source's lines, split once, to cut out any node's text.
+
+    ``ast.get_source_segment`` splits the whole source again on every call: over a
+    block's statements that is quadratic (12 KB of ``a=1`` lines took 48 s). Lines are
+    split as the parser splits them (``\\r\\n``, ``\\r``, ``\\n``; not ``str.splitlines``,
+    which also splits at form feeds), and column offsets are UTF-8 bytes, as in the AST.
+    """
+
+    _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+    def __init__(self, source: str) -> None:
+        self.lines: list[str] = self._LINE.findall(source)
+
+    def segment(self, node: ast.stmt) -> str:
+        end_line = node.end_lineno if node.end_lineno is not None else node.lineno
+        end_col = node.end_col_offset
+        first = self.lines[node.lineno - 1].encode()
+        if end_line == node.lineno:
+            stop = len(first) if end_col is None else end_col
+            return first[node.col_offset : stop].decode()
+        last = self.lines[end_line - 1].encode()
+        middle = self.lines[node.lineno : end_line - 1]
+        head = first[node.col_offset :].decode()
+        tail = (last if end_col is None else last[:end_col]).decode()
+        return "".join([head, *middle, tail])
+
+
 def _steps_from_block(source: str) -> list[Step] | None:
-    """Tests and setup in one block of code, or None when it is not valid Python."""
-    try:
-        tree = ast.parse(textwrap.dedent(source))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    """Tests and setup in one block of code, or None when it is not valid Python
+    (or too large, or too deeply nested, to parse)."""
+    if len(source) > MAX_CODE_CHARS:
         return None
     src = textwrap.dedent(source)
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    lines = _SourceLines(src)
     steps: list[Step] = []
     for node in tree.body:
-        segment = ast.get_source_segment(src, node) or ast.unparse(node)
+        segment = lines.segment(node)
         if isinstance(node, ast.Import | ast.ImportFrom):
             steps.append(Step("setup", segment))
         elif _is_test_function(node):
             assert isinstance(node, ast.FunctionDef)
-            steps.append(Step("function", segment, f"{node.name}()"))
+            steps.append(Step("function", segment, node.name))  # the sandbox calls it by name
         elif methods := _testcase_methods(node):
             steps.extend(Step("testcase", segment, name) for name in methods)
         elif any(isinstance(sub, ast.Assert) for sub in ast.walk(node)):
@@ -218,6 +321,8 @@ def _loose_steps(text: str) -> list[Step]:
 def extract_tests(text: str) -> list[Step]:
     """The tests a prompt carries, as sandbox steps (setup steps included).
 
+    Memoised by text: planning, ``adaptive`` and the rewards ask for the same prompt's.
+
     Looks at code fences (Python or untagged), doctest examples anywhere, and
     ``assert`` lines or ``def test_...`` functions in the plain text. Identical tests
     count once; at most 50 tests.
@@ -231,6 +336,11 @@ def extract_tests(text: str) -> list[Step]:
     >>> [s.kind for s in extract_tests('>>> add(2, 2)\\n4\\n')]
     ['doctest']
     """
+    return list(_tests_of(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _tests_of(text: str) -> tuple[Step, ...]:
     steps: list[Step] = []
     outside: list[str] = []
     last = 0
@@ -258,7 +368,7 @@ def extract_tests(text: str) -> list[Step]:
                 continue
             tests += 1
         unique.append(step)
-    return unique if tests else []
+    return tuple(unique) if tests else ()
 
 
 def _doctest_steps(text: str) -> list[Step]:
@@ -307,7 +417,10 @@ class CodeExec:
     Args:
         timeout_s: wall-clock limit of one candidate's run.
         budget_s: wall time for all the group's runs together.
-        workers: runs at the same time.
+        workers: runs at the same time (the sandbox also bounds runs server-wide).
+        sandbox: ``wasi`` runs the tests in the sandbox; ``off`` (the operator chose
+            not to run code) checks syntax only, and the evidence says so.
+        max_code_chars: longest answer parsed; a longer one has no signal.
 
     Example:
         >>> reward = CodeExec()
@@ -319,13 +432,26 @@ class CodeExec:
     """
 
     name = "code_exec"
+    self_bounded = True  # its sandboxed runs have their own wall-clock and group budgets
 
-    def __init__(self, timeout_s: float = 5.0, budget_s: float = 20.0, workers: int = 2) -> None:
-        if timeout_s <= 0 or budget_s <= 0 or workers < 1:
-            raise ValueError("timeout_s and budget_s must be > 0, workers >= 1")
+    def __init__(
+        self,
+        timeout_s: float = 5.0,
+        budget_s: float = 20.0,
+        workers: int = 2,
+        *,
+        sandbox: SandboxMode = "wasi",
+        max_code_chars: int = MAX_CODE_CHARS,
+    ) -> None:
+        if timeout_s <= 0 or budget_s <= 0 or workers < 1 or max_code_chars < 1:
+            raise ValueError("timeout_s and budget_s must be > 0, workers and max_code_chars >= 1")
+        if sandbox not in ("wasi", "off"):
+            raise ValueError(f"sandbox must be 'wasi' or 'off', not {sandbox!r}")
         self.timeout_s = timeout_s
         self.budget_s = budget_s
         self.workers = workers
+        self.sandbox = sandbox
+        self.max_code_chars = max_code_chars
 
     def __call__(
         self,
@@ -345,17 +471,19 @@ class CodeExec:
             candidates: the candidates (unused).
             **kwargs: ignored, for forward compatibility.
         """
-        given = context.references.get("tests")
-        if isinstance(given, list) and all(isinstance(s, Step) for s in given):
-            tests: list[Step] = given
-        else:
-            tests = extract_tests(context.user_text)
-        found = [extract_code(text) for text in completions]
+        tests = tests_for(context)
+        found = [extract_code(text, self.max_code_chars) for text in completions]
+        if self.sandbox == "off":
+            return [_off_score(code, tests) for code in found]
         if not tests:
             return [_syntax_score(code) for code in found]
 
-        total = sum(1 for s in tests if s.kind != "setup")
-        runnable = {i: code.code for i, code in enumerate(found) if code is not None and code.code}
+        counted = [s for s in tests if s.kind != "setup"]
+        runnable = {
+            i: code.code
+            for i, code in enumerate(found)
+            if code is not None and code.code and code.refused is None
+        }
         limits = SandboxLimits(wall_seconds=self.timeout_s)
         results = run_batch(
             [(source, tests) for source in runnable.values()],
@@ -364,22 +492,41 @@ class CodeExec:
             budget_seconds=self.budget_s,
         )
         by_index = dict(zip(runnable, results, strict=True))
+        total = len(counted)
         scores: list[Score] = []
         for i, code in enumerate(found):
-            if code is None or (not code.blocks and code.other_languages):
+            if code is not None and code.refused is not None:
+                scores.append(Score(None, f"{code.refused}; 0/{total} tests run"))
+            elif code is None or (not code.blocks and code.other_languages):
                 langs = ", ".join(code.other_languages) if code else ""
                 what = f"only {langs} code" if langs else "no Python code in the answer"
                 scores.append(Score(0.0, f"{what}; 0/{total} tests run"))
             elif not code.code:
                 scores.append(Score(0.0, f"syntax error ({code.syntax_error}); 0/{total} passed"))
             else:
-                scores.append(_test_score(by_index[i], total, code))
+                scores.append(_test_score(by_index[i], counted, code))
         return scores
+
+
+def ran_tests(score: Score) -> bool:
+    """Whether a ``code_exec`` score comes from running tests (not a syntax check, as
+    with the sandbox off): only then does a full score verify an answer."""
+    return not score.evidence.startswith(("sandbox off", "syntax only"))
+
+
+def tests_for(context: RewardContext) -> list[Step]:
+    """The request's tests: ``references["tests"]`` when given, else the user's words'."""
+    given = context.references.get("tests")
+    if isinstance(given, list) and all(isinstance(s, Step) for s in given):
+        return given
+    return extract_tests(context.user_text)
 
 
 def _syntax_score(code: ExtractedCode | None) -> Score:
     if code is None:
         return Score(None, "no code in the answer and no tests in the prompt")
+    if code.refused is not None:
+        return Score(None, code.refused)
     if not code.blocks:
         langs = ", ".join(code.other_languages)
         return Score(None, f"{langs} code: only Python is checked")
@@ -392,16 +539,75 @@ def _syntax_score(code: ExtractedCode | None) -> Score:
     )
 
 
-def _test_score(result: RunResult | None, total: int, code: ExtractedCode) -> Score:
+def _off_score(code: ExtractedCode | None, tests: list[Step]) -> Score:
+    """The operator turned the sandbox off: a syntax check, whatever the prompt's tests."""
+    base = _syntax_score(code)
+    counted = sum(1 for s in tests if s.kind != "setup")
+    not_run = f"; {counted} test(s) not run" if counted else ""
+    evidence = base.evidence.replace(" (no tests in prompt)", "")
+    return Score(base.value, f"sandbox off: {evidence}{not_run}")
+
+
+def _safe_error(error: str | None, step: Step | None) -> str:
+    """An exception type or a fixed phrase: never free text from the run."""
+    text = (error or "").strip()
+    head = text.split(":", 1)[0].strip()
+    if head in _EXCEPTION_NAMES:
+        return head
+    if text.lower() in _FIXED_WORDS:
+        return text.lower()
+    if step is not None and step.kind == "doctest":
+        return "wrong output"
+    return "failed"
+
+
+def _test_name(step: Step | None, position: int) -> str:
+    name = " ".join((step.name if step is not None else "").split()) or f"test {position}"
+    return name if len(name) <= _MAX_NAME else name[: _MAX_NAME - 3] + "..."
+
+
+def _first_failure(result: RunResult, counted: list[Step]) -> str | None:
+    """The first failing or unreached test, from the caller's own step names.
+
+    Outcomes are in the order of the counted steps, so the name comes from the
+    caller's step, not from what the run reported.
+    """
+    for position, outcome in enumerate(result.outcomes):
+        if not outcome.passed:
+            step = counted[position] if position < len(counted) else None
+            return f"{_test_name(step, position + 1)}: {_safe_error(outcome.error, step)}"
+    if len(result.outcomes) < len(counted):
+        return f"test {len(result.outcomes) + 1} of {len(counted)} not reached: {_ended_by(result)}"
+    return None
+
+
+def _ended_by(result: RunResult) -> str:
+    """Why a run stopped early, in the sandbox's fixed words (never the run's text)."""
+    ended = getattr(result, "ended_by", None)
+    if ended in _ENDINGS:
+        return str(ended)
+    return "wall-clock timeout" if result.timed_out else "run ended early"
+
+
+def _mode(result: RunResult) -> str:
+    mode = str(getattr(result, "isolation", "") or "")
+    return mode if re.fullmatch(r"[a-z0-9-]{1,24}", mode) else "unknown"
+
+
+def _test_score(result: RunResult | None, counted: list[Step], code: ExtractedCode) -> Score:
+    total = len(counted)
     if result is None:
         return Score(None, "not run: the group's sandbox time budget was spent")
-    value = result.passed / total if total else 0.0
-    parts = [f"{result.passed}/{total} tests passed"]
-    failure = result.first_failure
+    if getattr(result, "ended_by", None) == "sandbox busy" and not result.outcomes:
+        return Score(None, "not run: sandbox busy (every run slot taken for longer than its limit)")
+    value = min(result.passed, total) / total if total else 0.0
+    parts = [f"{min(result.passed, total)}/{total} tests passed"]
+    failure = _first_failure(result, counted)
     if failure:
         parts.append(f"first failure: {failure}")
     if result.load_error:
-        parts.append(f"code raised while loading: {result.load_error}")
+        parts.append(f"code raised while loading: {_safe_error(result.load_error, None)}")
     if code.syntax_error:
         parts.append(f"{code.blocks - code.compiled} block(s) with syntax errors skipped")
-    return Score(value, "; ".join(parts)[:300])
+    parts.append(f"sandbox {_mode(result)}")
+    return Score(value, "; ".join(parts))

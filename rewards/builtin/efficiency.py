@@ -9,7 +9,8 @@ context offers:
   only candidates giving it are compared;
 * code with tests in the prompt: the candidates with the group's best share of
   tests passed (above 0), from the same sandbox runs ``code_exec`` makes (shared
-  through the sandbox's result cache);
+  through the sandbox's result cache); with the sandbox off no test is run, so code
+  has no correctness signal;
 * JSON with a ``response_format``: the candidates whose JSON is fully valid;
 * otherwise (or when no candidate has the signal) every complete candidate.
 
@@ -25,10 +26,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from rewards.builtin.code_exec import CodeExec, extract_tests
+from rewards.builtin.code_exec import MAX_CODE_CHARS, CodeExec, SandboxMode, tests_for
 from rewards.builtin.json_valid import JsonValid
 from rewards.builtin.math_answers import extract_answer, normalize_text
-from rewards.sandbox import Step
 from rewards.types import Candidate, RewardContext, Score
 
 
@@ -38,6 +38,8 @@ class Efficiency:
     Args:
         code_timeout_s: wall-clock limit of one sandbox run (when tests are run).
         code_budget_s: wall time for the group's sandbox runs.
+        sandbox: ``wasi``, or ``off`` (no code is run: code has no correctness signal).
+        max_code_chars: longest answer ``code_exec`` parses.
 
     Example:
         >>> reward = Efficiency()
@@ -48,10 +50,20 @@ class Efficiency:
     """
 
     name = "efficiency"
+    self_bounded = True  # its sandboxed runs have their own wall-clock and group budgets
 
-    def __init__(self, code_timeout_s: float = 5.0, code_budget_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        code_timeout_s: float = 5.0,
+        code_budget_s: float = 20.0,
+        *,
+        sandbox: SandboxMode = "wasi",
+        max_code_chars: int = MAX_CODE_CHARS,
+    ) -> None:
         self.code_timeout_s = code_timeout_s
         self.code_budget_s = code_budget_s
+        self.sandbox = sandbox
+        self.max_code_chars = max_code_chars
 
     def __call__(
         self,
@@ -109,10 +121,14 @@ class Efficiency:
             return [], "every candidate truncated"
         if context.task == "math":
             return _math_majority(completions, complete)
-        tests = context.references.get("tests")
-        has_tests = isinstance(tests, list) and any(isinstance(s, Step) for s in tests)
-        if context.task == "code" and (has_tests or extract_tests(context.user_text)):
-            code = CodeExec(timeout_s=self.code_timeout_s, budget_s=self.code_budget_s)
+        if context.task == "code" and self.sandbox == "off" and tests_for(context):
+            return [], "sandbox off: tests not run"
+        if context.task == "code" and tests_for(context):
+            code = CodeExec(
+                timeout_s=self.code_timeout_s,
+                budget_s=self.code_budget_s,
+                max_code_chars=self.max_code_chars,
+            )
             scores = code(completions=completions, context=context, candidates=candidates)
             values: dict[int, float] = {}
             for i in complete:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rewards.builtin.code_exec import CodeExec, extract_code, extract_tests
@@ -146,7 +148,7 @@ class TestSlug(unittest.TestCase):
         ("setup", ""),
         ("setup", ""),
         ("setup", ""),
-        ("function", "test_cases()"),
+        ("function", "test_cases"),  # the name the sandbox calls
         ("testcase", "TestSlug.test_strip"),
     ]
 
@@ -172,9 +174,10 @@ def test_stub_function_is_not_a_test_nor_setup() -> None:
 
 def test_doctests_separate_good_from_sloppy() -> None:
     (good, good_ev), (sloppy, sloppy_ev) = score(PRIME_PROMPT, [GOOD_PRIME, SLOPPY_PRIME])
-    assert good == 1.0 and good_ev == "3/3 tests passed"
+    assert good == 1.0 and good_ev.startswith("3/3 tests passed; sandbox ")
     assert sloppy == pytest.approx(1 / 3)  # 9 and 1 are odd, not prime
-    assert "first failure: >>> is_prime(9): expected False, got True" in sloppy_ev
+    # The run's output ("got True") is never shown: only that it differs.
+    assert "first failure: >>> is_prime(9): wrong output" in sloppy_ev
 
 
 def test_partial_credit_is_the_share_of_asserts() -> None:
@@ -197,10 +200,7 @@ def test_partial_credit_is_the_share_of_asserts() -> None:
         prompt, [right, wrong_order, "I cannot write code.", "```python\ndef fizzbuzz(n)\n```"]
     )
     assert [v for v, _ in results] == [1.0, 0.75, 0.0, 0.0]
-    assert (
-        "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError: got 'Fizz'"
-        in results[1][1]
-    )
+    assert "first failure: assert fizzbuzz(15) == 'FizzBuzz': AssertionError;" in results[1][1]
     assert results[2][1] == "no Python code in the answer; 0/4 tests run"
     assert results[3][1].startswith("syntax error (line 1")
 
@@ -210,7 +210,23 @@ def test_infinite_loop_is_cut_off() -> None:
     looping = "```python\ndef halve(n):\n    while True:\n        pass\n```"
     [(value, evidence)] = score(prompt, [looping])
     assert value == 0.0
-    assert "not reached" in evidence
+    assert "not reached: " in evidence
+    assert "CPU budget exhausted" in evidence or "wall-clock timeout" in evidence
+
+
+def test_a_test_function_from_the_prompt_runs() -> None:
+    prompt = "Write inc(x).\n```python\ndef test_inc():\n    assert inc(1) == 2\n```"
+    [(value, evidence)] = score(prompt, ["def inc(x):\n    return x + 1"])
+    assert value == 1.0, evidence
+
+
+def test_a_sleeping_test_ends_at_the_run_limit() -> None:
+    prompt = "Write inc(x).\n```python\nimport time\ndef test_slow():\n    time.sleep(30)\n```"
+    reward = CodeExec(timeout_s=2.0, budget_s=30.0)
+    ctx = RewardContext(prompt=prompt, task="code")
+    [result] = reward(completions=["def inc(x):\n    return x + 1"], context=ctx, candidates=[])
+    assert result.value == 0.0
+    assert "not reached: wall-clock timeout" in result.evidence
 
 
 def test_syntax_only_without_tests() -> None:
@@ -236,4 +252,191 @@ def test_tests_from_references_win() -> None:
     )
     texts = ["```python\ndef inc(x):\n    return x + 1\n```"]
     [result] = reward(completions=texts, context=ctx, candidates=[])
-    assert result.value == 1.0 and result.evidence == "1/1 tests passed"
+    assert result.value == 1.0 and result.evidence.startswith("1/1 tests passed; sandbox ")
+
+
+# --- issue 10: what a run prints never reaches the evidence ----------------------------------
+
+
+def test_a_test_that_reads_a_file_shows_only_its_name_and_exception_type() -> None:
+    prompt = "Write inc(x).\nassert 0, open('/etc/passwd').read()[:150]"
+    [(value, evidence)] = score(prompt, ["```python\ndef inc(x):\n    return x + 1\n```"])
+    assert value == 0.0
+    assert "root" not in evidence and "/bin" not in evidence
+    # The file is missing in wasi (FileNotFoundError); elsewhere the assert fails.
+    failure = evidence.split("first failure: ", 1)[1].split("; ")[0]
+    name = "assert 0, open('/etc/passwd').read()[:150]"
+    assert failure in (f"{name}: AssertionError", f"{name}: FileNotFoundError")
+
+
+def test_a_test_that_scans_proc_shows_no_command_line() -> None:
+    prompt = (
+        "Write inc(x).\n\n```python\nimport glob\n"
+        "def test_leak():\n"
+        "    found = [open(p, 'rb').read()[:80] for p in glob.glob('/proc/*/cmdline')]\n"
+        "    raise ValueError(repr(found) + 'SECRET-MARKER')\n```\n"
+    )
+    [(value, evidence)] = score(prompt, ["```python\ndef inc(x):\n    return x + 1\n```"])
+    assert value == 0.0
+    assert "SECRET-MARKER" not in evidence and "python" not in evidence.lower()
+    assert "first failure: test_leak: " in evidence
+
+
+def test_an_exception_type_named_by_the_run_is_not_shown() -> None:
+    # A type name is free text too: type() takes any string.
+    prompt = (
+        "Write inc(x).\n"
+        "assert inc(1) == 2 and (_ for _ in ()).throw(type('LEA' + 'KED', (Exception,), {})())"
+    )
+    [(value, evidence)] = score(prompt, ["```python\ndef inc(x):\n    return x + 1\n```"])
+    assert value == 0.0 and "LEAKED" not in evidence
+    shown = evidence.split("first failure: ", 1)[1].split("; ")[0].rsplit(": ", 1)[1]
+    assert shown in ("Exception", "failed")  # its nearest built-in type, or nothing
+
+
+def test_code_that_raises_while_loading_shows_only_the_exception_type() -> None:
+    prompt = "Write inc(x).\nassert inc(1) == 2"
+    leaky = "```python\nraise RuntimeError(open('/etc/passwd').read())\n```"
+    [(value, evidence)] = score(prompt, [leaky])
+    assert value == 0.0 and "root" not in evidence
+    shown = evidence.split("code raised while loading: ", 1)[1].split(";")[0]
+    assert shown in ("RuntimeError", "FileNotFoundError")  # no /etc/passwd in wasi
+
+
+def test_a_test_name_from_the_prompt_is_bounded() -> None:
+    long_assert = "assert inc(1) == 3 " + " ".join(["and True"] * 60)
+    [(value, evidence)] = score(f"Write inc(x).\n{long_assert}", ["def inc(x):\n    return x + 1"])
+    assert value == 0.0
+    name = evidence.split("first failure: ", 1)[1].rsplit(": ", 1)[0]
+    assert len(name) <= 80
+
+
+# --- issue 10: extraction in linear time, once per text --------------------------------------
+
+
+def test_a_long_fence_is_split_once_not_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    import rewards.builtin.code_exec as code_exec
+
+    calls = {"segment": 0, "unparse": 0}
+    real_segment, real_unparse = ast.get_source_segment, ast.unparse
+
+    def counting_segment(*args: object, **kwargs: object) -> str | None:
+        calls["segment"] += 1
+        return real_segment(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_unparse(*args: object, **kwargs: object) -> str:
+        calls["unparse"] += 1
+        return real_unparse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "get_source_segment", counting_segment)
+    monkeypatch.setattr(ast, "unparse", counting_unparse)
+    body = "a=1\n" * 3000 + "assert f(a) == 2\n"  # 12 KB
+    prompt = f"Write f(x).\n```python\n{body}```\n"
+    code_exec._tests_of.cache_clear()
+    steps = code_exec.extract_tests(prompt)
+    assert [(s.kind, s.source) for s in steps] == [
+        ("setup", "a=1"),
+        ("assert", "assert f(a) == 2"),
+    ]
+    assert calls == {"segment": 0, "unparse": 0}  # one line split per block, no re-splits
+
+
+def test_segments_match_ast_get_source_segment() -> None:
+    import ast
+
+    from rewards.builtin.code_exec import _SourceLines
+
+    src = (
+        "import math\r\nx = 'é€𝄞'; assert x\nclass T(unittest.TestCase):\n"
+        "    def test_a(self):\n        assert 'ü' == 'ü'\n\fy = (1,\n  2)\nassert y\r\n"
+    )
+    tree = ast.parse(src)
+    lines = _SourceLines(src)
+    for node in tree.body:
+        assert lines.segment(node) == ast.get_source_segment(src, node)
+
+
+def test_the_same_prompt_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    import rewards.builtin.code_exec as code_exec
+
+    parses = 0
+    real_parse = ast.parse
+
+    def counting_parse(*args: Any, **kwargs: Any) -> Any:
+        nonlocal parses
+        parses += 1
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    code_exec._tests_of.cache_clear()
+    prompt = "Write inc(x).\n```python\nassert inc(1) == 2\n```\n"
+    first = code_exec.extract_tests(prompt)
+    after_one = parses
+    assert code_exec.extract_tests(prompt) == first
+    assert parses == after_one  # planning, adaptive and the rewards share one extraction
+
+
+# --- issue 10: deep nesting and size are marked, never raised --------------------------------
+
+
+DEEP_CLASS = "class A(" + "+".join(["a"] * 600) + "): pass"
+
+
+def test_a_deeply_nested_prompt_block_does_not_raise() -> None:
+    prompt = f"Write f.\n```python\n{DEEP_CLASS}\nassert f() == 1\n```\n"
+    steps = extract_tests(prompt)
+    assert [s.source for s in steps if s.kind != "setup"] == ["assert f() == 1"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = " + "(" * 300 + "1" + ")" * 300,  # too many nested parentheses
+        "x = " + "-" * 5000 + "1",  # the parser's own stack
+        "x = " + "+".join(["a"] * 5000),  # deep for the compiler
+    ],
+    ids=["parens", "unary", "binop"],
+)
+def test_deeply_nested_candidate_code_has_no_signal(code: str) -> None:
+    reward = CodeExec(timeout_s=30.0, budget_s=60.0)
+    for prompt in ("Write f.", "Write f.\nassert f() == 1"):
+        ctx = RewardContext(prompt=prompt, task="code")
+        [result] = reward(completions=[f"```python\n{code}\n```"], context=ctx, candidates=[])
+        assert result.value is None, (prompt, result)
+        assert "code too deeply nested" in result.evidence
+
+
+def test_code_over_the_size_limit_has_no_signal() -> None:
+    reward = CodeExec(timeout_s=30.0, budget_s=60.0, max_code_chars=1000)
+    ctx = RewardContext(prompt="Write f.\nassert f() == 1", task="code")
+    big = "```python\ndef f():\n    return 1\n" + "x = 1\n" * 400 + "```"
+    [result] = reward(completions=[big], context=ctx, candidates=[])
+    assert result.value is None and "code too large" in result.evidence
+
+
+# --- issue 10: the operator's "sandbox off" ---------------------------------------------------
+
+
+def test_sandbox_off_runs_nothing_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rewards.builtin.code_exec as code_exec
+    from rewards.builtin.code_exec import ran_tests
+
+    def no_runs(*args: object, **kwargs: object) -> None:
+        raise AssertionError("sandbox off must run nothing")
+
+    monkeypatch.setattr(code_exec, "run_batch", no_runs)
+    reward = CodeExec(sandbox="off")
+    ctx = RewardContext(prompt="Write inc(x).\nassert inc(1) == 2", task="code")
+    good, bad = reward(
+        completions=["def inc(x):\n    return x + 1", "```python\ndef inc(x)\n```"],
+        context=ctx,
+        candidates=[],
+    )
+    assert good.value == 1.0 and good.evidence.startswith("sandbox off: syntax only")
+    assert "1 test(s) not run" in good.evidence
+    assert bad.value == 0.0 and bad.evidence.startswith("sandbox off")
+    assert not ran_tests(good)  # a syntax check verifies nothing (best_of=auto)

@@ -73,3 +73,15 @@ def test_group_without_majority_compares_everyone() -> None:
     scores = run(ctx, ["It is 5", "That makes 6 in total"])
     assert [s.value for s in scores] == [1.0, 0.0]
     assert "no majority final answer" in scores[0].evidence
+
+
+def test_code_with_the_sandbox_off_has_no_correctness_signal() -> None:
+    ctx = RewardContext(prompt="Write square(x).\nassert square(3) == 9", task="code")
+    texts = [
+        "```python\ndef square(x):\n    return x * x\n```",
+        "```python\ndef square(x):\n    return 9\n```",
+    ]
+    reward = Efficiency(sandbox="off")
+    scores = reward(completions=texts, context=ctx, candidates=[])
+    assert all(s.value is not None for s in scores)  # all compared: nothing says which is right
+    assert "sandbox off: tests not run" in scores[0].evidence
