@@ -69,7 +69,7 @@ def caller_of(request: Request) -> Caller:
 
 
 def load_api_keys(keys: str | None, keys_file: Path | None) -> frozenset[str]:
-    """The configured keys (empty: auth is off).
+    """The configured keys (empty: auth is off); operator keys are read the same way.
 
     Raises:
         ValueError: the file cannot be read or a key is unusable (whitespace inside,

@@ -132,3 +132,23 @@ def test_the_openai_sdk_sends_its_key() -> None:
         with pytest.raises(openai.AuthenticationError) as exc:
             bad.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
         assert exc.value.code == "invalid_api_key"
+
+
+def test_operator_keys_from_a_file_read_every_trace(tmp_path: Path) -> None:
+    ops = tmp_path / "operators"
+    ops.write_text("# the operator's tools\nsk-operator-from-file\n", encoding="utf-8")
+    with _client(api_keys=KEY, operator_keys_file=ops) as c:
+        r = c.post("/v1/chat/completions", json=BODY, headers={"Authorization": f"Bearer {KEY}"})
+        trace_id = r.headers["X-Bon-Trace-Id"]
+        operator = {"Authorization": "Bearer sk-operator-from-file"}
+        assert c.get(f"/v1/traces/{trace_id}", headers=operator).status_code == 200
+
+
+def test_a_missing_operator_keys_file_is_a_clear_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text("rules:\n  - candidates: [{text: hi}]\n")
+    argv = ["serve", "--engine", "scripted", "--script", str(script)]
+    assert main([*argv, "--operator-keys-file", str(tmp_path / "nope")]) == 2
+    assert f"cannot read the API keys file {tmp_path / 'nope'}" in capsys.readouterr().err
