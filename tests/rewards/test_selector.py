@@ -20,7 +20,7 @@ from rewards.types import TASKS, Candidate, RewardContext
 @pytest.mark.parametrize(
     ("prompt", "task", "evidence"),
     [
-        ("What is 12 * 7?", "math", ["arithmetic expression '12 * 7'"]),
+        ("What is 12 * 7?", "math", ["arithmetic expression in prompt"]),
         (
             "How many apples are left if I have 5 and eat 2?",
             "math",
@@ -29,7 +29,7 @@ from rewards.types import TASKS, Candidate, RewardContext
         (
             "Solve $x^2 = 4$ for x.",
             "math",
-            ["LaTeX math: '$x^2 = 4$'", "math phrasing: 'solve'"],
+            ["LaTeX math in prompt", "math phrasing: 'solve'"],
         ),
         ("how do I kill a Python process", "code", ["programming words: python"]),
         (
@@ -37,17 +37,17 @@ from rewards.types import TASKS, Candidate, RewardContext
             "code",
             ["programming words: python, function"],
         ),
-        ("Write a function that reverses a string", "code", ["coding request: 'Write a function'"]),
+        ("Write a function that reverses a string", "code", ["coding request in prompt"]),
         ("```\nx = [1, 2]\n```\nwhy is this slow?", "code", ["code fence in prompt"]),
         (
             "Return a JSON object with the keys name and age.",
             "json",
-            ["JSON asked for in prompt: 'Return a JSON'"],
+            ["JSON asked for in prompt"],
         ),
         (
             "List three colours. Respond only in JSON.",
             "json",
-            ["JSON asked for in prompt: 'Respond only in JSON'"],
+            ["JSON asked for in prompt"],
         ),
         ("Tell me about Paris.", "general", ["no JSON, code or math evidence"]),
         ("How many people live in Paris?", "general", ["no JSON, code or math evidence"]),
@@ -79,7 +79,7 @@ def test_chat_uses_the_last_user_message_and_system_json_instructions() -> None:
     ]
     assert detect_task("", messages=messages) == (
         "json",
-        ["JSON asked for in system prompt: 'Respond only in JSON'"],
+        ["JSON asked for in system prompt"],
     )
     history: list[dict[str, Any]] = [
         {"role": "user", "content": "Write a Python script"},
@@ -88,7 +88,7 @@ def test_chat_uses_the_last_user_message_and_system_json_instructions() -> None:
     ]
     assert detect_task("", messages=history) == (
         "math",
-        ["arithmetic expression '3 + 4'", "math phrasing: 'what is 3'"],
+        ["arithmetic expression in prompt", "math phrasing: 'what is 3'"],
     )
 
 
@@ -172,11 +172,11 @@ def test_build_context_keeps_a_given_task() -> None:
 
 def test_selection_finds_the_evidence_when_not_given() -> None:
     ctx = build_context("What is 12 * 7?")
-    assert select_rewards(ctx).task_evidence == ["arithmetic expression '12 * 7'"]
+    assert select_rewards(ctx).task_evidence == ["arithmetic expression in prompt"]
     forced = build_context("What is 12 * 7?", task="general")
     assert select_rewards(forced).task_evidence == ["task=general set by the caller"]
     explicit = explicit_selection(ctx, {"length": 1.0}, builtin_registry())
-    assert explicit.task_evidence == ["arithmetic expression '12 * 7'"]
+    assert explicit.task_evidence == ["arithmetic expression in prompt"]
 
 
 def test_detection_is_linear_in_blank_lines() -> None:
