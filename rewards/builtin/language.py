@@ -16,15 +16,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rewards import linear_re
 from rewards.language import detect_language, language_shares, letter_count
 from rewards.types import Candidate, RewardContext, Score
 
-_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
-_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
-_INLINE_CODE = re.compile(r"`[^`\n]*`")
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
-_LATEX = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|\\\[.*?\\\]|\\\(.*?\\\)", re.DOTALL)
-_COMMAND = re.compile(r"\\[a-zA-Z]+")
+# Candidate text: all on RE2 (linear time; \z is RE2's end of text). Under re an
+# unclosed "\\[" or "$$" repeated made _LATEX rescan to the end from each one.
+_THINK = linear_re.compile(r"<think>.*?(?:</think>|\z)", re.DOTALL | re.IGNORECASE)
+_FENCE = linear_re.compile(r"```.*?(?:```|\z)", re.DOTALL)
+_INLINE_CODE = linear_re.compile(r"`[^`\n]*`")
+_URL = linear_re.compile(r"\bhttps?://\S+|\bwww\.\S+")
+_LATEX = linear_re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|\\\[.*?\\\]|\\\(.*?\\\)", re.DOTALL)
+_COMMAND = linear_re.compile(r"\\[a-zA-Z]+")
 
 # English names of common languages, for "answer in French" (lower case).
 _NAMES = {
@@ -35,7 +38,7 @@ _NAMES = {
     "portuguese": "pt", "romanian": "ro", "russian": "ru", "spanish": "es", "swedish": "sv",
     "thai": "th", "turkish": "tr", "ukrainian": "uk", "vietnamese": "vi",
 }  # fmt: skip
-_ASKED = re.compile(
+_ASKED = linear_re.compile(
     r"\b(?:answer|respond|reply|write|speak|translate\s+(?:it|this|that)?\s*(?:in)?to)"
     r"(?:\s+\w+){0,3}?\s+(?:in|into)\s+(" + "|".join(_NAMES) + r")\b",
     re.IGNORECASE,

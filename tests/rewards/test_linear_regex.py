@@ -170,3 +170,10 @@ def test_deep_parentheses_in_the_arithmetic_checker_return() -> None:
     report = check_steps(text)
     assert report.share is None  # too long a side to parse: no claim, no RecursionError
     assert check_steps("((2 + 3)) * 4 = 20").share == 1.0
+
+
+def test_prose_stripping_is_linear_on_unclosed_latex() -> None:
+    from rewards.builtin import language
+
+    assert linear_re.is_linear(language._LATEX)
+    assert language.prose("\\[" * 100_000 + "Bonjour") == "\\[" * 100_000 + "Bonjour"
