@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import functools
 import logging
 import os
 import pickle
@@ -116,8 +117,8 @@ def runs_in_worker(obj: object) -> bool:
 class _BudgetWorker(WorkerProcess):
     """One worker (:func:`main`): a pickled call per line in, a pickled answer out."""
 
-    def __init__(self) -> None:
-        super().__init__("rewards.budget")
+    def __init__(self, warm_math: bool = True) -> None:
+        super().__init__("rewards.budget", "main" if warm_math else "main_bare")
 
     def call(self, payload: bytes, budget_s: float) -> tuple[str, Any]:
         # A fresh worker's start-up (interpreter, imports) is not the call's budget.
@@ -136,15 +137,20 @@ class _BudgetWorker(WorkerProcess):
 class BudgetPool(WorkerPool[_BudgetWorker]):
     """Worker processes that run reward and gate calls under a time budget.
 
+    Args:
+        size: at most this many workers (one call at a time each).
+        warm_math: build sympy's parsers when a worker starts (seconds, once), so the
+            math rewards' first call does not pay for it inside its budget.
+
     Example:
-        >>> pool = BudgetPool(size=1)
+        >>> pool = BudgetPool(size=1, warm_math=False)
         >>> pool.call("a-b", "split", {"sep": "-"}, budget_s=30)
         ['a', 'b']
         >>> pool.close()
     """
 
-    def __init__(self, size: int = 4) -> None:
-        super().__init__(_BudgetWorker, size, kind="budget worker")
+    def __init__(self, size: int = 4, *, warm_math: bool = True) -> None:
+        super().__init__(functools.partial(_BudgetWorker, warm_math), size, kind="budget worker")
 
     def call(self, obj: Any, method: str, kwargs: dict[str, Any], budget_s: float) -> Any:
         """Runs ``getattr(obj, method)(**kwargs)`` in a worker within ``budget_s`` seconds.
@@ -206,6 +212,15 @@ def default_budget_pool(size: int = 4) -> BudgetPool:
 
 def main() -> None:
     """A budget worker's entry point (see :class:`_BudgetWorker`)."""
+    _start(warm_math=True)
+
+
+def main_bare() -> None:
+    """A budget worker that does not build sympy's parsers before it is ready."""
+    _start(warm_math=False)
+
+
+def _start(warm_math: bool) -> None:
     # Answers go to the original stdout; anything a reward prints goes to stderr.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -215,6 +230,11 @@ def main() -> None:
     from rewards import mathverify_pool
 
     mathverify_pool.run_here()  # the math rewards compare answers here, alarms on
+    if warm_math:
+        # sympy's parsers are built on first use (seconds on a loaded machine).
+        from rewards.builtin.math_answers import answer_classes
+
+        answer_classes(["\\frac{1}{2}", "0.5", "x^2+1", "1+x^2"], budget_s=30, timeout_s=None)
     out.write(b"ready\n")
     out.flush()
     _serve(out)

@@ -69,7 +69,7 @@ class InThread(LengthScore):
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[BudgetPool]:
-    p = BudgetPool(size=1)
+    p = BudgetPool(size=1, warm_math=False)  # these tests need no sympy
     yield p
     p.close()
 
