@@ -86,6 +86,7 @@ _IBAN = re.compile(
     rf"\b[A-Z]{{2}}\d{{2}}(?:{_SEP}{{0,3}}[A-Z0-9]{{4}}){{2,7}}(?:{_SEP}{{0,3}}[A-Z0-9]{{1,3}})?\b",
     re.IGNORECASE,  # written in lower case, it is still an IBAN
 )
+_LAST_CHUNK = re.compile(rf"{_SEP}+[A-Za-z0-9]+$")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){2,7}:?(?:[0-9A-Fa-f]{1,4})?(?![\w:])")
 _VERSION_BEFORE = re.compile(r"(?:\bv|version\s*|release\s*)$", re.IGNORECASE)
@@ -307,17 +308,21 @@ def find_ibans(text: str, windows: Spans | None = None) -> list[Finding]:
     """
     found = []
     for match in scan(_IBAN, text, windows):
-        raw = match.group(0)
-        # A short word after an IBAN can be read as its last group ("... 7034 and"):
-        # the IBAN is then the match without that group.
-        cut = re.search(rf"{_SEP}+[A-Za-z0-9]{{1,4}}$", raw)
-        for span in (raw, raw[: cut.start()] if cut else None):
-            compact = re.sub(_SEP, "", span or "").upper()
-            if compact and iban.is_valid(compact):
+        span = match.group(0)
+        # Case-insensitive groups read a word after an IBAN as more groups ("... 7550
+        # during"): on a failed checksum, try again without the last chunk, twice at most.
+        for _ in range(3):
+            compact = re.sub(_SEP, "", span).upper()
+            if iban.is_valid(compact):
                 shown = f"IBAN {compact[:2]} ****{compact[-4:]}"
-                end = match.start() + len(span or "")
-                found.append(Finding("pii.iban", compact, shown, match.start(), end))
+                found.append(
+                    Finding("pii.iban", compact, shown, match.start(), match.start() + len(span))
+                )
                 break
+            cut = _LAST_CHUNK.search(span)
+            if cut is None:
+                break
+            span = span[: cut.start()]
     return found
 
 

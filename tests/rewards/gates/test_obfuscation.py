@@ -214,6 +214,19 @@ def test_iban_lower_case_and_separators(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Pay BE71 0961 2345 6769 and more",
+        "pay be71 0961 2345 6769 tomorrow morning",
+        "Reach them at ES38 4855 1651 4114 3381 7550 during office hours.",
+    ],
+)
+def test_a_word_after_an_iban_is_not_read_as_its_last_group(text: str) -> None:
+    # Case-insensitive groups can take the next word in; the checksum then fails.
+    assert pii(text).category == "pii.iban"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         f"{AWS_KEY[:4]}\u200b{AWS_KEY[4:]}",
         f"{AWS_KEY[:10]}\u2060{AWS_KEY[10:]}",
         "\u0410" + AWS_KEY[1:],  # Cyrillic A
@@ -230,6 +243,7 @@ def test_checksums_still_keep_precision() -> None:
         "pi is 3.14159265358979323846",
         "SSN-like 000\u201345\u20136789 is a test",  # area 000: not an SSN
         "ticket de89 3704 0044 0532 0130 01",  # fails mod 97
+        "PINs:\n4111\n1111\n1111\n1111\n",  # a column of numbers: one line break at most
     ):
         assert pii(text).passed, text
 
