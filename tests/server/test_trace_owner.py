@@ -10,11 +10,13 @@ import base64
 import re
 from collections.abc import Iterator
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.auth import ANONYMOUS, owner_of
+from server.trace import load_trace_schema
 from tests.conftest import MODEL, make_engine, make_settings
 
 KEY_A = "sk-alice-0123456789"
@@ -67,6 +69,11 @@ def test_the_trace_records_its_owner_as_a_hash_of_the_key(client: TestClient) ->
     assert trace["owner"] == owner_of(KEY_A)
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", trace["owner"])
     assert KEY_A not in str(trace)
+    jsonschema.validate(trace, load_trace_schema())
+    # The schema requires the owner and allows nothing but the two shapes.
+    for bad in ({k: v for k, v in trace.items() if k != "owner"}, {**trace, "owner": KEY_A}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, load_trace_schema())
 
 
 def test_another_key_gets_the_404_of_a_missing_trace(client: TestClient) -> None:
@@ -137,6 +144,7 @@ def test_without_keys_every_trace_is_anonymous_and_readable() -> None:
         r = c.post("/v1/chat/completions", json=BODY)
         trace_id = r.headers["X-Bon-Trace-Id"]
         assert r.json()["trace"]["owner"] == ANONYMOUS
+        jsonschema.validate(r.json()["trace"], load_trace_schema())
         assert c.get(f"/v1/traces/{trace_id}").status_code == 200
         assert trace_id in c.get("/traces").text
 
