@@ -315,7 +315,11 @@ def cand_shm(ctx: Ctx) -> list[Outcome]:
         assert ctx.params
         p = Path(shm_path(ctx.params))
         size = p.stat().st_size if p.exists() else 0
-        return size == 0, f"/dev/shm file after the run: {size / 2**20:.1f} MiB (32 MiB tried)"
+        said = next((g.split()[-1][:40] for g in got[1:] if "RTshm" in g), "nothing")
+        return size == 0, (
+            f"/dev/shm file after the run: {size / 2**20:.1f} MiB (32 MiB tried); "
+            f"the candidate said {said}"
+        )
 
     return candidate_row(ctx, "candidate.fill_dev_shm", "shm", check)
 
