@@ -199,3 +199,11 @@ def test_retry_after_rounds_up_to_whole_seconds() -> None:
     assert info.value.headers == {"Retry-After": "9"}
     clock.now += 9
     limiter.admit("o", 1)
+
+
+def test_the_docstring_example_holds() -> None:
+    import doctest
+
+    import server.ratelimit
+
+    assert doctest.testmod(server.ratelimit, optionflags=doctest.ELLIPSIS).failed == 0
