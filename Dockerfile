@@ -54,7 +54,12 @@ ENV PATH=/app/.venv/bin:$PATH \
 
 # Convert the embedded model at build time, so a container starts serving at once.
 # Your own weights: mount a Hugging Face folder and set BON_MODEL=/models/NAME.
-RUN bon-server prepare-model
+# Then compile the code sandbox (CPython-for-WASI, a pip dependency, run by wasmtime) into
+# the same cache and smoke-test it as this user: the build fails here, not at start-up,
+# when the sandbox cannot run, and a container does not spend ~20 s compiling it on start.
+# It needs no root, namespaces or capabilities (the Kubernetes manifests drop them all).
+RUN bon-server prepare-model \
+    && python -c "from rewards.sandbox import prepare; i = prepare(); assert i.ready, i.reason"
 
 EXPOSE 8000
 # Engine start takes a while (tens of seconds on CPU, longer for a large model on GPU).

@@ -209,3 +209,12 @@ def test_a_sleeping_test_ends_at_the_run_limit_and_the_trace_says_so() -> None:
         body = _ask(client, prompt)
     for evidence in _code_exec_evidence(body):
         assert "wall-clock timeout" in evidence or "time budget" in evidence, evidence
+
+
+def test_the_concurrency_setting_bounds_the_sandbox_server_wide() -> None:
+    before = sandbox.max_concurrent_runs()
+    try:
+        create_app(make_settings(sandbox_concurrency=3), engine=make_engine(CODE_SCRIPT))
+        assert sandbox.max_concurrent_runs() == 3
+    finally:
+        sandbox.set_max_concurrent_runs(before)

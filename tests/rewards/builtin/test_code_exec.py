@@ -440,3 +440,15 @@ def test_sandbox_off_runs_nothing_and_says_so(monkeypatch: pytest.MonkeyPatch) -
     assert "1 test(s) not run" in good.evidence
     assert bad.value == 0.0 and bad.evidence.startswith("sandbox off")
     assert not ran_tests(good)  # a syntax check verifies nothing (best_of=auto)
+
+
+def test_the_group_budget_stops_runs_that_would_start_too_late() -> None:
+    prompt = "Write inc(x).\n```python\nimport time\ndef test_slow():\n    time.sleep(30)\n```"
+    reward = CodeExec(timeout_s=3.0, budget_s=3.2, workers=1)
+    ctx = RewardContext(prompt=prompt, task="code")
+    texts = ["def inc(x):\n    return x + 1", "def inc(x):\n    return 1 + x"]
+    first, second = reward(completions=texts, context=ctx, candidates=[])
+    assert "not reached: wall-clock timeout" in first.evidence
+    # It would start with under 0.5 s of the group's budget left: not run, no signal.
+    assert second.value is None
+    assert second.evidence == "not run: the group's sandbox time budget was spent"
