@@ -112,21 +112,85 @@ def _skeleton(c: str, fold: bool) -> str:
     return c
 
 
+class _TableFull(Exception):
+    """The lazy table reached its size: switch to the complete one."""
+
+
 class _Table(dict[int, str]):
-    """``str.translate`` table that computes (and remembers) each character's result."""
+    """``str.translate`` table that computes (and remembers) each character's result.
+
+    Most traffic uses a few hundred distinct characters, each computed once (about 4 us).
+    A text of more distinct characters than :data:`_TABLE_LIMIT` (a memory bound) would
+    make every further one cost that again; instead the complete table is built once
+    (:func:`_complete`) and used from then on, so the cost stays linear at C speed.
+    """
 
     def __init__(self, fold: bool) -> None:
         super().__init__()
         self.fold = fold
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_LIMIT:
+            raise _TableFull
         result = _char(chr(code), self.fold)
-        if len(self) < _TABLE_LIMIT:
-            self[code] = result
+        self[code] = result
         return result
 
 
-_TABLES = {True: _Table(True), False: _Table(False)}
+_LAZY = {True: _Table(True), False: _Table(False)}
+_SPECIAL = _DROP_CATEGORIES | {"Pd", "Zs", "Zl", "Zp", "Cc", "Nd"}
+
+
+_COMPLETE: dict[bool, dict[int, str]] = {}  # per view, once built
+
+
+def _build_complete(fold: bool) -> dict[int, str]:
+    """Every code point that normalisation changes -> what it becomes (about 12,000).
+
+    One pass over the code space (under a second, once per process and view, and only
+    after a text of more than :data:`_TABLE_LIMIT` distinct characters); a character
+    outside the table is kept as it is, which ``str.translate`` does by itself.
+    """
+    confusable = _confusables()
+    table: dict[int, str] = {}
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        # A cheap test first: a character with no decomposition, of an ordinary category,
+        # without a confusable prototype and its own case fold maps to itself.
+        if (
+            unicodedata.decomposition(char)
+            or unicodedata.category(char) in _SPECIAL
+            or char in confusable
+            or code in _IGNORABLE
+            or code in _DASHES_EXTRA
+            or (fold and char.casefold() != char)
+        ):
+            result = _char(char, fold)
+            if result != char:
+                table[code] = result
+    if fold:
+        table.update((code, chr(code).lower()) for code in range(ord("A"), ord("Z") + 1))
+    return table
+
+
+def _translate(text: str, fold: bool) -> str:
+    complete = _COMPLETE.get(fold)
+    if complete is None:
+        try:
+            return text.translate(_LAZY[fold])
+        except _TableFull:
+            complete = _COMPLETE[fold] = _build_complete(fold)
+            _LAZY[fold].clear()  # no longer used: free it
+    return text.translate(complete)
+
+
+def _result(code: int, fold: bool) -> str:
+    """What code point ``code`` becomes, from whichever table is in use."""
+    complete = _COMPLETE.get(fold)
+    if complete is not None:
+        return complete.get(code, chr(code))
+    lazy = _LAZY[fold]
+    return lazy[code] if code in lazy else _char(chr(code), fold)
 
 
 @dataclass(frozen=True)
@@ -169,8 +233,7 @@ class Normalized:
         # Computed on first use only (most texts have no hit to locate): where each
         # original character's output starts in ``text``.
         if self._starts is None:
-            table = _TABLES[self.fold]
-            lengths = (len(table[ord(c)]) for c in self.original)
+            lengths = (len(_result(ord(c), self.fold)) for c in self.original)
             starts = list(itertools.accumulate(lengths, initial=0))[:-1]
             object.__setattr__(self, "_starts", starts)
         assert self._starts is not None
@@ -199,7 +262,7 @@ def normalize(text: str, fold: bool = True) -> Normalized:
     if text.isascii():
         # Fast path: ASCII maps to itself (or its lower case), character for character.
         return Normalized(text.lower() if fold else text, text, fold, identity=True)
-    result = text.translate(_TABLES[fold])
+    result = _translate(text, fold)
     if len(result) > MAX_CHARS:
         raise TextTooLong(f"text of {len(result)} characters once normalised")
     return Normalized(result, text, fold)

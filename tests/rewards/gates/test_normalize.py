@@ -73,3 +73,18 @@ def test_a_prompt_beyond_the_bound_fails_closed() -> None:
     assert not result.verdicts[0].passed
     assert result.verdicts[0].category == GATE_ERROR
     assert "TextTooLong" in (result.error or "")
+
+
+def test_more_distinct_characters_than_the_memo_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past the memo's bound the complete table is built once and gives the same result.
+    monkeypatch.setattr(nz, "_TABLE_LIMIT", 50)
+    monkeypatch.setattr(nz, "_LAZY", {True: nz._Table(True), False: nz._Table(False)})
+    monkeypatch.setattr(nz, "_COMPLETE", {})
+    nz.cache_clear()
+    text = "".join(chr(c) for c in range(0x370, 0x530)) + " \u0130 b\u043e\u200bmb"
+    expected = "".join(nz._char(c, True) for c in text)
+    normal = nz.normalize(text)
+    assert True in nz._COMPLETE
+    assert normal.text == expected
+    assert normal.excerpt(len(expected) - 4, len(expected)) == "b\u043e\u200bmb"
+    nz.cache_clear()
