@@ -12,6 +12,12 @@ every group, and a client cannot switch one off. Built in:
 * ``injection``: prompt-injection payloads and hidden text carried into an answer (flag);
 * ``policy``: the operator's compliance policy (:mod:`rewards.policy`), registered by
   the server when a policy file is configured.
+
+The built-in gates match normalised text (:mod:`rewards.gates.normalize`: NFKC,
+invisible and bidi characters removed, Unicode confusables read as ASCII, case folded
+per character, with a map back to the text as written), computed once per text
+whichever gates ask. The prompt check (``check_prompt``) judges every message of a
+request, whatever its role (``RewardContext.screened_text``).
 """
 
 from __future__ import annotations

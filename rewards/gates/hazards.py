@@ -20,9 +20,13 @@ it in its sentence ("... so I can protect mine"), and framing (a novel, a film, 
 what scammers do) unless the text also asks for the real thing (step by step, exact
 amounts, role-play that drops the rules).
 
-Both sides are checked: :meth:`HazardsGate.check_prompt` judges the user's request
-(an unsafe prompt is refused before anything is generated) and calling the gate
-judges every candidate. Some rules apply to one side only (a prompt asking about
+Both sides are checked: :meth:`HazardsGate.check_prompt` judges the request, every
+message whatever its role (system, developer, user, assistant, tool; an unsafe prompt
+is refused before anything is generated), and calling the gate judges every candidate.
+Rules match the normalised text (:mod:`rewards.gates.normalize`: invisible characters
+removed, full-width and look-alike letters read as ASCII, case folded per character),
+so ``bomb`` with a zero-width space or a Cyrillic o (U+043E) in it is still ``bomb``.
+Some rules apply to one side only (a prompt asking about
 ``rm -rf /`` is a question; an answer that runs it is S14).
 
 A model-based classifier (e.g. Llama Guard) can be plugged in with

@@ -5,17 +5,22 @@ Rule-based, by category (most severe first):
 * ``secret.private_key``: a PEM ``-----BEGIN ... PRIVATE KEY-----`` block with a body;
 * ``secret.api_key``: OpenAI/Anthropic ``sk-``, AWS ``AKIA``/``ASIA``, GitHub
   ``ghp_``/``github_pat_``, Slack ``xox?-``, Google ``AIza``, Stripe ``sk_live_``;
-* ``pii.card``: a payment card number: 13-19 digits (spaces or dashes allowed), a
-  known network prefix and length, and a passing Luhn check, so an order number
-  is not a card;
+* ``pii.card``: a payment card number: 13-19 digits (up to three separators between
+  digits: spaces, one line break, dots, underscores, dashes), a known network prefix
+  and length, and a passing Luhn check, so an order number is not a card;
 * ``pii.email``: an e-mail address, except on the reserved documentation domains
   (RFC 2606/6761: ``example.com``, ``*.test``, ...) that code samples use;
 * ``pii.iban``, ``pii.national_id``, ``pii.phone``, ``pii.ip``: see
   :mod:`rewards.gates.privacy` (checksums and validation by `python-stdnum`,
   `phonenumbers` and :mod:`ipaddress`).
 
+Every recogniser runs on the normalised text (:mod:`rewards.gates.normalize`, case
+kept): a key split by a zero-width space, a Cyrillic A (U+0410) in ``AKIA``, full-width
+digits or an SSN with en-dashes read as their ASCII selves.
+
 What the user wrote themselves is not a leak: an item that also occurs in the
-user's own text (``context.user_text``) passes. The system prompt does not count:
+user's own text (``context.user_text``: the ``user`` messages only) passes, however
+either side wrote it. The system prompt does not count:
 the operator's secrets there must not reach the user. Tokens that look like
 placeholders (``sk-your-key-here``, ``AKIA...EXAMPLE``) are not secrets.
 
