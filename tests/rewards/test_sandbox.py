@@ -1,12 +1,29 @@
-"""Tests for rewards.sandbox: real subprocess runs, limits and isolation."""
+"""Tests for rewards.sandbox: what runs count, the API, the module cache, the bounds.
+
+The attacks, in every deployment mode, are in ``test_sandbox_attacks.py``.
+"""
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import hashlib
+import threading
+from pathlib import Path
 
 import pytest
 
-from rewards.sandbox import SandboxLimits, Step, isolation, run_batch, run_tests
+from rewards import sandbox
+from rewards.sandbox import (
+    Isolation,
+    RunResult,
+    SandboxLimits,
+    SandboxUnavailable,
+    Step,
+    TestOutcome,
+    isolation,
+    run_batch,
+    run_tests,
+)
 
 ADD = "def add(a, b):\n    return a + b\n"
 # Generous wall clock: the machines running the tests may be loaded (timeouts are tested apart).
@@ -26,131 +43,67 @@ def test_counts_each_kind_of_test() -> None:
             "testcase",
             "import unittest\nclass T(unittest.TestCase):\n"
             "    def test_a(self):\n        self.assertEqual(add(1, 1), 2)\n"
-            "    def test_b(self):\n        self.assertEqual(add(1, 1), 3)\n",
+            "    def test_b(self):\n        self.assertEqual(add(1, 1), 3)\n"
+            "    def test_c(self):\n        add(1, None)\n",
             "T.test_a",
         ),
         Step("testcase", "", "T.test_b"),
+        Step("testcase", "", "T.test_c"),
+        Step("doctest", "print(list(range(30)))", "d4", "[0, 1, ..., 29]\n"),
     ]
     result = run_tests(ADD, steps, ROOMY)
-    assert result.total == 8
-    assert [o.passed for o in result.outcomes] == [True, False, True, True, True, True, True, False]
-    assert result.first_failure == "a2: AssertionError: got 2"
-    assert result.outcomes[-1].error == "AssertionError: 2 != 3"
-    assert result.load_error is None
-    assert not result.timed_out
+    assert result.total == 10
+    assert [(o.passed, o.error) for o in result.outcomes] == [
+        (True, ""),
+        (False, "AssertionError"),
+        (True, ""),
+        (True, ""),
+        (True, ""),
+        (True, ""),
+        (True, ""),
+        (False, "AssertionError"),
+        (False, "TypeError"),
+        (True, ""),
+    ]
+    assert result.first_failure == "a2: AssertionError"  # no "got 2": that is the run's text
+    assert result.load_error is None and result.ended_by is None and not result.timed_out
+    assert result.isolation == "wasi"
 
 
-def test_doctest_mismatch_says_what_it_got() -> None:
-    result = run_tests(ADD, [Step("doctest", "add(2, 2)", "d", "5\n")], ROOMY)
-    assert result.passed == 0
-    assert result.outcomes[0].error == "expected 5, got 4"
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [
+        (Step("doctest", "add(2, 2)", "d", "5\n"), "wrong output"),
+        (Step("doctest", "add(2, 2)", "d", "Traceback (most recent call last):\nKeyError\n"),
+         "expected exception not raised"),
+        (Step("doctest", "add(2, None)", "d", "4\n"), "TypeError"),
+        (Step("function", "def test_f():\n    {}['k']\n", "test_f"), "KeyError"),
+        (Step("assert", "assert add(1, 2) ==", "broken"), "SyntaxError"),
+    ],
+)  # fmt: skip
+def test_failures_are_named_in_fixed_words_or_a_type(step: Step, error: str) -> None:
+    [outcome] = run_tests(ADD, [step], ROOMY).outcomes
+    assert not outcome.passed and outcome.error == error
 
 
 def test_load_error_is_reported_and_tests_still_run() -> None:
     result = run_tests(
         ADD + "raise ValueError('boom')\n", [Step("assert", "assert add(1, 1) == 2", "a")], ROOMY
     )
-    assert result.load_error == "ValueError: boom"
+    assert result.load_error == "ValueError"
     assert result.passed == 1
 
 
-def test_wall_clock_timeout_kills_the_run_and_keeps_finished_tests() -> None:
-    steps = [
-        Step("assert", "assert add(1, 1) == 2", "first"),
-        Step("assert", "import time\ntime.sleep(60)", "sleeps"),
-        Step("assert", "assert True", "never reached"),
-    ]
-    result = run_tests(ADD, steps, SandboxLimits(wall_seconds=5))
-    assert result.timed_out
-    assert [o.name for o in result.outcomes] == ["first"]
-    assert result.passed == 1 and result.total == 3
-    assert result.first_failure is not None and "timeout" in result.first_failure
-
-
-def test_cpu_limit_ends_a_busy_loop() -> None:
-    result = run_tests(
-        "while True:\n    pass\n",
-        [Step("assert", "assert True", "t")],
-        SandboxLimits(cpu_seconds=1, wall_seconds=30),
-    )
-    assert not result.timed_out
-    assert result.outcomes == []
-    assert result.first_failure is not None and "not reached" in result.first_failure
-
-
-def test_memory_limit() -> None:
-    result = run_tests("data = bytearray(2 * 1024**3)\n", [], ROOMY)
-    assert result.load_error == "MemoryError"
-
-
-def test_output_is_capped_by_the_file_limit() -> None:
-    code = "while True:\n    print('spam' * 100)\n"
-    limits = SandboxLimits(wall_seconds=30, max_file_bytes=64 * 1024, output_chars=500)
-    result = run_tests(code, [], limits)
-    assert result.load_error is not None and "File too large" in result.load_error
-    assert len(result.output) == 500
-
-
-@pytest.mark.parametrize(
-    ("source", "error"),
-    [
-        (
-            "import socket\nsocket.socket()",
-            "PermissionError: sandbox: socket.__new__ is not allowed",
-        ),
-        ("import os\nos.fork()", "PermissionError: sandbox: os.fork is not allowed"),
-        ("import os\nos.system('true')", "PermissionError: sandbox: os.system is not allowed"),
-        ("import os\nos.kill(1, 9)", "PermissionError: sandbox: os.kill is not allowed"),
-        ("open('/tmp/bon-sandbox-escape', 'w')", "PermissionError: sandbox: writing outside"),
-        ("import os\nos.remove('/etc/hostname')", "PermissionError: sandbox: os.remove outside"),
-    ],
-)
-def test_audit_hook_refuses(source: str, error: str) -> None:
-    result = run_tests("", [Step("assert", source, "t")], ROOMY)
-    assert result.outcomes[0].error.startswith(error)
-    assert not os.path.exists("/tmp/bon-sandbox-escape")
-
-
-def test_own_directory_is_writable_and_removed_afterwards() -> None:
-    code = "import os\nopen('notes.txt', 'w').write('hi')\nprint(os.getcwd())\n"
-    check = Step("assert", "assert open('notes.txt').read() == 'hi'", "t")
-    result = run_tests(code, [check], ROOMY)
+def test_the_candidate_is_module_solution() -> None:
+    result = run_tests(ADD, [Step("assert", "from solution import add as f\nassert f(1, 2) == 3")])
     assert result.passed == 1
-    workdir = result.output.strip()
-    assert os.path.basename(workdir).startswith("bon-sandbox-")
-    assert not os.path.exists(workdir)
 
 
-def test_isolation_on_this_machine() -> None:
-    iso = isolation()
-    # /proc/self/net shows the network namespace the process is in.
-    show = "import os\nlines = open('/proc/self/net/dev').read().splitlines()[2:]\n"
-    show += "print(os.getuid(), sorted(line.split(':')[0].strip() for line in lines))"
-    result = run_tests("", [Step("assert", show, "t")], ROOMY)
-    assert result.passed == 1
-    uid, _, interfaces = result.output.strip().partition(" ")
-    if iso.mode != "audit-hook":
-        assert interfaces == "['lo']"  # a network namespace of its own
-    if os.geteuid() == 0 and iso.mode == "namespaces":
-        assert result.unprivileged and uid == "65534"
-
-
-def test_batch_runs_identical_jobs_once_and_keeps_order() -> None:
-    jobs = [
-        (f"def f():\n    return {value}\n", [Step("assert", "assert f() == 1", "t")])
-        for value in (1, 2, 1)
-    ]
-    results = run_batch(jobs, ROOMY, workers=2)
-    assert [r.passed if r else None for r in results] == [1, 0, 1]
-    assert results[0] is results[2]
-
-
-def test_batch_skips_jobs_once_the_budget_is_spent() -> None:
-    slow = [Step("assert", "import time\ntime.sleep(30)", "t")]
-    jobs = [(f"x = {i}\n", slow) for i in range(3)]
-    results = run_batch(jobs, SandboxLimits(wall_seconds=1.0), workers=1, budget_seconds=1.2)
-    assert results[0] is not None and results[0].timed_out
-    assert results[1:] == [None, None]
+def test_no_field_carries_output() -> None:
+    fields = {f.name for f in dataclasses.fields(RunResult)}
+    assert "output" not in fields
+    result = run_tests("print('hello from the run')\n" + ADD, [], ROOMY)
+    assert "hello" not in repr(result)
 
 
 ALWAYS_EQUAL = """
@@ -178,11 +131,149 @@ def answer(kind):
         ("assert answer('list') != [1]", False),  # not a literal ==: runs as written
         ("assert len('abc') == 3.0", True),  # numbers may mix, as == lets them
         ("assert {'a': (1, 2)} == dict(a=(1, 2))", True),
+        ("assert {1, 2} == set([2, 1])", True),
     ],
 )
 def test_always_equal_objects_do_not_pass_literal_asserts(test: str, passed: bool) -> None:
     result = run_tests(ALWAYS_EQUAL, [Step("assert", test, "t")], ROOMY)
     assert result.outcomes[0].passed is passed, result.outcomes[0]
+
+
+def test_unreached_tests_say_why_in_fixed_words() -> None:
+    result = RunResult([TestOutcome("a", True)], total=3, ended_by="CPU budget exhausted")
+    assert result.first_failure == "test 2 of 3 not reached: CPU budget exhausted"
+    assert RunResult([], total=1).first_failure == "test 1 of 1 not reached: run ended early"
+
+
+def test_reported_reasons_are_checked_by_the_host() -> None:
+    assert sandbox._reason("ValueError") == "ValueError"
+    assert sandbox._reason("wrong output") == "wrong output"
+    for forged in ("Secret_hunter2", "ValueError: hunter2", "x" * 500, ""):
+        assert sandbox._reason(forged) == "Exception"
+
+
+# --- the API the server builds on -----------------------------------------------------
+
+
+def test_isolation_is_wasi_and_ready() -> None:
+    iso = isolation()
+    assert iso == sandbox.prepare()
+    assert iso.mode == "wasi" and iso.ready, iso.reason
+    assert "wasmtime 50.0.1" in iso.runtime
+
+
+def test_not_ready_raises_sandbox_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sandbox._state, "isolation", Isolation(ready=False, reason="no wasm"))
+    with pytest.raises(SandboxUnavailable, match="no wasm"):
+        run_tests(ADD, [])
+    with pytest.raises(SandboxUnavailable):
+        run_batch([(ADD, [])])
+
+
+def test_a_wasm_with_another_hash_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "python.wasm"
+    fake.write_bytes(b"\0asm\1\0\0\0")
+    monkeypatch.setattr(sandbox, "_wasm_path", lambda: fake)
+    monkeypatch.setenv("BON_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(SandboxUnavailable, match="hash mismatch"):
+        sandbox._compiled_module()
+    assert hashlib.sha256(fake.read_bytes()).hexdigest() != sandbox.WASM_SHA256
+
+
+def test_cache_dir_follows_bon_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BON_CACHE_DIR", str(tmp_path))
+    assert sandbox.cache_dir() == tmp_path
+    monkeypatch.delenv("BON_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert sandbox.cache_dir() == tmp_path / "xdg" / "bon-server"
+
+
+def test_a_cached_module_others_could_write_is_not_trusted(tmp_path: Path) -> None:
+    path = tmp_path / "m.cwasm"
+    path.write_bytes(b"x")
+    tmp_path.chmod(0o755)
+    path.chmod(0o644)
+    assert sandbox._trusted(path)
+    path.chmod(0o666)
+    assert not sandbox._trusted(path)
+    path.chmod(0o644)
+    tmp_path.chmod(0o777)
+    assert not sandbox._trusted(path)
+
+
+def test_an_unwritable_cache_dir_compiles_in_memory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("BON_CACHE_DIR", str(blocker / "below-a-file"))  # mkdir fails
+    monkeypatch.setattr(sandbox, "_private_copy", None)
+    monkeypatch.setattr(sandbox, "_compile", lambda engine, wasm: b"compiled")  # 9 s saved
+    path, origin = sandbox._compiled_module()
+    assert "not writable" in origin
+    assert path.read_bytes() == b"compiled" and path.stat().st_mode & 0o077 == 0
+    path.unlink()
+
+
+def test_the_concurrency_bound_is_process_wide() -> None:
+    before = sandbox.max_concurrent_runs()
+    sandbox.set_max_concurrent_runs(1)
+    try:
+        assert sandbox.max_concurrent_runs() == 1
+        with sandbox._slots_lock:
+            slots = sandbox._slots
+        assert slots.acquire(timeout=5)  # the one slot is taken
+        try:
+            result = run_tests(ADD, [Step("assert", "assert add(1, 1) == 2", "t")],
+                               SandboxLimits(wall_seconds=0.2))  # fmt: skip
+        finally:
+            slots.release()
+        assert result.ended_by == "sandbox busy" and result.outcomes == []
+        assert run_tests(ADD, [Step("assert", "assert add(1, 1) == 2", "t")], ROOMY).passed == 1
+    finally:
+        sandbox.set_max_concurrent_runs(before)
+    with pytest.raises(ValueError):
+        sandbox.set_max_concurrent_runs(0)
+
+
+def test_runs_in_threads_share_the_bound() -> None:
+    results: list[RunResult] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        result = run_tests(f"x = {i}\n", [Step("assert", f"assert x == {i}", "t")], ROOMY)
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.passed for r in results) == [1, 1, 1, 1]
+
+
+# --- batches -----------------------------------------------------------------------------
+
+
+def test_batch_runs_identical_jobs_once_and_keeps_order() -> None:
+    jobs = [
+        (f"def f():\n    return {value}\n", [Step("assert", "assert f() == 1", "t")])
+        for value in (1, 2, 1)
+    ]
+    results = run_batch(jobs, ROOMY, workers=2)
+    assert [r.passed if r else None for r in results] == [1, 0, 1]
+    assert results[0] is results[2]
+
+
+def test_batch_skips_jobs_once_the_budget_is_spent() -> None:
+    slow = [Step("assert", "import time\ntime.sleep(30)", "t")]
+    jobs = [(f"x = {i}\n", slow) for i in range(3)]
+    results = run_batch(jobs, SandboxLimits(wall_seconds=1.0), workers=1, budget_seconds=1.2)
+    assert results[0] is not None and results[0].timed_out
+    assert results[1:] == [None, None]
 
 
 def test_second_batch_of_the_same_jobs_comes_from_the_cache() -> None:
