@@ -200,7 +200,9 @@ def extract_code(text: str, max_chars: int = MAX_CODE_CHARS) -> ExtractedCode | 
         if _compile_error(chunk) is None:
             return ExtractedCode(chunk, 1, 1, f"lines {start + 1}-{end}")
     chunk = "\n".join(lines[start:])
-    return ExtractedCode("", 1, 0, f"lines {start + 1}-", _compile_error(chunk))
+    error = _compile_error(chunk)
+    refused = TOO_DEEP if error == TOO_DEEP else None
+    return ExtractedCode("", 1, 0, f"lines {start + 1}-", error, refused=refused)
 
 
 def _is_test_function(node: ast.stmt) -> bool:

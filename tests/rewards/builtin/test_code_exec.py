@@ -405,9 +405,10 @@ def test_deeply_nested_candidate_code_has_no_signal(code: str) -> None:
     reward = CodeExec(timeout_s=30.0, budget_s=60.0)
     for prompt in ("Write f.", "Write f.\nassert f() == 1"):
         ctx = RewardContext(prompt=prompt, task="code")
-        [result] = reward(completions=[f"```python\n{code}\n```"], context=ctx, candidates=[])
-        assert result.value is None, (prompt, result)
-        assert "code too deeply nested" in result.evidence
+        for text in (f"```python\n{code}\n```", f"def f():\n    return 1\n{code}\n"):
+            [result] = reward(completions=[text], context=ctx, candidates=[])
+            assert result.value is None, (prompt, result)
+            assert "code too deeply nested" in result.evidence
 
 
 def test_code_over_the_size_limit_has_no_signal() -> None:
