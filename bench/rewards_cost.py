@@ -183,7 +183,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "isolation": iso.mode,
-        "unprivileged": iso.drop_privileges,
+        "runtime": iso.runtime,  # the one wasi mode: the same for every user
         "repeats": args.repeats,
     }
     out = Path(__file__).resolve().parent / "results"
