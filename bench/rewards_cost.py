@@ -193,7 +193,7 @@ def main() -> None:
     )
     lines = [
         f"median of {args.repeats}, {meta['machine']}, sandbox isolation {iso.mode}"
-        f"{' + nobody' if iso.drop_privileges else ''} ({meta['date']})",
+        f" ({iso.runtime}, {meta['date']})",
         "",
         "| what | group | seconds per group |",
         "|---|---:|---:|",
