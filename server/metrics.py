@@ -231,7 +231,7 @@ class Metrics:
         if stats.refused:
             self.refusals.labels(reason=stats.refusal_reason or "all_vetoed").inc()
 
-    def sandbox_mode(self, mode: str) -> None:
+    def set_sandbox_mode(self, mode: str) -> None:
         """Shows the sandbox mode in force (set once, at startup)."""
         self.sandbox_info.clear()
         self.sandbox_info.labels(mode=mode).set(1)
