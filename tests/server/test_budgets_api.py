@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from rewards import default_registry
@@ -108,3 +109,12 @@ def test_the_next_request_is_scored_normally() -> None:
         assert trace["outcome"] != "all_vetoed"
         assert all(g["error"] is None for g in trace["gates"])
         assert all(r["error"] is None for r in trace["rewards"])
+
+
+def test_budgets_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BON_GATE_TIMEOUT_S", "1.5")
+    settings = make_settings(reward_timeout_s=7, score_timeout_s=20)
+    budgets = create_app(settings, engine=make_engine()).state.pipeline.scorer.budgets
+    assert (budgets.reward_s, budgets.gate_s, budgets.group_s) == (7, 1.5, 20)
+    with pytest.raises(ValueError):
+        make_settings(gate_timeout_s=0)
