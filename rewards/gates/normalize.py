@@ -27,7 +27,7 @@ whole text would not (``"İ".lower()`` is two characters, which used to shift th
 hazard gate's keyword windows).
 
 A group's texts are normalised once, whichever gates ask: results are memoised by text
-(:func:`normalize` is an LRU cache shared by every gate). Texts longer than
+in an LRU memo shared by every gate, bounded by the characters it holds. Texts longer than
 :data:`MAX_CHARS` (before or after normalisation) raise :class:`TextTooLong`; a gate that
 raises fails closed (the group or the prompt is vetoed), so such a text is never
 waved through unscreened.
@@ -37,16 +37,28 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 import unicodedata
+from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_CHARS", "Normalized", "TextTooLong", "cache_clear", "normalize"]
+__all__ = [
+    "MAX_CHARS",
+    "MemoInfo",
+    "Normalized",
+    "TextTooLong",
+    "cache_clear",
+    "cache_info",
+    "normalize",
+]
 
 # The server's default body limit is 4 MiB, so a text it accepts has at most this many
 # characters; anything longer is refused by the gates rather than screened partly.
 MAX_CHARS = 4 * 1024 * 1024
-_MEMO_SIZE = 512  # a few groups' worth of candidates and prompts
+# What the memo holds at most, in characters: many groups' candidates and prompts.
+_MEMO_CHARS = 16 * 1024 * 1024
 _TABLE_LIMIT = 1 << 16  # distinct characters remembered per view (bounded memory)
 _DROP_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cs"})
 # Default-ignorable code points outside the dropped categories (Hangul fillers, ...).
@@ -206,7 +218,7 @@ class Normalized:
     original: str
     fold: bool = True
     identity: bool = False  # each character maps to itself or its case (ASCII)
-    _starts: list[int] | None = field(default=None, compare=False, repr=False)
+    _starts: array[int] | None = field(default=None, compare=False, repr=False)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``.
@@ -229,18 +241,79 @@ class Normalized:
         begin, stop = self.span(start, end)
         return self.original[begin:stop]
 
-    def _offsets(self) -> list[int]:
+    def _offsets(self) -> array[int]:
         # Computed on first use only (most texts have no hit to locate): where each
-        # original character's output starts in ``text``.
+        # original character's output starts in ``text``; 4 bytes a character.
         if self._starts is None:
             lengths = (len(_result(ord(c), self.fold)) for c in self.original)
-            starts = list(itertools.accumulate(lengths, initial=0))[:-1]
+            starts = array("i", itertools.accumulate(lengths, initial=0))
+            starts.pop()
             object.__setattr__(self, "_starts", starts)
         assert self._starts is not None
         return self._starts
 
 
-@functools.lru_cache(maxsize=_MEMO_SIZE)
+@dataclass
+class MemoInfo:
+    """The memo's counters (tests and benchmarks read them)."""
+
+    hits: int = 0
+    misses: int = 0
+    chars: int = 0  # what it holds, in characters of original and normalised text
+
+
+class _Memo:
+    """LRU memo of normalised texts, bounded by the characters it holds, not their count.
+
+    Bounded by size because a prompt may be 4 Mi characters: a count-bounded memo of
+    such texts could hold gigabytes. Texts over a quarter of the budget are not kept
+    (each gate then normalises them again: a cost linear in a text already admitted).
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.info = MemoInfo()
+        self._data: OrderedDict[tuple[str, bool], Normalized] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bool]) -> Normalized | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is None:
+                self.info.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.info.hits += 1
+            return found
+
+    def put(self, key: tuple[str, bool], value: Normalized) -> None:
+        size = _size(value)
+        if size > self.max_chars // 4:
+            return
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = value
+            self.info.chars += size
+            while self.info.chars > self.max_chars:
+                _, dropped = self._data.popitem(last=False)
+                self.info.chars -= _size(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.info = MemoInfo()
+
+
+def _size(value: Normalized) -> int:
+    # The offset map, once computed, is about as large again as the original.
+    extra = 0 if value.identity else 2 * len(value.original)
+    return len(value.original) + (0 if value.identity else len(value.text)) + extra
+
+
+_MEMO = _Memo(_MEMO_CHARS)
+
+
 def normalize(text: str, fold: bool = True) -> Normalized:
     """``text`` as the gates match it (see the module docstring), memoised by text.
 
@@ -259,15 +332,27 @@ def normalize(text: str, fold: bool = True) -> Normalized:
     """
     if len(text) > MAX_CHARS:
         raise TextTooLong(f"text of {len(text)} characters (the gates screen {MAX_CHARS} at most)")
+    key = (text, fold)
+    found = _MEMO.get(key)
+    if found is not None:
+        return found
     if text.isascii():
         # Fast path: ASCII maps to itself (or its lower case), character for character.
-        return Normalized(text.lower() if fold else text, text, fold, identity=True)
-    result = _translate(text, fold)
-    if len(result) > MAX_CHARS:
-        raise TextTooLong(f"text of {len(result)} characters once normalised")
-    return Normalized(result, text, fold)
+        value = Normalized(text.lower() if fold else text, text, fold, identity=True)
+    else:
+        result = _translate(text, fold)
+        if len(result) > MAX_CHARS:
+            raise TextTooLong(f"text of {len(result)} characters once normalised")
+        value = Normalized(result, text, fold)
+    _MEMO.put(key, value)
+    return value
+
+
+def cache_info() -> MemoInfo:
+    """The memo's hits, misses and size."""
+    return _MEMO.info
 
 
 def cache_clear() -> None:
     """Forget the memoised texts (benchmarks time normalisation cold with it)."""
-    normalize.cache_clear()
+    _MEMO.clear()
