@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -246,3 +246,14 @@ def test_builtin_gates_and_rewards_give_the_same_results_in_the_worker(pool: Bud
     assert [[s.value for s in r.scores] for r in timed.rewards] == [
         [s.value for s in r.scores] for r in plain.rewards
     ]
+
+
+def test_the_hazards_gate_with_a_loaded_classifier_stays_on_the_thread() -> None:
+    from rewards.gates.hazards import HazardsGate
+
+    class Classifier:
+        def classify(self, texts: Sequence[str], *, role: str) -> list[list[str]]:
+            return [[] for _ in texts]
+
+    assert runs_in_worker(HazardsGate())
+    assert not runs_in_worker(HazardsGate(classifier=Classifier()))
