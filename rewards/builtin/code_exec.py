@@ -61,6 +61,9 @@ _PROMPT_LINE = re.compile(r"^(\s*)>>> ?(.*)$")
 _WANT_ENDS = {'"""', "'''", "```"}
 _MAX_TESTS = 50
 _MAX_PREFIX_TRIES = 80
+# Characters compiled in all while looking for the longest run of lines that compiles:
+# 80 tries of a 100 KB answer would compile 8 MB (7.5 s here); this caps it near 1 s.
+_PREFIX_BUDGET_CHARS = 1_000_000
 MAX_CODE_CHARS = 100_000
 """Longest code (an answer's, or a prompt's block) parsed, in characters."""
 _MAX_NAME = 80
@@ -195,8 +198,12 @@ def extract_code(text: str, max_chars: int = MAX_CODE_CHARS) -> ExtractedCode | 
     start = next((i for i, line in enumerate(lines) if _CODE_START.match(line)), None)
     if start is None:
         return None
+    spent = 0
     for end in range(len(lines), start, -1)[:_MAX_PREFIX_TRIES]:
         chunk = textwrap.dedent("\n".join(lines[start:end])).strip("\n")
+        spent += len(chunk)
+        if spent > _PREFIX_BUDGET_CHARS:
+            break
         if _compile_error(chunk) is None:
             return ExtractedCode(chunk, 1, 1, f"lines {start + 1}-{end}")
     chunk = "\n".join(lines[start:])

@@ -453,3 +453,21 @@ def test_the_group_budget_stops_runs_that_would_start_too_late() -> None:
     # It would start with under 0.5 s of the group's budget left: not run, no signal.
     assert second.value is None
     assert second.evidence == "not run: the group's sandbox time budget was spent"
+
+
+def test_the_search_for_code_that_compiles_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rewards.builtin.code_exec as code_exec
+
+    compiled: list[int] = []
+    real = code_exec._compile_error
+
+    def counting(source: str) -> str | None:
+        compiled.append(len(source))
+        return real(source)
+
+    monkeypatch.setattr(code_exec, "_compile_error", counting)
+    # Valid lines, then an unclosed bracket on each of the last 80: no prefix tried compiles.
+    text = "Here it is:\ndef f():\n    pass\n" + "x = 1\n" * 16000 + "y = (\n" * 80
+    found = extract_code(text)
+    assert found is not None and found.compiled == 0
+    assert sum(compiled) <= 1_000_000 + 2 * len(text)  # not 80 x 96 KB
