@@ -13,6 +13,7 @@ the evidence of every ``code_exec`` score (``sandbox wasi`` / ``sandbox off``).
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from rewards.registry import RewardRegistry
 from server.config import Settings
 
 __all__ = ["SandboxRefused", "SandboxStatus", "start_sandbox", "with_sandbox"]
+
+log = logging.getLogger(__name__)
 
 
 class SandboxRefused(RuntimeError):
@@ -59,6 +62,7 @@ def start_sandbox(settings: Settings) -> SandboxStatus:
             in the message); never a fallback.
     """
     if settings.sandbox == "off":
+        log.warning("sandbox off (--sandbox off): no code is run, code_exec checks syntax only")
         return SandboxStatus("off", True, "disabled by the operator: code is syntax-checked only")
     try:
         iso = sandbox.prepare()  # once per process; compiles or loads the cached module
