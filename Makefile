@@ -13,8 +13,9 @@ PYTEST_ARGS ?=
 PIP_ARGS ?=
 # The test tools; the Docker image installs with DEV= (no test tools in it).
 DEV    ?= ,dev
-# Debian packages the tests run for real (promtool/prometheus, headless chromium).
-SYSTEM_DEPS := prometheus chromium
+# Debian packages the tests run for real (promtool/prometheus, headless chromium; Debian's
+# python3 + venv and util-linux's setpriv run the sandbox as uid 10001 without capabilities).
+SYSTEM_DEPS := prometheus chromium python3 python3-venv util-linux
 
 .PHONY: install serve test lint bench clean system-deps
 
@@ -48,8 +49,9 @@ lint: install
 
 # Idempotent: nothing to do when promtool and chromium are on PATH (CI runs as root).
 system-deps:
-	@if command -v promtool >/dev/null && command -v chromium >/dev/null; then \
-		echo "system-deps: promtool and chromium present"; \
+	@if command -v promtool >/dev/null && command -v chromium >/dev/null \
+			&& command -v setpriv >/dev/null && /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null; then \
+		echo "system-deps: promtool, chromium, setpriv and python3 venv present"; \
 	else \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q --no-install-recommends $(SYSTEM_DEPS); \

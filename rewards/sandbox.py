@@ -20,8 +20,10 @@ checked before it is compiled) executed by ``wasmtime`` in a child process of it
   second after that in any case;
 * **memory**: the store's limit on the instance's linear memory (``memory_bytes``;
   over it ``MemoryError`` in the guest), and ``RLIMIT_DATA`` on the child process;
-* **disk**: none (``RLIMIT_FSIZE`` is 0 in the child); **output**: the guest's stdout
-  is read through a bounded reader (``output_bytes``), its stderr dropped;
+* **disk**: none; **output**: the guest's stdout goes to an in-memory file (memfd) the
+  server reads afterwards, capped by ``RLIMIT_FSIZE`` = ``output_bytes`` in the child
+  (later writes fail in the kernel); its stderr goes to ``/dev/null``. Only lines
+  carrying the run's nonce are read, and only as outcomes, never as text;
 * **concurrency**: at most :func:`set_max_concurrent_runs` runs at once in the whole
   process (default: the CPU count); a run that waits longer than its wall clock for a
   slot is not run ("sandbox busy").
@@ -45,12 +47,15 @@ locals and the nonce, or patching a standard-library module the tests use in a w
 ``builtins``/``unittest.TestCase`` snapshot does not see) can forge its *own* score.
 That is reward hacking, not an escape: it still cannot read, write or reach anything.
 
-Measured per-run cost (this machine, 2 shared cores; ``python -m rewards.sandbox
---bench``): a trivial run 0.11 s end to end in a child process, of which the WASI
-interpreter's start is 0.04 s and the child's start (Python, ``import wasmtime``,
-mapping the compiled module) about 0.06 s; compiling the module once: 8.8 s (then
-cached, see :func:`prepare`). A fresh instance per *test* would add about 0.04 s and
-the candidate's import per test; runs use one instance for all of a job's tests.
+Why a child process per run: a run stuck in a host call (``time.sleep``) is not
+reached by fuel or epochs, and a wasmtime bug or a host-memory blowup should not take
+the server down; the child can be SIGKILLed. Measured (2 shared cores, load average
+5-8): ``python -m rewards.sandbox --bench``, a trivial run end to end, median of 10:
+0.12-0.16 s; of that, ``time python -I -c "import wasmtime"`` is 0.05 s and the WASI
+interpreter's start 0.04 s (2e8 fuel; measured in-process, which is all an in-process
+design would cost). Compiling the module: 8.8-10 s, once (see :func:`prepare`). A
+fresh instance per *test*: 10 runs of one test took 1.08 s against 0.12 s for one run
+of 10 tests, so a job's tests share one instance.
 """
 
 from __future__ import annotations

