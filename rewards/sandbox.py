@@ -700,7 +700,9 @@ def run_batch(
     A job that would start after the budget is spent is not run (None); a job that
     starts late gets only the time left as its wall-clock limit. Identical jobs run
     once, and the last 256 results are remembered (the same code and tests, under
-    the same limits, are not run again). Runs also share the process-wide bound.
+    the same limits, are not run again). Runs also share the process-wide bound. A
+    run stuck in a host call is killed one second past its wall clock, so the batch
+    can end up to that much past ``budget_seconds``.
 
     Args:
         jobs: (code, steps) pairs.

@@ -83,7 +83,10 @@ def _run(job: dict[str, Any]) -> dict[str, Any]:
     timer = threading.Timer(float(job["wall_seconds"]), engine.increment_epoch)
     timer.daemon = True
     status: dict[str, Any] = {"exit": None, "trap": None}
-    instance = linker.instantiate(store, module)
+    try:
+        instance = linker.instantiate(store, module)
+    except wasmtime.WasmtimeError as exc:  # e.g. a memory limit below the module's minimum
+        return {"exit": None, "trap": None, "memory_full": "memory" in str(exc).lower()}
     timer.start()
     try:
         start = instance.exports(store)["_start"]

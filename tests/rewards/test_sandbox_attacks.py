@@ -161,6 +161,12 @@ def test_no_process_signal_or_native_code(run: Run, outside: Path, attack: str) 
     os.kill(SERVER_PID, 0)  # this process (the "server") is alive
 
 
+def test_there_is_no_way_to_start_or_signal_a_process(run: Run) -> None:
+    names = ["fork", "forkpty", "execv", "posix_spawn", "spawnv", "system", "kill", "killpg"]
+    check = f"import os\nassert [n for n in {names!r} if hasattr(os, n)] == []"
+    assert run("", [test(check)], ROOMY).passed == 1
+
+
 # --- resources -------------------------------------------------------------------------
 
 
@@ -205,6 +211,11 @@ def test_a_print_flood_is_capped(run: Run) -> None:
         result = run("", [test("assert True", "first"), test(flood)], limits)
         assert [o.passed for o in result.outcomes][:1] == [True], flood
         assert result.passed == 1
+
+
+def test_a_memory_limit_below_the_interpreter_s_needs_is_said(run: Run) -> None:
+    result = run("", [test("assert True")], SandboxLimits(memory_bytes=4 * 1024 * 1024))
+    assert result.outcomes == [] and result.ended_by == "memory limit"
 
 
 def test_deep_recursion_is_contained(run: Run) -> None:
