@@ -307,10 +307,30 @@ def test_patching_builtins_or_unittest_is_tampering(run: Run) -> None:
     assert result.outcomes[0].error == "harness tampered"
 
 
+def test_the_result_stream_cannot_be_read_back_or_rewound(run: Run) -> None:
+    # The harness's earlier lines on fd 1 carry the nonce: reading them would allow forging.
+    steps = [
+        test("assert True", "first"),
+        test("import os\nos.lseek(1, 0, 0)", "seek"),
+        test("import os\nos.read(1, 100)", "read"),
+        test("import os\nos.pread(1, 100, 0)", "pread"),
+        test("import os\nos.ftruncate(1, 0)", "truncate"),
+        test("assert True", "last"),
+    ]
+    result = run("", steps, ROOMY)
+    assert [o.passed for o in result.outcomes] == [True, False, False, False, False, True]
+
+
 def test_the_job_cannot_be_read_again(run: Run) -> None:
+    # The job on stdin holds the nonce; the boot code read it all before the candidate ran.
     code = "import sys\nDATA = sys.stdin.buffer.read()\n"
-    result = run(code, [test("assert DATA == b''")], ROOMY)
-    assert result.passed == 1
+    steps = [
+        test("assert DATA == b''", "empty"),
+        test("import os\nos.lseek(0, 0, 0)", "seek"),
+        test("import os\nos.pread(0, 100, 0)", "pread"),
+    ]
+    result = run(code, steps, ROOMY)
+    assert [o.passed for o in result.outcomes] == [True, False, False]
 
 
 def test_failures_carry_no_text_from_the_run(run: Run) -> None:
