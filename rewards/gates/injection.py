@@ -21,9 +21,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rewards import linear_re
+from rewards.gates.normalize import normalize
 from rewards.types import Action, Candidate, Hit, RewardContext, Verdict
 
-_OVERRIDE = re.compile(
+# All four run on RE2 (linear time): under re, _EXFILTRATION was cubic on
+# "![](http://x/" + "?=" * n (82 s at 4 KB), and the others are candidate text too.
+_OVERRIDE = linear_re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)*"
     r"(?:previous|prior|above|earlier|preceding|original|system|initial)\s+(?:instructions?|prompts?"
     r"|directions?|rules?|guidelines?|messages?)"
@@ -32,15 +36,15 @@ _OVERRIDE = re.compile(
     r"|\bdeveloper\s+mode\s+(?:enabled|activated)",
     re.IGNORECASE,
 )
-_ROLE_MARKER = re.compile(
+_ROLE_MARKER = linear_re.compile(
     r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id)\|>"
     r"|\[/?INST\]|<<SYS>>|^#{2,3}\s*(?:system|instruction)s?\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
-_HIDDEN = re.compile(
+_HIDDEN = linear_re.compile(
     "[\u200b-\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]"
 )
-_EXFILTRATION = re.compile(r"!\[[^\]]*\]\(\s*https?://[^)\s]+\?[^)\s]*=[^)\s]+\)")
+_EXFILTRATION = linear_re.compile(r"!\[[^\]]*\]\(\s*https?://[^)\s]+\?[^)\s]*=[^)\s]+\)")
 
 
 def _name(char: str) -> str:
@@ -61,23 +65,31 @@ def find_injections(text: str, action: Action = "flag") -> list[Hit]:
     []
     """
     hits = []
-    match = _OVERRIDE.search(text)
+    # The phrases are matched on the normalised text (zero-width characters, look-alike
+    # and full-width letters undone, see rewards.gates.normalize); the excerpt is the
+    # text as written. Hidden characters are counted on the raw text: normalising
+    # removes them.
+    seen = normalize(text)
+    match = _OVERRIDE.search(seen.text)
     if match:
         message = "instruction to override earlier instructions"
-        hits.append(Hit(action, "injection", "injection.override", message, excerpt=match[0]))
-    match = _ROLE_MARKER.search(text)
+        excerpt = seen.excerpt(*match.span())
+        hits.append(Hit(action, "injection", "injection.override", message, excerpt=excerpt))
+    match = _ROLE_MARKER.search(seen.text)
     if match:
         message = f"chat-template control token {match[0].strip()!r}"
-        hits.append(Hit(action, "injection", "injection.role_marker", message, excerpt=match[0]))
+        excerpt = seen.excerpt(*match.span())
+        hits.append(Hit(action, "injection", "injection.role_marker", message, excerpt=excerpt))
     hidden = _HIDDEN.findall(text)
     if hidden:
         kinds = ", ".join(sorted({_name(c) for c in hidden}))
         message = f"{len(hidden)} invisible character(s): {kinds}"
         hits.append(Hit(action, "injection", "injection.hidden_text", message))
-    match = _EXFILTRATION.search(text)
+    match = _EXFILTRATION.search(seen.text)
     if match:
         message = "Markdown image whose URL carries data (loads without a click)"
-        hits.append(Hit(action, "injection", "injection.exfiltration", message, excerpt=match[0]))
+        excerpt = seen.excerpt(*match.span())
+        hits.append(Hit(action, "injection", "injection.exfiltration", message, excerpt=excerpt))
     return hits
 
 
