@@ -21,7 +21,8 @@ Errors found before the group is admitted (bad input, 429 at capacity) are plain
 JSON error responses with their status. Errors after the stream has begun (the
 engine fails, the deadline passes) are an ``error`` event, as OpenAI and vLLM
 send them, then ``[DONE]``. A client that disconnects cancels the group, which
-aborts the engine request.
+aborts the engine request; one that stops reading for ``--stream-send-timeout-s``
+has its stream closed (see :class:`BoundedStreamingResponse`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -38,6 +40,7 @@ from typing import Any
 import anyio
 from fastapi import Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from server.errors import APIError, error_body
 from server.protocol import ChatCompletionResponse, CompletionResponse
@@ -195,6 +198,51 @@ def _text_chunk(
     return {**base, "choices": [choice], **extra}
 
 
+class _SendTimedOut(Exception):
+    """A send to the client waited longer than the stream's send timeout."""
+
+
+class BoundedStreamingResponse(StreamingResponse):
+    """A :class:`StreamingResponse` that gives a stalled client up.
+
+    uvicorn applies backpressure: a ``send`` waits while the connection's write buffer is
+    above its high-water mark (64 KiB), and the chunks are built only as they are sent,
+    so a connection holds at most that buffer and one chunk. A client that stops
+    reading would keep that (and the connection) forever: a send that waits more than
+    ``send_timeout_s`` ends the stream, its generator is closed (everything it held is
+    freed), and the ASGI call returns with the response unfinished, on which uvicorn
+    closes the connection (logging "ASGI callable returned without completing
+    response"). What it had buffered is written out if the client ever reads again.
+    """
+
+    def __init__(
+        self, content: AsyncIterator[str], *, send_timeout_s: float | None, **kwargs: Any
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self.send_timeout_s = send_timeout_s  # None: wait as long as the client takes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def bounded_send(message: Message) -> None:
+            with anyio.move_on_after(self.send_timeout_s or math.inf) as waited:
+                await send(message)
+            if waited.cancelled_caught:
+                raise _SendTimedOut
+
+        try:
+            await super().__call__(scope, receive, bounded_send)
+        except _SendTimedOut:
+            client = scope.get("client")
+            log.warning(
+                "stream_send_timeout: the client %s took nothing for %g s; stream closed",
+                f"{client[0]}:{client[1]}" if client else "?",
+                self.send_timeout_s,
+            )
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
 async def _first_of(*aws: Awaitable[Any]) -> None:
     """Wait until the first of ``aws`` finishes; cancel the rest."""
     tasks = [asyncio.ensure_future(a) for a in aws]
@@ -227,6 +275,7 @@ async def stream_response(
     *,
     include_usage: bool,
     keepalive_s: float,
+    send_timeout_s: float | None = None,
     headers: dict[str, str] | None = None,
     trace_header: str = "X-Bon-Trace-Id",
 ) -> StreamingResponse:
@@ -287,4 +336,9 @@ async def stream_response(
             # The client left (the response's task group is cancelled) or we are done.
             await _finish(task)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=out_headers)
+    return BoundedStreamingResponse(
+        events(),
+        send_timeout_s=send_timeout_s,
+        media_type="text/event-stream",
+        headers=out_headers,
+    )
