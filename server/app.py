@@ -36,6 +36,7 @@ from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
 from server.ratelimit import RateLimiter
 from server.routes import ClientDisconnected, router
+from server.sandbox_mode import start_sandbox, with_sandbox
 from server.serving import BestOfNServing
 from server.streaming import StreamClientGone
 from server.trace import TraceStore
@@ -242,13 +243,17 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Before anything else: no server runs on a sandbox that cannot start (SandboxRefused).
+    app.state.sandbox = start_sandbox(settings)
     app.state.judge = build_judge(settings)
     app.state.registry = with_judge(
         with_policy(registry or default_registry(), settings), app.state.judge
     )
+    app.state.registry = with_sandbox(app.state.registry, settings)
     check_registry(app.state.registry)
     app.state.profiles = load_settings_profiles(settings, app.state.registry)
     app.state.metrics = Metrics()
+    app.state.metrics.set_sandbox_mode(app.state.sandbox.mode)
     app.state.traces = TraceStore(settings.trace_store_size)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_rpm, settings.rate_limit_cpm)
     install_error_handlers(app)

@@ -50,6 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
     from server.engines.base import Engine
     from server.engines.scripted import ScriptedEngine
     from server.logs import configure_logging
+    from server.sandbox_mode import SandboxRefused
 
     settings = _settings_from(args)
     configure_logging(settings.log_level, settings.log_format)
@@ -63,7 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
             assert settings.script is not None  # Settings checks this
             engine = ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
         app = create_app(settings, engine=engine)
-    except (ValueError, OSError, yaml.YAMLError) as exc:
+    except (ValueError, OSError, yaml.YAMLError, SandboxRefused) as exc:
         print(f"bon-server: {exc}", file=sys.stderr)
         return 2
     if settings.engine == "vllm" and _prepared(settings) is None:

@@ -106,6 +106,24 @@ class Settings(BaseSettings):
     default_temperature: float = Field(0.8, ge=0, le=2)
     aggregation: AggregationMode = "normalize_then_sum"
     score_workers: int = Field(4, ge=1, description="Threads that run the rewards.")
+    reward_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Time budget of one reward on one group, enforced in a killable worker"
+        " process; out of time, the reward carries no signal.",
+    )
+    gate_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="Time budget of one gate on one group (or one prompt check), enforced in a"
+        " killable worker process; out of time, the gate vetoes (gate_timeout).",
+    )
+    score_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Time budget of all rewards and gates of one group (and of the prompt"
+        " checks of one request); each call gets at most what is left.",
+    )
     profiles_file: Path | None = Field(
         None, description="YAML file of named reward profiles (see README, Reward profiles)."
     )
@@ -142,6 +160,29 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(300.0, gt=0)
     stream_keepalive_s: float = Field(
         1.0, gt=0, description="Seconds between progress comments while a stream waits."
+    )
+    stream_send_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a stream may wait for its client to take more bytes before the"
+        " server gives it up and closes the connection (slow or stalled readers).",
+    )
+
+    # Code sandbox (code_exec, efficiency)
+    sandbox: Literal["wasi", "off"] = Field(
+        "wasi",
+        description="wasi: run code in CPython-for-WASI under wasmtime (the server does not"
+        " start when it cannot); off: run no code, code_exec checks syntax only.",
+    )
+    sandbox_concurrency: int = Field(
+        2, ge=1, description="Sandbox runs at the same time, for the whole server."
+    )
+    code_timeout_s: float = Field(5.0, gt=0, description="Wall-clock limit of one sandbox run.")
+    code_budget_s: float = Field(
+        20.0, gt=0, description="Wall time for all of one group's sandbox runs together."
+    )
+    code_max_chars: int = Field(
+        100_000, ge=1000, description="Longest answer code_exec parses (longer: no signal)."
     )
 
     # Trace

@@ -25,6 +25,7 @@ from rewards import (
 )
 from rewards.adaptive import AdaptivePolicy, settle
 from rewards.aggregate import AggregationMode
+from rewards.budget import Budgets, default_budget_pool
 from rewards.profiles import Profiles
 from rewards.scoring import GateResult, screen_prompt
 from rewards.selector import choose_rewards, refine_selection
@@ -118,6 +119,13 @@ class GroupScorer:
         self.settings = settings
         self.registry = registry
         self.profiles = profiles or Profiles()
+        # One process-wide pool: every app (and test) in a process shares its workers.
+        self.budgets = Budgets(
+            reward_s=settings.reward_timeout_s,
+            gate_s=settings.gate_timeout_s,
+            group_s=settings.score_timeout_s,
+            pool=default_budget_pool(settings.score_workers),
+        )
 
     def plan(self, job: GroupJob) -> tuple[RewardContext, Selection]:
         """Build the reward context and choose the rewards (client errors raise 400)."""
@@ -144,7 +152,7 @@ class GroupScorer:
 
     def screen(self, context: RewardContext) -> list[GateResult]:
         """The gates' prompt checks (on a worker thread): an unsafe request is refused."""
-        return screen_prompt(context, self.registry)
+        return screen_prompt(context, self.registry, budgets=self.budgets)
 
     def mode(self, job: GroupJob) -> AggregationMode:
         profile = self.profiles.get(job.profile) if job.profile else None
@@ -164,7 +172,12 @@ class GroupScorer:
             selection, context, candidates, optional=self.settings.optional_rewards
         )
         result = score_group(
-            context, candidates, refined, registry=self.registry, mode=self.mode(job)
+            context,
+            candidates,
+            refined,
+            registry=self.registry,
+            mode=self.mode(job),
+            budgets=self.budgets,
         )
         return refined, result
 
@@ -191,6 +204,9 @@ class BestOfNPipeline:
         self.traces = traces
         self.engine_started = int(time.time())
         self._slots = asyncio.Semaphore(settings.max_concurrent_groups)
+        # The budget workers start now, in the background (their imports run in the new
+        # processes, so this returns at once); the pool is shared, so only once a process.
+        self.scorer.budgets.workers().warm_up(settings.score_workers)
         # Rewards are CPU-bound Python; they run here so a slow reward never stalls
         # the event loop (and with it every other request).
         self._executor = ThreadPoolExecutor(
@@ -441,6 +457,7 @@ class BestOfNPipeline:
         note_group(trace, prompt=job.prompt, messages=job.messages, candidates=candidates)
         refusal = None if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed"
         stats = self._stats(job, generation, usage, result, timings, refused=not selected)
+        stats.budget_overruns += [("prompt", g.name) for g in prompt_gates if g.overrun]
         stats.refusal_reason = refusal
         self.metrics.observe_group(stats)
         if adaptive is not None:
@@ -476,6 +493,8 @@ class BestOfNPipeline:
             score_s=timings.score_s,
             refused=refused,
         )
+        stats.budget_overruns += [("reward", r.name) for r in result.rewards if r.overrun]
+        stats.budget_overruns += [("gate", g.name) for g in result.gates if g.overrun]
         for r in result.rewards:
             stats.reward_scores[r.name] = [s.value for s in r.scores if s.value is not None]
             if r.error:

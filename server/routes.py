@@ -123,6 +123,7 @@ async def chat_completions(
             lambda progress: serving.chat(body, progress, caller),
             include_usage=bool(body.stream_options and body.stream_options.include_usage),
             keepalive_s=serving.settings.stream_keepalive_s,
+            send_timeout_s=serving.settings.stream_send_timeout_s,
             trace_header=TRACE_HEADER,
         )
     result = await with_cancellation(request, serving.chat(body, caller=caller))
@@ -145,6 +146,7 @@ async def completions(
             lambda progress: serving.completion(body, progress, caller),
             include_usage=bool(body.stream_options and body.stream_options.include_usage),
             keepalive_s=serving.settings.stream_keepalive_s,
+            send_timeout_s=serving.settings.stream_send_timeout_s,
             trace_header=TRACE_HEADER,
         )
     result = await with_cancellation(request, serving.completion(body, caller=caller))
@@ -177,12 +179,14 @@ async def get_trace(trace_id: str, traces: Traces, caller: CallerDep) -> dict[st
 
 
 @router.get("/health", tags=["ops"])
-async def health(serving: Serving) -> JSONResponse:
+async def health(request: Request, serving: Serving) -> JSONResponse:
+    sandbox = request.app.state.sandbox.as_json()  # the mode in force, e.g. {"mode": "wasi"}
     try:
         await serving.pipeline.engine.check_health()
     except EngineUnavailable as exc:
-        return JSONResponse({"status": "unhealthy", "reason": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        body = {"status": "unhealthy", "reason": str(exc), "sandbox": sandbox}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "sandbox": sandbox})
 
 
 @router.get("/metrics", tags=["ops"])
