@@ -5,16 +5,27 @@ with an OpenAI-format 413, whether the client declared its length or streams it
 chunked, and never buffers more than the limit. (JSON nested too deep for the
 parser is a 400 from the framework already.)
 
+Before it answers, it reads and discards the rest of the body, up to
+``DRAIN_FACTOR`` times the limit and for at most ``DRAIN_TIMEOUT_S``: closing a
+connection with unread bytes makes the kernel reset it, and a client still sending
+(or one that reads only after sending) then loses the 413 to a "connection reset".
+A body declared larger than that bound, or one announced with
+``Expect: 100-continue`` (the client waits to be asked), is answered at once.
+
 The other limits (``best_of``, ``max_tokens``, messages, prompt length) are
 checked in :mod:`server.serving`; concurrent groups in :mod:`server.pipeline`.
 """
 
 from __future__ import annotations
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import error_body, error_response
+
+DRAIN_FACTOR = 8
+DRAIN_TIMEOUT_S = 10.0
 
 
 class BodyLimitMiddleware:
@@ -28,9 +39,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse_size(scope, receive, send)
+            drain = (
+                int(declared) <= self.max_bytes * DRAIN_FACTOR
+                and headers.get("expect", "").lower() != "100-continue"
+            )
+            if not drain or await self._drain(receive):
+                await self._refuse_size(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -41,7 +58,8 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse_size(scope, receive, send)
+                if not message.get("more_body", False) or await self._drain(receive, size):
+                    await self._refuse_size(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -57,6 +75,19 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive, already: int = 0) -> bool:
+        """Read and discard the rest of the body, within the bounds; False if the client left."""
+        budget = self.max_bytes * DRAIN_FACTOR - already
+        with anyio.move_on_after(DRAIN_TIMEOUT_S):
+            while budget > 0:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return False
+                budget -= len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        return True
 
     async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
         msg = f"Request body exceeds this server's limit of {self.max_bytes} bytes."
