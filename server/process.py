@@ -37,13 +37,34 @@ def running_server(
 
     The server is terminated (then killed) on exit, so nothing is left running.
     """
+    with server_process(args, log_path=log_path, start_timeout_s=start_timeout_s) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(
+    args: list[str],
+    *,
+    log_path: Path,
+    start_timeout_s: float = 600,
+    source_dir: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`running_server`, also yielding the process (benchmarks read its memory).
+
+    ``source_dir``: run the ``server`` package found there (another revision's
+    checkout) instead of the installed one.
+    """
     port = free_port()
+    env = os.environ.copy()
     # The installed console script, as a user runs it (beside the interpreter in a venv).
     script = Path(sys.executable).parent / "bon-server"
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+    if source_dir is not None:
+        launcher = [sys.executable, "-m", "server.cli"]
+        env["PYTHONPATH"] = str(source_dir)
     cmd = [*launcher, "serve", *args, "--port", str(port)]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=source_dir)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout_s
@@ -60,7 +81,7 @@ def running_server(
                     f"server not healthy after {start_timeout_s:g} s:\n{_tail(log_path)}"
                 )
             time.sleep(1)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
