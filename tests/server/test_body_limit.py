@@ -110,3 +110,20 @@ def test_openai_sdk_reads_the_413(url: str) -> None:
             )
         assert caught.value.status_code == 413
         _is_limit_error(caught.value.response.json())
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(url: str) -> None:
+    """A client that waits to be asked (curl does for large bodies) is told 413 at once."""
+    host, port = url.removeprefix("http://").split(":")
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % (4 * LIMIT)
+    )
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(head)  # and no body: it waits for "100 Continue"
+        response = b""
+        while chunk := sock.recv(1 << 16):
+            response += chunk
+    status, _, rest = response.partition(b"\r\n")
+    assert status == b"HTTP/1.1 413 Request Entity Too Large", status
+    _is_limit_error(json.loads(rest.partition(b"\r\n\r\n")[2]))
