@@ -35,6 +35,7 @@ from server.logs import AccessLogMiddleware
 from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
 from server.ratelimit import RateLimiter
+from server.request_id import RequestIdMiddleware
 from server.routes import ClientDisconnected, router
 from server.sandbox_mode import start_sandbox, with_sandbox
 from server.serving import BestOfNServing
@@ -283,6 +284,8 @@ def create_app(
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     # Outermost: its line carries the status every inner layer settled on.
     app.add_middleware(AccessLogMiddleware, log_text=settings.log_text)
+    # Outside everything: every response, a 401 or a 413 included, carries x-request-id.
+    app.add_middleware(RequestIdMiddleware)
     if engine is not None:
         _install(app, settings, engine)
     return app

@@ -25,6 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.tolerance import UNSUPPORTED
+
 log = logging.getLogger(__name__)
 
 
@@ -125,7 +127,25 @@ def _loc_to_param(loc: tuple[Any, ...]) -> str | None:
     return out or None
 
 
+def _describe(param: str | None, errors: list[Any]) -> tuple[str, str]:
+    """One parameter's problem, as a sentence and OpenAI's code."""
+    kind = errors[0].get("type")
+    if kind == "extra_forbidden":
+        return f"Unrecognized request argument supplied: '{param}'.", "unknown_parameter"
+    if kind == "missing":
+        return f"Missing required parameter: '{param}'.", "missing_required_parameter"
+    # A union reports one error per branch: say them all ("a valid string or a valid list").
+    msgs = list(dict.fromkeys(str(e.get("msg", "invalid value")) for e in errors))
+    msg = " or ".join(msgs)
+    where = f"'{param}'" if param else "request body"
+    if kind == UNSUPPORTED:
+        return f"Unsupported value for {where}: {msg}.", UNSUPPORTED
+    return f"Invalid value for {where}: {msg}", "invalid_value"
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, str]:
+    """The message, ``param`` and code of a validation error: ``param`` and the code are the
+    first problem's, the message names every parameter refused, so one 400 says them all."""
     errors = exc.errors()
     if not errors:
         return "Invalid request.", None, "invalid_request"
@@ -133,21 +153,15 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
     if first.get("type") == "json_invalid":
         detail = first.get("ctx", {}).get("error", "")
         return f"Request body is not valid JSON: {detail}".strip(), None, "invalid_json"
-    loc = tuple(first.get("loc", ()))
-    param = _loc_to_param(loc)
-    # A union reports one error per branch: say them all ("a valid string or a valid list").
-    same = [e for e in errors if _loc_to_param(tuple(e.get("loc", ()))) == param]
-    msgs = list(dict.fromkeys(str(e.get("msg", "invalid value")) for e in same))
-    msg = " or ".join(msgs) if len(msgs) > 1 else msgs[0]
-    errors = [e for e in errors if _loc_to_param(tuple(e.get("loc", ()))) != param]
-    if first.get("type") == "extra_forbidden":
-        msg = f"Unrecognized request argument supplied: {param}"
-        return msg, param, "unknown_parameter"
-    if first.get("type") == "missing":
-        return f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
-    where = f"'{param}'" if param else "request body"
-    more = f" (and {len(errors)} more error(s))" if errors else ""
-    return f"Invalid value for {where}: {msg}{more}", param, "invalid_value"
+    by_param: dict[str | None, list[Any]] = {}
+    for e in errors:
+        by_param.setdefault(_loc_to_param(tuple(e.get("loc", ()))), []).append(e)
+    problems = [(param, *_describe(param, errs)) for param, errs in by_param.items()]
+    param, message, code = problems[0]
+    if len(problems) == 1:
+        return message, param, code
+    listed = " ".join(f"({i}) {m}" for i, (_, m, _) in enumerate(problems, 1))
+    return f"{len(problems)} parameters refused: {listed}", param, code
 
 
 class ErrorJSONResponse(JSONResponse):

@@ -13,17 +13,28 @@ marked ``# extension`` and collected in :class:`BestOfExtensions`:
 * ``trace``: ``none`` | ``summary`` | ``full`` (``full`` adds candidate texts);
 * ``deadline_s``: the client's deadline in seconds; only shortens the server's own.
 
-Unknown request fields are refused with a 400 naming the field: a field that
-would be silently ignored is worse than an error.
+Every field of OpenAI's reference is declared. Those not served accept their null,
+default and no-op values and refuse the rest (:mod:`server.tolerance`); those that
+never change the answer are shape-checked and ignored. Unknown request fields are
+refused: a field that would be silently ignored is worse than an error. Every
+refused field is named in one 400.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from rewards.json_limits import schema_problem
+from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
 
 TraceLevel = Literal["none", "summary", "full"]
 
@@ -136,7 +147,21 @@ class BestOfExtensions(_Strict):
 class StreamOptions(_Strict):
     """OpenAI's ``stream_options`` (only with ``stream: true``)."""
 
+    include_obfuscation: bool | None = None  # ignored: chunks carry no obfuscation padding
     include_usage: bool | None = None
+
+
+class PredictionContent(_Strict):
+    """OpenAI's predicted output: a latency hint that never changes the answer (ignored)."""
+
+    type: Literal["content"]
+    content: str | list[TextPart]
+
+
+# OpenAI's metadata: at most 16 pairs, keys up to 64 characters, values up to 512.
+Metadata = dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+ServiceTier = Literal["auto", "default", "flex", "scale", "priority", "fast"]
 
 
 class _SamplingFields(BestOfExtensions):
@@ -158,14 +183,6 @@ class _SamplingFields(BestOfExtensions):
     def num_answers(self) -> int:
         return self.n or 1
 
-    @field_validator("frequency_penalty", "presence_penalty", "logit_bias", "store")
-    @classmethod
-    def _default_only(cls, v: Any) -> Any:
-        # Clients send these at their defaults; anything else would be silently ignored.
-        if v:
-            raise ValueError("is not supported yet; only its default (0, {} or false) is accepted")
-        return v
-
     def stop_list(self) -> list[str]:
         if self.stop is None:
             return []
@@ -175,9 +192,33 @@ class _SamplingFields(BestOfExtensions):
 class ChatCompletionRequest(_SamplingFields):
     messages: list[ChatMessage] = Field(min_length=1)
     model: str
-    logprobs: bool | None = None
+    audio: dict[str, Any] | None = None  # null only
+    function_call: Literal["none", "auto"] | dict[str, Any] | None = None  # no call only
+    functions: list[dict[str, Any]] | None = None  # empty only
+    logprobs: bool | None = None  # false only, for now
     max_completion_tokens: int | None = Field(None, ge=1)
+    metadata: Metadata | None = Field(None, max_length=16)  # ignored (nothing is stored)
+    modalities: list[Literal["text", "audio"]] | None = None  # ["text"] only
+    moderation: dict[str, Any] | None = None  # null only
+    parallel_tool_calls: bool | None = None  # ignored: no tools are served
+    prediction: PredictionContent | None = None  # ignored (a latency hint)
+    prompt_cache_key: str | None = None  # ignored (a caching hint)
+    prompt_cache_options: dict[str, Any] | None = None  # ignored (a caching hint)
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None  # ignored
+    reasoning_effort: ReasoningEffort | None = None  # ignored: the model does not reason
     response_format: ResponseFormat | None = None
+    safety_identifier: str | None = Field(None, max_length=512)  # ignored, like `user`
+    service_tier: ServiceTier | None = None  # ignored: one tier serves every request
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None  # no call
+    tools: list[dict[str, Any]] | None = None  # empty only, for now
+    top_logprobs: int | None = Field(None, ge=0, le=20)  # 0 only, for now
+    verbosity: Literal["low", "medium", "high"] | None = None  # "medium" (the default) only
+    web_search_options: dict[str, Any] | None = None  # null only
+
+    @field_validator(*CHAT_UNSERVED)
+    @classmethod
+    def _noop_only(cls, v: Any, info: ValidationInfo) -> Any:
+        return refuse_unless_noop(CHAT_UNSERVED, str(info.field_name), v)
 
     @field_validator("messages")
     @classmethod
@@ -196,9 +237,14 @@ class ChatCompletionRequest(_SamplingFields):
 class CompletionRequest(_SamplingFields):
     model: str
     prompt: str | list[str]
-    echo: bool | None = None
-    logprobs: int | None = None
-    suffix: str | None = None
+    echo: bool | None = None  # false only, for now
+    logprobs: int | None = Field(None, ge=0, le=5)  # null only, for now
+    suffix: str | None = None  # empty only
+
+    @field_validator(*COMPLETION_UNSERVED)
+    @classmethod
+    def _noop_only(cls, v: Any, info: ValidationInfo) -> Any:
+        return refuse_unless_noop(COMPLETION_UNSERVED, str(info.field_name), v)
 
     @field_validator("prompt")
     @classmethod
@@ -248,6 +294,7 @@ class ChatCompletionResponse(BaseModel):
     model: str
     choices: list[ChatChoice]
     usage: Usage
+    system_fingerprint: str | None = None
     trace: dict[str, Any] | None = None  # extension
 
 
@@ -265,6 +312,7 @@ class CompletionResponse(BaseModel):
     model: str
     choices: list[CompletionChoice]
     usage: Usage
+    system_fingerprint: str | None = None
     trace: dict[str, Any] | None = None  # extension
 
 

@@ -153,11 +153,25 @@ async def completions(
     return JSONResponse(result.model_dump(mode="json"), headers={TRACE_HEADER: result.id})
 
 
+def _served_model(serving: BestOfNServing) -> ModelCard:
+    return ModelCard(id=serving.pipeline.engine.model_name, created=serving.pipeline.engine_started)
+
+
 @router.get("/v1/models", response_model=ModelList, tags=["openai"])
 async def list_models(serving: Serving) -> ModelList:
-    name = serving.pipeline.engine.model_name
-    created = serving.pipeline.engine_started
-    return ModelList(data=[ModelCard(id=name, created=created)])
+    return ModelList(data=[_served_model(serving)])
+
+
+@router.get(
+    "/v1/models/{model_id:path}",
+    response_model=ModelCard,
+    responses={404: {"model": ErrorResponse, "description": "Not the served model."}},
+    tags=["openai"],
+)
+async def retrieve_model(model_id: str, serving: Serving) -> ModelCard:
+    """The served model's object; OpenAI's 404 (`model_not_found`) for any other id."""
+    serving.check_model(model_id)
+    return _served_model(serving)
 
 
 @router.get(

@@ -6,10 +6,12 @@ name, fields not supported yet) live here and raise :mod:`server.errors`.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 from rewards.types import content_text
+from server import __version__
 from server.auth import Caller
 from server.config import Settings
 from server.errors import InvalidRequest, NotFound
@@ -32,6 +34,13 @@ SELF_HARM_REFUSAL_TEXT = (
     "I can't help with that. If you are thinking about suicide or hurting yourself, please "
     "reach out now to someone you trust or a local crisis line (in the US, call or text 988)."
 )
+
+
+def system_fingerprint(model_name: str) -> str:
+    """OpenAI's ``system_fingerprint``: changes when the server version or the model does,
+    so a client can tell that answers to the same seed may differ."""
+    digest = hashlib.sha256(f"bon-server {__version__}\0{model_name}".encode()).hexdigest()
+    return f"fp_{digest[:10]}"
 
 
 def refusal_text(outcome: GroupOutcome) -> str:
@@ -66,19 +75,23 @@ class BestOfNServing:
             self.pipeline.metrics.rate_limited.labels(limit=exc.limit).inc()
             raise
 
+    def check_model(self, name: str) -> None:
+        """Raises NotFound (OpenAI's ``model_not_found``) unless ``name`` is the served model."""
+        if name != self.pipeline.engine.model_name:
+            raise NotFound(
+                f"The model '{name}' does not exist. Available: "
+                f"'{self.pipeline.engine.model_name}'.",
+                param="model",
+                code="model_not_found",
+            )
+
     # Validation shared by both endpoints ---------------------------------------------
 
     def _common(
         self, req: ChatCompletionRequest | CompletionRequest, prompt_chars: int
     ) -> dict[str, Any]:
         s = self.settings
-        if req.model != self.pipeline.engine.model_name:
-            raise NotFound(
-                f"The model '{req.model}' does not exist. Available: "
-                f"'{self.pipeline.engine.model_name}'.",
-                param="model",
-                code="model_not_found",
-            )
+        self.check_model(req.model)
         if req.stream_options is not None and not req.stream:
             raise InvalidRequest(
                 "stream_options is only allowed with stream=true.",
@@ -186,6 +199,7 @@ class BestOfNServing:
             "created": outcome.created,
             "model": self.pipeline.engine.model_name,
             "usage": Usage(**outcome.usage),
+            "system_fingerprint": system_fingerprint(self.pipeline.engine.model_name),
             "trace": None if outcome.job.trace_level == "none" else outcome.trace,
         }
 
@@ -197,10 +211,6 @@ class BestOfNServing:
         progress: Progress | None = None,
         caller: Caller | None = None,
     ) -> ChatCompletionResponse:
-        if req.logprobs:
-            raise InvalidRequest(
-                "logprobs are not supported yet.", param="logprobs", code="unsupported_parameter"
-            )
         messages = [m.model_dump(exclude_none=True) for m in req.messages]
         params = self._common(req, sum(len(content_text(m.get("content"))) for m in messages))
         caller = caller or Caller()
@@ -243,15 +253,6 @@ class BestOfNServing:
         progress: Progress | None = None,
         caller: Caller | None = None,
     ) -> CompletionResponse:
-        for field, bad in (
-            ("echo", bool(req.echo)),
-            ("logprobs", req.logprobs is not None),
-            ("suffix", req.suffix is not None),
-        ):
-            if bad:
-                raise InvalidRequest(
-                    f"{field} is not supported yet.", param=field, code="unsupported_parameter"
-                )
         params = self._common(req, len(req.prompt_text()))
         caller = caller or Caller()
         self._admit(caller, params["best_of"])

@@ -155,6 +155,7 @@ def _chunks_without_trace(result: Result, *, include_usage: bool) -> Iterator[di
         "object": "chat.completion.chunk" if chat else "text_completion",
         "created": result.created,
         "model": result.model,
+        "system_fingerprint": result.system_fingerprint,
     }
     extra = {"usage": None} if include_usage else {}
     if isinstance(result, ChatCompletionResponse):
