@@ -32,7 +32,11 @@ _JSON_WORDS = linear_re.compile(
     r"\b(?:in|as|with|using)\s+(?:an?\s+|the\s+)?(?:valid\s+|strict\s+)?json\b"
     r"|\b(?:respond|reply|answer|output|return|give|provide|produce)\b(?:\s+(?:me|only|just|back))*"
     r"\s+(?:an?\s+|the\s+)?(?:valid\s+|strict\s+|single\s+)?json\b"
-    r"|\bjson\s+only\b|\bonly\s+(?:valid\s+)?json\b",
+    r"|\bjson\s+only\b|\bonly\s+(?:valid\s+)?json\b"
+    # JSON asked for inside a ```json fence (instructor's MD_JSON mode): the fence is the
+    # answer's wrapping, not code in the prompt.
+    r"|\b(?:respond|reply|answer|output|return|format|give|provide|produce|put|wrap|write)\b"
+    r"[^.!?\n]{0,60}?\b(?:in|within|inside|into)\s+(?:an?\s+|the\s+)?```\s*json\b",
     re.IGNORECASE,
 )
 # re (lookarounds): an alternation of literals of at most 10 characters, no quantifier:

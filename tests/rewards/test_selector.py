@@ -267,3 +267,48 @@ def test_client_and_profile_sets_are_not_refined() -> None:
     explicit = explicit_selection(context, {"length": 1.0}, builtin_registry())
     group = _group("6 * 7 = 42", "6 * 7 = 36", "<think>x</think> 48")
     assert refine_selection(explicit, context, group) is explicit
+
+
+# instructor's MD_JSON mode: a schema in the system prompt, then this user message.
+MD_JSON_SYSTEM = (
+    "\nAs a genius expert, your task is to understand the content and provide\n"
+    "the parsed objects in json that match the following json_schema:\n\n"
+    '{\n  "properties": {\n    "name": {"type": "string"},\n    "age": {"type": "integer"}\n'
+    '  },\n  "required": ["name", "age"],\n  "type": "object"\n}\n\n'
+    "Make sure to return an instance of the JSON, not the schema itself\n"
+)
+MD_JSON_USER = "Return the correct JSON response within a ```json codeblock. not the JSON_SCHEMA"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        MD_JSON_USER,
+        "Return the answer as JSON in a ```json codeblock",
+        "Extract the user. Put the result inside a ```json fence.",
+        "Give me the fields in a JSON code block.",
+    ],
+)
+def test_json_asked_for_in_a_json_fence_is_a_json_task(prompt: str) -> None:
+    assert detect_task(prompt) == ("json", ["JSON asked for in prompt"])
+
+
+def test_a_json_fence_given_as_input_is_not_a_json_task() -> None:
+    prompt = 'My config:\n```json\n{"port": 80}\n```\nwhy does my Python loader crash on it?'
+    assert detect_task(prompt)[0] == "code"
+
+
+def test_instructor_md_json_gets_the_json_rewards_and_they_read_the_fence() -> None:
+    messages = [
+        {"role": "system", "content": MD_JSON_SYSTEM},
+        {"role": "user", "content": "Jason is 25 years old."},
+        {"role": "user", "content": MD_JSON_USER},
+    ]
+    ctx = build_context("", messages)
+    assert ctx.task == "json"
+    names = [c.name for c in select_rewards(ctx).rewards]
+    assert "json_valid" in names and "json_agreement" in names
+    registry = builtin_registry()
+    texts = ['```json\n{"name": "Jason", "age": 25}\n```', "```json\nnot json\n```"]
+    scores = registry.reward("json_valid")(completions=texts, context=ctx, candidates=[])
+    assert [s.value for s in scores] == [1.0, 0.0]
