@@ -83,6 +83,21 @@ def _shared_cache(tmp_root: Path) -> Path:
     return tmp_root / "cache"
 
 
+def _readable_sources(tmp_root: Path) -> tuple[Path, Path]:
+    """The worker script and ``rewards/`` copied where the other user can read them.
+
+    The checkout itself may sit under a folder only root can enter (a CI clone in a
+    ``mktemp -d`` folder is mode 700), so the worker never reads it in place.
+    """
+    src = tmp_root / "src"
+    shutil.copytree(ROOT / "rewards", src / "rewards", ignore=shutil.ignore_patterns("__pycache__"))
+    worker = src / WORKER.name
+    shutil.copyfile(WORKER, worker)
+    for path in (src, *src.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return worker, src
+
+
 class Worker:
     """A sandbox worker process under ``setpriv``; one job at a time."""
 
@@ -93,8 +108,9 @@ class Worker:
             pytest.fail("setpriv missing (util-linux)")
         python = _venv()
         cache = _shared_cache(tmp_root)
+        worker, src = _readable_sources(tmp_root)
         self.proc = subprocess.Popen(
-            ["setpriv", *SETPRIV[mode], "--", str(python), "-I", str(WORKER), str(ROOT)],
+            ["setpriv", *SETPRIV[mode], "--", str(python), "-I", str(worker), str(src)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
