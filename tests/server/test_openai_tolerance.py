@@ -257,6 +257,11 @@ def test_the_request_id_reaches_errors_before_the_route(engine: Any) -> None:
         r = c.post("/v1/chat/completions", json=_chat(), headers={"x-request-id": "mine"})
         assert r.status_code == 401
         assert r.headers["x-request-id"] == "mine"
+    with TestClient(create_app(make_settings(max_body_bytes=1024), engine=engine)) as c:
+        big = _chat(messages=[{"role": "user", "content": "x" * 2048}])
+        r = c.post("/v1/chat/completions", json=big, headers={"x-request-id": "big-1"})
+        assert r.status_code == 413
+        assert r.headers["x-request-id"] == "big-1"
 
 
 # system_fingerprint -------------------------------------------------------------------
