@@ -13,7 +13,9 @@ Applies when the task is ``json``, the request has a ``response_format`` of type
 The schema, in this order: ``context.references["json_schema"]``; the schema of
 OpenAI's ``response_format`` (``{"type": "json_schema", "json_schema": {"name": ...,
 "schema": {...}, "strict": true}}``); a JSON Schema the prompt itself shows in a
-code fence (an object with ``properties``, ``$schema`` or ``type: object``).
+code fence (an object with ``properties``, ``$schema`` or ``type: object``); for a
+``json`` task, such a schema in the system prompt, fenced or not (instructor's JSON
+and MD_JSON modes put the response model's schema there, unfenced).
 """
 
 from __future__ import annotations
@@ -202,12 +204,37 @@ def schema_for(context: RewardContext) -> Any:
             candidate = json.loads(block)
         except (ValueError, RecursionError):
             continue
-        if isinstance(candidate, dict) and (
-            "$schema" in candidate
-            or isinstance(candidate.get("properties"), dict)
-            or candidate.get("type") == "object"
-        ):
+        if _schema_like(candidate):
             return candidate
+    if context.task == "json" and context.system_prompt:
+        return _schema_in(context.system_prompt)
+    return None
+
+
+def _schema_like(value: Any) -> bool:
+    return isinstance(value, dict) and (
+        "$schema" in value
+        or isinstance(value.get("properties"), dict)
+        or value.get("type") == "object"
+    )
+
+
+def _schema_in(text: str) -> Any:
+    """The first schema-like ``{...}`` in ``text``, or None (at most ``_MAX_SPAN_ATTEMPTS``
+    parses, each linear: a system prompt full of braces stays linear)."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    for _ in range(_MAX_SPAN_ATTEMPTS):
+        if start == -1:
+            return None
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            start = text.find("{", start + 1)
+            continue
+        if _schema_like(value):
+            return value
+        start = text.find("{", end)
     return None
 
 

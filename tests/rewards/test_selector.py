@@ -309,6 +309,20 @@ def test_instructor_md_json_gets_the_json_rewards_and_they_read_the_fence() -> N
     names = [c.name for c in select_rewards(ctx).rewards]
     assert "json_valid" in names and "json_agreement" in names
     registry = builtin_registry()
-    texts = ['```json\n{"name": "Jason", "age": 25}\n```', "```json\nnot json\n```"]
+    texts = [
+        '```json\n{"name": "Jason", "age": 25}\n```',
+        '```json\n{"name": "Jason", "age": "25"}\n```',  # fails the schema in the system prompt
+        "```json\nnot json\n```",
+    ]
     scores = registry.reward("json_valid")(completions=texts, context=ctx, candidates=[])
-    assert [s.value for s in scores] == [1.0, 0.0]
+    assert [s.value for s in scores] == [1.0, 0.5, 0.0], scores
+
+
+def test_a_schema_in_the_system_prompt_counts_for_json_tasks_only() -> None:
+    from rewards.builtin.json_valid import schema_for
+
+    system = {"role": "system", "content": MD_JSON_SYSTEM}
+    json_ctx = build_context("", [system, {"role": "user", "content": MD_JSON_USER}])
+    assert schema_for(json_ctx)["required"] == ["name", "age"]
+    other = build_context("", [system, {"role": "user", "content": "Tell me about Paris."}])
+    assert other.task != "json" and schema_for(other) is None

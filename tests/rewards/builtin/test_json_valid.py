@@ -119,3 +119,16 @@ def test_find_json_variants() -> None:
     assert find_json('[1, {"a": 2}]') == ([1, {"a": 2}], "whole text")
     assert find_json('noise {bad} then {"ok": true}') == ({"ok": True}, "first {...} span")
     assert find_json("nothing here") is None
+
+
+def test_a_system_prompt_schema_search_is_bounded() -> None:
+    """Braces before the schema cost at most a bounded number of parses: past them, none."""
+    import json
+
+    from rewards.builtin.json_valid import schema_for
+
+    schema = '{"type": "object", "properties": {"a": {"type": "integer"}}}'
+    near = RewardContext(prompt="", task="json", system_prompt="{x} " * 5 + schema)
+    far = RewardContext(prompt="", task="json", system_prompt="{x} " * 50_000 + schema)
+    assert schema_for(near) == json.loads(schema)
+    assert schema_for(far) is None
