@@ -112,10 +112,15 @@ def key_matches(candidate: str, keys: Iterable[str]) -> bool:
 
 
 def _basic_password(token: str) -> str | None:
-    """The password of an HTTP Basic credential (``user:password``, base64), or None."""
+    """The password of an HTTP Basic credential (``user:password``, base64), or None.
+
+    The header is the client's bytes (Starlette reads them as latin-1): non-ASCII
+    characters, bad base64 and non-UTF-8 passwords are each just a wrong credential.
+    """
     try:
-        decoded = base64.b64decode(token, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        raw = token.encode("ascii")  # b64decode raises a bare ValueError on non-ASCII str
+        decoded = base64.b64decode(raw, validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error):
         return None
     _, sep, password = decoded.partition(":")
     return password if sep else None
