@@ -64,6 +64,7 @@ import builtins
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -140,6 +141,22 @@ _BOOT = (
 )
 _GUEST = (Path(__file__).parent / "sandbox_guest.py").read_text(encoding="utf-8")
 _RUNNER = str(Path(sandbox_runner.__file__).resolve())
+
+
+def _wasmtime_home() -> str:
+    """The folder the server imports ``wasmtime`` from, for the runner's ``sys.path``.
+
+    The runner starts with ``-I``, which drops ``PYTHONPATH``: where wasmtime is not in
+    the interpreter's own site-packages (a ``--target`` install, a distro layout), the
+    child would not find it. The server names the folder; the guest has no say in it.
+    """
+    spec = importlib.util.find_spec("wasmtime")
+    if spec is None or spec.origin is None:
+        return ""
+    return str(Path(spec.origin).resolve().parent.parent)
+
+
+_WASMTIME_HOME = _wasmtime_home()
 
 
 @dataclass(frozen=True)
@@ -575,6 +592,7 @@ def _spawn(guest: bytes, out_fd: int, limits: SandboxLimits) -> tuple[dict[str, 
             "output_bytes": limits.output_bytes,
             "wall_seconds": limits.wall_seconds,
             "host_data_bytes": limits.memory_bytes + _HOST_OVERHEAD,
+            "import_path": _WASMTIME_HOME,
         }
     ).encode()
     with _anonymous_file(struct.pack(">Q", len(settings)) + settings + guest) as stdin:
@@ -672,6 +690,9 @@ def _parse(
             ended_by = "memory limit"
         elif trap == "stack":
             ended_by = "stack exhausted"
+        elif isinstance(status.get("error"), str):
+            # The runner itself failed (its own exception class, never the guest's text).
+            ended_by = f"sandbox runner failed ({status['error'][:40]})"
         else:
             ended_by = "run ended early"
     exit_code = status.get("exit")

@@ -33,6 +33,7 @@ import os
 import resource
 import signal
 import struct
+import sys
 import threading
 from typing import Any
 
@@ -121,6 +122,9 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
     data = int(job["host_data_bytes"])
     resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+    home = job.get("import_path")
+    if isinstance(home, str) and home and home not in sys.path:
+        sys.path.append(home)  # where the server found wasmtime (see sandbox._wasmtime_home)
     try:
         status = _run(job)
     except BaseException as exc:  # the runner's own failure: said in the status, nothing else

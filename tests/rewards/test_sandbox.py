@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import subprocess
+import sysconfig
 import threading
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from rewards.sandbox import (
     run_batch,
     run_tests,
 )
+from tests.rewards.sandbox_modes import SYSTEM_PYTHON, WORKER, _venv
 
 ADD = "def add(a, b):\n    return a + b\n"
 # Generous wall clock: the machines running the tests may be loaded (timeouts are tested apart).
@@ -281,3 +285,39 @@ def test_second_batch_of_the_same_jobs_comes_from_the_cache() -> None:
     [first] = run_batch(jobs, ROOMY)
     [again] = run_batch(jobs, ROOMY)
     assert first is not None and again is first
+
+
+def test_the_runner_finds_wasmtime_where_the_server_did(tmp_path: Path) -> None:
+    """wasmtime reachable only through ``PYTHONPATH`` (which the runner's ``-I`` drops):
+    the server names the folder, so runs still start (seen: "smoke run failed")."""
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(_venv().parent.parent)}))
+    assert (site / "wasmtime").is_dir(), site
+    bare = subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-c", "import wasmtime"], capture_output=True, check=False
+    )
+    assert bare.returncode != 0, "this test needs an interpreter without wasmtime of its own"
+    root = Path(__file__).resolve().parents[2]
+    job = {
+        "code": "def add(a, b):\n    return a + b\n",
+        "steps": [dataclasses.asdict(Step("assert", "assert add(1, 2) == 3", "a1"))],
+        "limits": dataclasses.asdict(SandboxLimits()),
+    }
+    done = subprocess.run(
+        [SYSTEM_PYTHON, str(WORKER), str(root)],
+        input=json.dumps(job) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(site),
+            "BON_CACHE_DIR": str(tmp_path),
+            "HOME": str(tmp_path),
+        },
+    )
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, (done.stdout, done.stderr[-2000:])
+    hello, answer = json.loads(lines[0]), json.loads(lines[1])
+    assert hello["isolation"]["ready"], hello
+    assert [o["passed"] for o in answer["outcomes"]] == [True], answer
