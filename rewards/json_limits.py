@@ -15,6 +15,18 @@ never falls back to ``re``: :func:`schema_problem` names it, and the schema is
 refused (a 400 for ``response_format``; no schema signal for a schema found in the
 prompt). ``unevaluatedProperties`` together with ``patternProperties`` is refused
 the same way: jsonschema evaluates it with ``re`` internally.
+
+``$ref`` never leaves the schema. jsonschema's default registry fetches a ref it
+does not hold (``http://`` is a server-side request, ``file://`` reads the host and
+its ``const`` came back in the evidence, a port that never answers held a scoring
+thread). :func:`schema_problem` resolves every ``$ref``/``$dynamicRef`` against the
+schema alone (``#/...``, ``$defs``, ``$anchor``, a subschema's ``$id``) and refuses
+one that points elsewhere; the validator :func:`linear_validator` builds holds a
+:class:`referencing.Registry` that cannot retrieve, in case one slips past. Local
+refs are bounded too: the schema's size with every ref expanded in place (each
+target counted once per use, a cycle counted once) is at most
+``MAX_SCHEMA_EXPANSION``, so refs that fan out (``a0: allOf [a1, a1]``, ``a1: allOf
+[a2, a2]``, ...) are refused before they cost 2**n evaluations per document node.
 """
 
 from __future__ import annotations
@@ -23,6 +35,9 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
 from jsonschema import _keywords as keywords
 from jsonschema import exceptions, validators
 
@@ -31,6 +46,7 @@ from rewards import linear_re
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_SCHEMA_DEPTH",
+    "MAX_SCHEMA_EXPANSION",
     "MAX_SCHEMA_NODES",
     "SchemaRefused",
     "json_depth",
@@ -44,6 +60,8 @@ MAX_SCHEMA_DEPTH = 64
 """Deepest schema accepted (dicts and lists nested)."""
 MAX_SCHEMA_NODES = 10_000
 """Most values (dicts, lists, scalars) a schema may hold."""
+MAX_SCHEMA_EXPANSION = 100_000
+"""Most subschemas a schema may hold with its local ``$ref``s expanded in place."""
 MAX_PATTERN_CHARS = 1_000
 """Longest ``pattern`` accepted; RE2 compiles it to a program of that order."""
 
@@ -116,7 +134,109 @@ def schema_problem(schema: Any) -> str | None:
             return problem
     if "unevaluatedProperties" in keys and "patternProperties" in keys:
         return "unevaluatedProperties with patternProperties is not supported"
+    if isinstance(schema, dict):
+        return _ref_problem(schema)
     return None
+
+
+# Where a schema without an ``$id`` lives: a relative ref against it resolves nowhere.
+_BASE_URI = "urn:bon-server:schema"
+# Keywords whose string value is resolved as a reference at validation time.
+_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+# The registry every validator gets: its default ``retrieve`` raises, so a ref it does
+# not already hold (this schema, jsonschema's bundled meta-schemas) is never fetched.
+_NO_RETRIEVAL: referencing.Registry[Any] = referencing.Registry()
+
+
+class _RefRefused(Exception):
+    """A ref outside the schema, a dangling one, or an expansion over the bound."""
+
+
+def _ref_problem(schema: dict[str, Any]) -> str | None:
+    """Why the schema's refs are refused (outside the schema, dangling, fan out), or None.
+
+    >>> _ref_problem({"$ref": "file:///etc/passwd"})
+    "schema $ref outside the schema refused: 'file:///etc/passwd'"
+    >>> _ref_problem({"$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"}) is None
+    True
+    """
+    specification = referencing.jsonschema.specification_with(
+        schema.get("$schema", ""), default=referencing.jsonschema.DRAFT202012
+    )
+    root = specification.create_resource(schema)
+    base = root.id() or _BASE_URI
+    # Only this schema (and the subschemas with an ``$id`` that crawl finds) is held.
+    registry = referencing.Registry().with_resource(base, root).crawl()
+    try:
+        _expanded_size(root, registry.resolver(base), specification)
+    except _RefRefused as exc:
+        return str(exc)
+    except RecursionError:
+        return "schema $refs chain too deeply to check"
+    return None
+
+
+def _expanded_size(
+    root: referencing.Resource[Any], resolver: Any, specification: Any
+) -> int:
+    """Subschemas of ``root`` with refs expanded in place, memoised per subschema.
+
+    A subschema is keyed by its object identity: in a parsed document each dict has one
+    place, hence one base URI. A ref back to a subschema being expanded (a recursive
+    schema) counts once: each turn round such a cycle either consumes a level of the
+    document (bounded by ``MAX_JSON_DEPTH``) or recurses in place, which jsonschema
+    stops with ``RecursionError`` (json_valid gives no signal).
+    """
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(resource: referencing.Resource[Any], resolver: Any) -> int:
+        contents = resource.contents
+        if not isinstance(contents, dict):
+            return 1
+        key = id(contents)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            return 1
+        active.add(key)
+        total = 1
+        for sub in resource.subresources():
+            total += size(sub, resolver.in_subresource(sub))
+            _check(total)
+        for keyword in _REF_KEYWORDS:
+            ref = contents.get(keyword)
+            if isinstance(ref, str):
+                resolved = _lookup(resolver, ref)
+                target = referencing.Resource.from_contents(
+                    resolved.contents, default_specification=specification
+                )
+                total += size(target, resolved.resolver)
+                _check(total)
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    return size(root, resolver.in_subresource(root))
+
+
+def _check(total: int) -> None:
+    if total > MAX_SCHEMA_EXPANSION:
+        raise _RefRefused(
+            f"schema with its $refs expanded expands to more than "
+            f"{MAX_SCHEMA_EXPANSION:,} subschemas"
+        )
+
+
+def _lookup(resolver: Any, ref: str) -> Any:
+    shown = ref if len(ref) <= 60 else ref[:57] + "..."
+    try:
+        return resolver.lookup(ref)
+    except (referencing.exceptions.PointerToNowhere, referencing.exceptions.NoSuchAnchor):
+        raise _RefRefused(f"schema $ref {shown!r} does not resolve inside the schema") from None
+    except referencing.exceptions.Unresolvable:
+        # Not held by the registry: a remote or file URI, or relative to a foreign $id.
+        raise _RefRefused(f"schema $ref outside the schema refused: {shown!r}") from None
 
 
 def _pattern_problem(pattern: str) -> str | None:
@@ -199,6 +319,8 @@ def _linear_class(cls: Any) -> Any:
 def linear_validator(schema: Any) -> tuple[Any, str]:
     """A validator for ``schema`` whose patterns run on RE2, or None and why not.
 
+    The one place a validator is built: its refs resolve only inside the schema.
+
     The note is empty for a usable schema, else ``"; schema ignored: ..."`` (not an
     object, or not a valid JSON Schema: the document is then checked as plain JSON).
 
@@ -223,4 +345,4 @@ def linear_validator(schema: Any) -> tuple[Any, str]:
         return None, f"; schema ignored: invalid ({exc.message[:80]})"
     except RecursionError:
         return None, "; schema ignored: too deeply self-referential to check"
-    return _linear_class(cls)(schema), ""
+    return _linear_class(cls)(schema, registry=_NO_RETRIEVAL), ""

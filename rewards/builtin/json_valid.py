@@ -24,6 +24,7 @@ import json
 import re
 from typing import Any
 
+import referencing.exceptions
 from jsonschema import exceptions
 
 from rewards import linear_re
@@ -180,6 +181,8 @@ class JsonValid:
             error = exceptions.best_match(validator.iter_errors(document))
         except RecursionError:  # a schema that refers to itself without consuming the document
             return Score(None, f"valid JSON ({where_note}); schema could not be checked: recursion")
+        except referencing.exceptions.Unresolvable:  # schema_problem refuses these first
+            return Score(None, f"valid JSON ({where_note}); schema $ref outside the schema refused")
         if error is None:
             return Score(1.0 - penalty, f"valid JSON matching the schema ({where_note})")
         return Score(0.5 - penalty, f"valid JSON failing the schema: {_describe(error)}")
