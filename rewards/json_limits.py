@@ -176,9 +176,7 @@ def _ref_problem(schema: dict[str, Any]) -> str | None:
     return None
 
 
-def _expanded_size(
-    root: referencing.Resource[Any], resolver: Any, specification: Any
-) -> int:
+def _expanded_size(root: referencing.Resource[Any], resolver: Any, specification: Any) -> int:
     """Subschemas of ``root`` with refs expanded in place, memoised per subschema.
 
     A subschema is keyed by its object identity: in a parsed document each dict has one
