@@ -22,7 +22,9 @@ only annotates. :func:`screen_prompt` runs the gates that also judge prompts
 (those with a ``check_prompt`` method) before anything is generated.
 
 Nothing derived from a vetoed candidate's text leaves here except the gates'
-redacted evidence: the rewards' evidence for it is withheld (scores are kept).
+redacted evidence: the rewards' evidence for it is withheld (scores are kept), and
+rewards are told which candidates were vetoed (keyword ``vetoed``) so that the group
+facts they quote for the others (a majority answer) are the kept candidates' only.
 """
 
 from __future__ import annotations
@@ -436,6 +438,9 @@ def score_group(
     clock = _Clock(budgets)
     gates = [_run_gate(name, registry, kwargs, n, budgets, clock) for name in registry.gate_names()]
     vetoed = [any(not g.verdicts[i].passed for g in gates) for i in range(n)]
+    # The gates ran first, so rewards learn the veto (``vetoed``, one bool a candidate):
+    # a fact about the group they quote (a majority answer) leaves the vetoed ones out.
+    reward_kwargs = {**kwargs, "vetoed": list(vetoed)}
 
     raw: list[tuple[list[Score], str | None, float, str, bool]] = []
     for choice in selection.rewards:
@@ -445,7 +450,9 @@ def score_group(
             logger.warning("reward %r failed; it carries no signal", choice.name, exc_info=True)
             raw.append(([Score(None, "reward failed")] * n, _describe(exc), 0.0, "thread", False))
             continue
-        scores, error, seconds, where, overrun = _run_reward(reward, kwargs, n, budgets, clock)
+        scores, error, seconds, where, overrun = _run_reward(
+            reward, reward_kwargs, n, budgets, clock
+        )
         scores = [Score(s.value, _WITHHELD) if vetoed[i] else s for i, s in enumerate(scores)]
         raw.append((scores, error, seconds, where, overrun))
 

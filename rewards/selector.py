@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from rewards import linear_re
 from rewards.builtin.code_exec import extract_tests
-from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.builtin.math_answers import extract_answer
 from rewards.language import detect_language
 from rewards.mathverify_pool import classify_answers
 from rewards.profiles import Profile
@@ -576,11 +576,12 @@ def refine_selection(
         ]
         if answers:
             classes = classify_answers(answers).classes
-            top_class, count = Counter(classes).most_common(1)[0]
-            top = normalize_text(answers[classes.index(top_class)])
+            count = Counter(classes).most_common(1)[0][1]
             if count * 2 < len(answers):
+                # Counts only, never the answer: this runs before the gates, so the most
+                # common answer may be a vetoed candidate's (a card number, say).
                 why = (
-                    f"group disagrees on the final answer (most common {top!r}: {count} of"
+                    f"group disagrees on the final answer (the most common has {count} of"
                     f" {len(answers)} answered)"
                 )
                 before = _second_look_weight(selection, "math_steps") or 0.0

@@ -14,6 +14,9 @@ context offers:
 * JSON with a ``response_format``: the candidates whose JSON is fully valid;
 * otherwise (or when no candidate has the signal) every complete candidate.
 
+Candidates a gate vetoed (keyword ``vetoed``) are never compared and make no majority:
+the evidence of the others must quote nothing of theirs (see ``rewards.scoring``).
+
 A candidate outside the compared set is not applicable (``None``): being wrong is
 other rewards' business, this one only orders the right ones. A candidate cut off by
 the token limit (``finish_reason == "length"``) scores 0 whatever it says.
@@ -80,16 +83,19 @@ class Efficiency:
             context: the request context: its task, tests and response_format.
             candidates: token counts and finish reasons; may be empty (then
                 characters are counted and nothing counts as truncated).
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``vetoed`` (one bool a candidate, from scoring): vetoed
+                candidates are never compared, so the majority answer quoted in the
+                others' evidence is never theirs; the rest is ignored.
         """
         n = len(completions)
+        vetoed = list(kwargs.get("vetoed") or [])
         use_tokens = len(candidates) == n and n > 0 and all(c.token_ids for c in candidates)
         unit = "tokens" if use_tokens else "chars"
         sizes = [c.num_tokens for c in candidates] if use_tokens else [len(t) for t in completions]
         truncated = [
             i < len(candidates) and candidates[i].finish_reason == "length" for i in range(n)
         ]
-        complete = [i for i in range(n) if not truncated[i]]
+        complete = [i for i in range(n) if not truncated[i] and not (i < len(vetoed) and vetoed[i])]
         chosen, signal = self._correct(completions, context, candidates, complete)
         compared = chosen if chosen else complete
         if not chosen:
