@@ -153,6 +153,13 @@ class Settings(BaseSettings):
         2, ge=0, description="best_of=auto: least lead of the top answer over the next."
     )
     max_concurrent_groups: int = Field(16, ge=1)
+    max_groups_per_key: int | None = Field(
+        None,
+        ge=1,
+        description="Groups one API key may have in flight (429 key_busy beyond); default"
+        " half the score workers, so one key cannot hold every scoring thread. Not applied"
+        " when auth is off (one tenant).",
+    )
     max_messages: int = Field(1024, ge=1, description="Most messages in one chat request.")
     max_body_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."

@@ -204,6 +204,9 @@ class BestOfNPipeline:
         self.traces = traces
         self.engine_started = int(time.time())
         self._slots = asyncio.Semaphore(settings.max_concurrent_groups)
+        # Fair share between tenants: groups in flight per key (event-loop state only).
+        self._per_key_limit = settings.max_groups_per_key or max(1, settings.score_workers // 2)
+        self._in_flight: dict[str, int] = {}
         # The budget workers start now, in the background (their imports run in the new
         # processes, so this returns at once); the pool is shared, so only once a process.
         self.scorer.budgets.workers().warm_up(settings.score_workers)
@@ -222,7 +225,6 @@ class BestOfNPipeline:
 
     async def run(self, job: GroupJob, progress: Progress | None = None) -> GroupOutcome:
         t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
         # Admission first: a full server refuses before doing any CPU work on the request.
         if self._slots.locked():
             # A bounded queue of zero: better a clear 429 than an unbounded wait.
@@ -232,6 +234,25 @@ class BestOfNPipeline:
                 code="server_busy",
                 headers={"Retry-After": "1"},
             )
+        if job.owner != ANONYMOUS and self._in_flight.get(job.owner, 0) >= self._per_key_limit:
+            raise Overloaded(
+                f"This API key already has {self._per_key_limit} groups in flight"
+                " (max_groups_per_key). Retry later.",
+                code="key_busy",
+                headers={"Retry-After": "1"},
+            )
+        self._in_flight[job.owner] = self._in_flight.get(job.owner, 0) + 1
+        try:
+            return await self._admitted(job, progress, t0)
+        finally:
+            left = self._in_flight[job.owner] - 1
+            if left:
+                self._in_flight[job.owner] = left
+            else:
+                del self._in_flight[job.owner]
+
+    async def _admitted(self, job: GroupJob, progress: Progress | None, t0: float) -> GroupOutcome:
+        loop = asyncio.get_running_loop()
         async with self._slots:
             t_admit = time.perf_counter()
             deadline = t_admit + self._timeout(job)
