@@ -103,6 +103,7 @@ def with_sandbox(registry: RewardRegistry, settings: Settings) -> RewardRegistry
             code_budget_s=settings.code_budget_s,
             sandbox=settings.sandbox,
             max_code_chars=settings.code_max_chars,
+            json_timeout_s=settings.reward_timeout_s,
         ),
     )
     return configured

@@ -29,10 +29,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rewards.budget import (
+    DEFAULT_REWARD_TIMEOUT_S,
+    BudgetExceeded,
+    RemoteError,
+    default_budget_pool,
+)
 from rewards.builtin.code_exec import MAX_CODE_CHARS, CodeExec, SandboxMode, tests_for
 from rewards.builtin.json_valid import JsonValid
 from rewards.builtin.math_answers import extract_answer, normalize_text
 from rewards.types import Candidate, RewardContext, Score
+from rewards.workers import WorkerError
 
 
 class Efficiency:
@@ -43,6 +50,9 @@ class Efficiency:
         code_budget_s: wall time for the group's sandbox runs.
         sandbox: ``wasi``, or ``off`` (no code is run: code has no correctness signal).
         max_code_chars: longest answer ``code_exec`` parses.
+        json_timeout_s: budget of the JSON Schema check, run in a killable budget
+            worker (this reward itself runs on the scoring thread, for its sandbox runs:
+            a client schema that is slow to check must not hold that thread).
 
     Example:
         >>> reward = Efficiency()
@@ -62,11 +72,13 @@ class Efficiency:
         *,
         sandbox: SandboxMode = "wasi",
         max_code_chars: int = MAX_CODE_CHARS,
+        json_timeout_s: float = DEFAULT_REWARD_TIMEOUT_S,
     ) -> None:
         self.code_timeout_s = code_timeout_s
         self.code_budget_s = code_budget_s
         self.sandbox = sandbox
         self.max_code_chars = max_code_chars
+        self.json_timeout_s = json_timeout_s
 
     def __call__(
         self,
@@ -147,7 +159,15 @@ class Efficiency:
             chosen = [i for i, v in values.items() if v == best]
             return chosen, f"the best test result ({best:.0%} passed)"
         if (context.response_format or {}).get("type") in ("json_object", "json_schema"):
-            scores = JsonValid()(completions=completions, context=context, candidates=candidates)
+            kwargs = {"completions": completions, "context": context, "candidates": candidates}
+            try:
+                scores = default_budget_pool().call(
+                    JsonValid(), "__call__", kwargs, self.json_timeout_s
+                )
+            except BudgetExceeded:
+                return [], f"JSON check ran out of time ({self.json_timeout_s:g} s)"
+            except (RemoteError, WorkerError) as exc:
+                return [], f"JSON check failed ({type(exc).__name__})"
             valid = [i for i in complete if scores[i].value == 1.0]
             return valid, "fully valid JSON" if valid else "no fully valid JSON"
         return [], "none for this task"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rewards.builtin.efficiency import Efficiency
@@ -85,3 +87,25 @@ def test_code_with_the_sandbox_off_has_no_correctness_signal() -> None:
     scores = reward(completions=texts, context=ctx, candidates=[])
     assert all(s.value is not None for s in scores)  # all compared: nothing says which is right
     assert "sandbox off: tests not run" in scores[0].evidence
+
+
+def test_a_schema_slow_to_check_is_cut_by_the_budget_not_the_scoring_thread() -> None:
+    """Red team: a self-recursive schema applied twice per level costs 2**depth; efficiency
+    runs on the scoring thread, so its JSON check goes to a killable budget worker."""
+    schema = {
+        "type": "object",
+        "properties": {"x": {"allOf": [{"$ref": "#"}, {"$ref": "#"}]}},
+    }
+    doc: dict[str, object] = {}
+    for _ in range(40):
+        doc = {"x": doc}
+    text = json.dumps(doc)
+    ctx = RewardContext(
+        prompt="Give JSON",
+        task="json",
+        response_format={"type": "json_schema", "json_schema": {"name": "s", "schema": schema}},
+    )
+    scores = Efficiency(json_timeout_s=0.5)(completions=[text, text], context=ctx, candidates=[])
+    # No correctness signal: brevity among all complete answers, and the trace says why.
+    assert [s.value for s in scores] == [1.0, 1.0]
+    assert "no correctness signal (JSON check ran out of time (0.5 s))" in scores[0].evidence
