@@ -185,6 +185,9 @@ class BudgetPool(WorkerPool[_BudgetWorker]):
                 logger.warning("budget worker: no answer within %g s; killed", budget_s)
                 raise BudgetExceeded(budget_s) from exc
             raise RemoteError(f"WorkerError: {exc}") from exc
+        except BaseException:
+            self.discard(worker)  # e.g. an OSError on its pipe: never lose the pool's slot
+            raise
         self.release(worker)
         if status != "ok":
             raise RemoteError(str(value))

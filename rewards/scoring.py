@@ -257,8 +257,11 @@ def _call(
         return getattr(obj, method)(**kwargs), f"thread (not picklable: {type(exc).__name__})"
     try:
         return pool.run(payload, budget_s), "worker"
-    except WorkerError as exc:  # no worker to be had (cannot start one): say so
-        return getattr(obj, method)(**kwargs), f"thread (no worker: {exc})"
+    except WorkerError as exc:
+        # No worker to be had (none starts, or none is free in time): fail closed, like a
+        # timeout; running it on the thread would run client text with no budget at all.
+        logger.warning("%r: no budget worker (%s): not run (fail closed)", obj, exc)
+        raise RuntimeError(f"no budget worker: {exc}") from exc
 
 
 def _as_scores(returned: Any, n: int) -> list[Score]:

@@ -9,6 +9,7 @@ worker was replaced), never about how long the machine took.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -257,3 +258,28 @@ def test_the_hazards_gate_with_a_loaded_classifier_stays_on_the_thread() -> None
 
     assert runs_in_worker(HazardsGate())
     assert not runs_in_worker(HazardsGate(classifier=Classifier()))
+
+
+def test_no_worker_to_be_had_fails_closed_not_unbounded_on_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review: a pool that cannot start a worker ran gates and rewards on the scoring
+    thread with no budget at all. Now the gate vetoes and the reward carries no signal."""
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no worker can start
+    broken = BudgetPool(size=1, warm_math=False)
+    try:
+        result = score_group(
+            build_context("hello"),
+            _group(["a", "bb"]),
+            _selection("length_score"),
+            registry=_registry(catastrophic=CatastrophicGate, length_score=LengthScore),
+            budgets=Budgets(gate_s=0.5, reward_s=0.5, pool=broken),
+        )
+    finally:
+        broken.close()
+    [gate] = result.gates
+    assert gate.error is not None and "no budget worker" in gate.error
+    assert result.vetoed == [True, True] and result.ranking == []
+    [reward] = result.rewards
+    assert reward.error is not None and "no budget worker" in reward.error
+    assert reward.no_signal
