@@ -104,6 +104,7 @@ def with_sandbox(registry: RewardRegistry, settings: Settings) -> RewardRegistry
             sandbox=settings.sandbox,
             max_code_chars=settings.code_max_chars,
             json_timeout_s=settings.reward_timeout_s,
+            workers=settings.sandbox_concurrency,
         ),
     )
     return configured

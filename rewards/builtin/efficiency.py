@@ -50,6 +50,7 @@ class Efficiency:
         code_budget_s: wall time for the group's sandbox runs.
         sandbox: ``wasi``, or ``off`` (no code is run: code has no correctness signal).
         max_code_chars: longest answer ``code_exec`` parses.
+        workers: sandbox runs at the same time (as ``code_exec``'s).
         json_timeout_s: budget of the JSON Schema check, run in a killable budget
             worker (this reward itself runs on the scoring thread, for its sandbox runs:
             a client schema that is slow to check must not hold that thread).
@@ -73,12 +74,14 @@ class Efficiency:
         sandbox: SandboxMode = "wasi",
         max_code_chars: int = MAX_CODE_CHARS,
         json_timeout_s: float = DEFAULT_REWARD_TIMEOUT_S,
+        workers: int = 2,
     ) -> None:
         self.code_timeout_s = code_timeout_s
         self.code_budget_s = code_budget_s
         self.sandbox = sandbox
         self.max_code_chars = max_code_chars
         self.json_timeout_s = json_timeout_s
+        self.workers = workers
 
     def __call__(
         self,
@@ -146,6 +149,7 @@ class Efficiency:
                 timeout_s=self.code_timeout_s,
                 budget_s=self.code_budget_s,
                 max_code_chars=self.max_code_chars,
+                workers=self.workers,
             )
             scores = code(completions=completions, context=context, candidates=candidates)
             values: dict[int, float] = {}
