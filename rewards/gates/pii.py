@@ -60,7 +60,9 @@ _SEVERITY = (
 )
 _MAX_LISTED = 5
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# The look-behind holds every character of the local part (``%`` too): a match starts
+# only at the start of a run, so a long run without "@" is scanned once, not per start.
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Between two digits of a card: nothing, or up to three separators (spaces and line
 # breaks, dots, underscores, dashes: every Unicode dash reads as "-" once normalised).
 # At most one line break in all: a card wrapped once, not a column of 4-digit numbers

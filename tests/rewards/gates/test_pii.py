@@ -141,3 +141,14 @@ def test_find_items_never_exposes_raw_in_redacted() -> None:
     text = f"jane@corp.io 4111 1111 1111 1111 {OPENAI_KEY} {PEM}"
     for item in find_items(text):
         assert item.key not in item.redacted
+
+
+def test_an_email_pattern_starts_only_at_the_start_of_a_local_part() -> None:
+    """Review: '%' was missing from the look-behind, so a run of '%' let a match start at
+    every position (quadratic); the whole local part is one match either way."""
+    from rewards.gates import pii
+
+    text = "%" * 50 + "x%y@example.com"
+    assert [m.group() for m in pii._EMAIL.finditer(text)] == [text]
+    starts = [i for i in range(len(text)) if pii._EMAIL.match(text, i)]
+    assert starts == [0]  # with the old look-behind, every '%' position could start one
