@@ -340,7 +340,8 @@ def linear_validator(schema: Any) -> tuple[Any, str]:
     try:
         cls.check_schema(schema)
     except exceptions.SchemaError as exc:
-        return None, f"; schema ignored: invalid ({exc.message[:80]})"
+        # The rule that failed, not jsonschema's message (it quotes the schema's values).
+        return None, f"; schema ignored: invalid (fails the meta-schema's '{exc.validator}')"
     except RecursionError:
         return None, "; schema ignored: too deeply self-referential to check"
     return _linear_class(cls)(schema, registry=_NO_RETRIEVAL), ""

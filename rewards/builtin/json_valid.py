@@ -139,7 +139,9 @@ class JsonValid:
         try:
             validator, schema_note = linear_validator(schema_for(context))
         except SchemaRefused as exc:  # e.g. a pattern RE2 cannot run: never fall back to re
-            return [Score(None, f"schema refused: {exc}")] * len(completions)
+            # The reason's words, not the schema's: what follows its colon quotes the schema.
+            reason = str(exc).split(":", 1)[0]
+            return [Score(None, f"schema refused: {reason}")] * len(completions)
         want_object = format_type == "json_object"
         finish = (
             [c.finish_reason for c in candidates] if len(candidates) == len(completions) else []
@@ -256,4 +258,29 @@ def _describe(error: exceptions.ValidationError) -> str:
         return f"at {path}: missing required {', '.join(map(repr, missing))}"
     if error.validator == "additionalProperties":
         return f"at {path}: additional properties not allowed"
-    return f"at {path}: fails '{error.validator}': {json.dumps(error.validator_value)[:80]}"
+    value = error.validator_value
+    if error.validator in _SHOWN_RULES and _plain(error.validator, value):
+        return f"at {path}: fails '{error.validator}': {json.dumps(value)}"
+    # const, enum, pattern, ...: the schema's own values, which may come from a system
+    # prompt (and may be secret), are not quoted: the rule names what failed.
+    return f"at {path}: fails '{error.validator}'"
+
+
+_SHOWN_RULES = frozenset(
+    {
+        "type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
+        "uniqueItems",
+    }
+)  # fmt: skip
+"""Rules whose value is a JSON type or a number: quoted in the evidence."""
+_JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string", "integer"})
+
+
+def _plain(rule: str, value: Any) -> bool:
+    if rule == "type":
+        names = value if isinstance(value, list) else [value]
+        return all(isinstance(n, str) and n in _JSON_TYPES for n in names)
+    if rule == "uniqueItems":
+        return isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -132,3 +132,31 @@ def test_a_system_prompt_schema_search_is_bounded() -> None:
     far = RewardContext(prompt="", task="json", system_prompt="{x} " * 50_000 + schema)
     assert schema_for(near) == json.loads(schema)
     assert schema_for(far) is None
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"code": {"const": "SECRET-7781"}}},
+        {"type": "object", "properties": {"code": {"enum": ["SECRET-7781", "x"]}}},
+        {"type": "object", "properties": {"code": {"type": "string", "pattern": "^SECRET-7781$"}}},
+        {"type": "object", "properties": {"code": {"type": "SECRET-7781"}}},  # invalid schema
+    ],
+)
+def test_a_system_prompt_schema_is_never_quoted_in_the_evidence(schema: Any) -> None:
+    """Review: the evidence quoted a failing rule's value (const, enum, pattern) or
+    jsonschema's message about an invalid schema, both read from the system prompt."""
+    import json
+
+    from rewards.selector import build_context
+
+    messages = [
+        {"role": "system", "content": f"Reply with JSON matching {json.dumps(schema)}"},
+        {"role": "user", "content": "Give JSON"},
+    ]
+    context = build_context("Give JSON", messages, None, task="json")
+    assert context.system_prompt and "SECRET" in context.system_prompt
+    result = score('{"code": "nope"}', context)
+    assert "SECRET" not in result.evidence, result.evidence
+    # It still says what happened: the rule that failed, or that the schema was ignored.
+    assert "fails '" in result.evidence or "schema ignored: invalid" in result.evidence
