@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,3 +91,14 @@ def _restore_root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[socket.socket, str]]:
+    """A TCP listener on 127.0.0.1 that never answers; a connection waits in its backlog."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.setblocking(False)
+    yield srv, f"http://127.0.0.1:{srv.getsockname()[1]}"
+    srv.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,6 @@ from rewards.json_limits import MAX_SCHEMA_EXPANSION, linear_validator, schema_p
 from rewards.types import Candidate, RewardContext
 
 SECRET = "HOST-SECRET-7781"
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    """A TCP listener on 127.0.0.1 that never answers; a connection waits in its backlog."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    srv.setblocking(False)
-    yield srv, f"http://127.0.0.1:{srv.getsockname()[1]}"
-    srv.close()
 
 
 def _connected(srv: socket.socket) -> bool:

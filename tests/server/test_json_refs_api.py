@@ -33,16 +33,6 @@ def client() -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    srv.setblocking(False)
-    yield srv, f"http://127.0.0.1:{srv.getsockname()[1]}"
-    srv.close()
-
-
-@pytest.fixture
 def secret_uri(tmp_path: Path) -> str:
     path = tmp_path / "sec.json"
     path.write_text(json.dumps({"secret": {"const": SECRET}}))
