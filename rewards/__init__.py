@@ -33,7 +33,17 @@ from rewards.selector import (
     select_rewards,
 )
 from rewards.trl import TrlReward, as_trl_reward
-from rewards.types import TASKS, Candidate, Gate, Reward, RewardContext, Score, Task, Verdict
+from rewards.types import (
+    TASKS,
+    Candidate,
+    Gate,
+    Reward,
+    RewardContext,
+    Score,
+    Task,
+    ToolCall,
+    Verdict,
+)
 
 __all__ = [
     "AGGREGATION_MODES",
@@ -54,6 +64,7 @@ __all__ = [
     "Score",
     "Selection",
     "Task",
+    "ToolCall",
     "TrlReward",
     "UnknownRewardError",
     "Verdict",

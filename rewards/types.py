@@ -23,14 +23,36 @@ TASKS: tuple[Task, ...] = ("math", "code", "json", "general")
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One function call a candidate makes, as the tool-call parser read it.
+
+    ``arguments`` is the raw JSON text the model wrote (OpenAI keeps it a string
+    too): whether it parses, and validates against the tool's schema, is for the
+    tool rewards to judge, so a malformed call is kept, not dropped.
+    """
+
+    name: str
+    arguments: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
 class Candidate:
-    """One generated completion of the group, as the engine produced it."""
+    """One generated completion of the group, as the engine produced it.
+
+    ``text`` is what the model wrote, tool-call markup included. When the request
+    declared tools, ``tool_calls`` holds the calls the server's tool-call parser
+    found in it and ``content`` the text outside them (None: no parser ran, the
+    text is the content).
+    """
 
     index: int
     text: str
     token_ids: tuple[int, ...] = ()
     finish_reason: str | None = None
     cumulative_logprob: float | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    content: str | None = None
 
     @property
     def num_tokens(self) -> int:
@@ -58,6 +80,11 @@ class RewardContext:
             against (a JSON Schema, tests, a reference answer), by name.
         profile: the reward profile the request runs under (see ``rewards.profiles``),
             or None; compliance rules may be scoped to profiles.
+        tools: the request's declared tools, OpenAI's shape
+            (``{"type": "function", "function": {"name", "description", "parameters"}}``);
+            empty when none were declared.
+        tool_choice: OpenAI's ``tool_choice`` (``"none"``, ``"auto"``, ``"required"`` or
+            ``{"type": "function", "function": {"name": ...}}``), or None.
     """
 
     prompt: str
@@ -67,6 +94,8 @@ class RewardContext:
     response_format: dict[str, Any] | None = None
     references: dict[str, Any] = field(default_factory=dict)
     profile: str | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
 
     @property
     def user_text(self) -> str:
