@@ -24,6 +24,7 @@ EXPECTED = [
     "Score",
     "Selection",
     "Task",
+    "ToolCall",
     "TrlReward",
     "UnknownRewardError",
     "Verdict",
