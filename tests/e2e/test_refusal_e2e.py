@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from server.config import EMBEDDED_MODEL_NAME
 from server.process import ServerStartError, running_server
 
-pytestmark = pytest.mark.engine
+# Only the tests on the shared real server need vLLM; the policy tests run their own
+# server on the scripted engine, so the fast suite (`-m 'not engine'`) runs them too.
 
 
 def _samples(url: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -30,6 +31,7 @@ def _samples(url: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
     return out
 
 
+@pytest.mark.engine
 def test_unsafe_prompt_is_refused_with_content_filter(
     client: openai.OpenAI, server_url: str
 ) -> None:
@@ -52,6 +54,7 @@ def test_unsafe_prompt_is_refused_with_content_filter(
     assert _samples(server_url, "bon_refusals_total")[key] == before + 1
 
 
+@pytest.mark.engine
 def test_benign_lookalike_is_answered(client: openai.OpenAI) -> None:
     completion = client.chat.completions.create(
         model=EMBEDDED_MODEL_NAME,

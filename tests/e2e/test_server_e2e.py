@@ -116,21 +116,50 @@ def test_bad_input_through_the_sdk(client: openai.OpenAI) -> None:
     assert err.value.body["param"] == "messages"  # type: ignore[index]
 
 
-def test_metrics_show_the_requests(client: openai.OpenAI, server_url: str) -> None:
-    client.chat.completions.create(
+def _value(
+    samples: dict[str, list[tuple[dict[str, str], float]]],
+    name: str,
+    labels: dict[str, str] | None = None,
+) -> float:
+    """A sample's value (0 before its first observation), summed over labels when none given."""
+    return sum(v for lab, v in samples.get(name, []) if labels is None or lab == labels)
+
+
+CHAT_OK = {"route": "/v1/chat/completions", "status": "200"}
+
+
+def test_metrics_count_the_request(client: openai.OpenAI, server_url: str) -> None:
+    # The server is shared by every e2e module, so earlier requests already moved every
+    # metric: only the change across this one request says it was counted.
+    before = _metrics(server_url)
+    completion = client.chat.completions.create(
         model=EMBEDDED_MODEL_NAME,
         messages=[{"role": "user", "content": "Say hello."}],
         max_tokens=16,
         extra_body={"best_of": 2},
     )
-    samples = _metrics(server_url)
-    ok = [v for lab, v in samples["bon_requests_total"]
-          if lab == {"route": "/v1/chat/completions", "status": "200"}]  # fmt: skip
-    assert ok and ok[0] >= 1
-    assert samples["bon_candidates_per_request_sum"][0][1] >= 2
-    tokens = {lab["kind"]: v for lab, v in samples["bon_tokens_total"]}
-    assert tokens["completion"] > 0
-    assert samples["bon_generate_duration_seconds_count"][0][1] >= 1
+    usage = completion.usage
+    assert usage is not None and usage.completion_tokens > 0
+    # The request counter moves after the response's last byte is sent (the middleware
+    # counts when the app returns), so the client can be first: wait for it, no longer.
+    after = _metrics(server_url)
+    deadline = time.monotonic() + 30
+    while _value(after, "bon_requests_total", CHAT_OK) == _value(
+        before, "bon_requests_total", CHAT_OK
+    ):
+        assert time.monotonic() < deadline, "the request was never counted"
+        time.sleep(0.1)
+        after = _metrics(server_url)
+
+    def delta(name: str, labels: dict[str, str] | None = None) -> float:
+        return _value(after, name, labels) - _value(before, name, labels)
+
+    assert delta("bon_requests_total", CHAT_OK) == 1
+    assert delta("bon_candidates_per_request_count") == 1
+    assert delta("bon_candidates_per_request_sum") == 2  # best_of
+    assert delta("bon_generate_duration_seconds_count") == 1
+    assert delta("bon_tokens_total", {"kind": "completion"}) == usage.completion_tokens
+    assert delta("bon_tokens_total", {"kind": "prompt"}) == usage.prompt_tokens
 
 
 def _unfinished(url: str) -> float:
@@ -147,6 +176,9 @@ def test_a_client_that_leaves_aborts_the_generation(client: openai.OpenAI, serve
     }
     payload = json.dumps(body).encode()
     port = int(server_url.rsplit(":", 1)[1])
+    aborts_before = _value(
+        _metrics(server_url), "bon_engine_aborts_total", {"reason": "client_disconnect"}
+    )
     sock = socket.create_connection(("127.0.0.1", port))
     try:
         sock.sendall(
@@ -166,7 +198,7 @@ def test_a_client_that_leaves_aborts_the_generation(client: openai.OpenAI, serve
         samples = _metrics(server_url)
         aborts = {lab["reason"]: v for lab, v in samples["bon_engine_aborts_total"]}
         unfinished = samples["bon_engine_unfinished_requests"][0][1]
-        if aborts["client_disconnect"] >= 1 and unfinished == 0:
+        if aborts.get("client_disconnect") == aborts_before + 1 and unfinished == 0:
             break
         assert time.monotonic() < deadline, (aborts, unfinished)
         time.sleep(0.2)

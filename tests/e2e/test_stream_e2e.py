@@ -5,6 +5,7 @@ official `openai` SDK and by `httpx-sse`; a client that leaves mid-stream stops 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
@@ -54,6 +55,12 @@ def test_sdk_streams_the_selected_answer(client: openai.OpenAI) -> None:
     assert last.usage.completion_tokens == sum(c["tokens"] for c in trace["candidates"])
 
 
+# A progress comment as server/streaming.py writes it (README's Streaming section promises
+# one at each phase, and keep-alives between), e.g. `: progress phase=scoring candidates=2
+# elapsed_s=0.4`.
+PROGRESS = re.compile(r": progress phase=(generating|scoring)( [a-z_]+=[^ ]+)* elapsed_s=\d+\.\d")
+
+
 def test_httpx_sse_reads_progress_then_chunks(server_url: str) -> None:
     body = {
         "model": EMBEDDED_MODEL_NAME,
@@ -66,9 +73,23 @@ def test_httpx_sse_reads_progress_then_chunks(server_url: str) -> None:
         httpx.Client(timeout=300) as http,
         connect_sse(http, "POST", f"{server_url}/v1/completions", json=body) as source,
     ):
+        # httpx-sse drops SSE comments, so the progress lines are read from the raw
+        # stream; httpx-sse then parses the same bytes (httpx iterates a read body).
+        lines = [line for line in source.response.read().decode().split("\n") if line]
         events = [e.data for e in source.iter_sse()]
+    comments = [line for line in lines if line.startswith(":")]
+    first_data = next(i for i, line in enumerate(lines) if line.startswith("data:"))
+    # Every progress line comes before the answer, each in the documented shape, and the
+    # phases in order: generating (with the group size), then scoring (with the count).
+    assert comments and lines[: len(comments)] == comments and len(comments) == first_data
+    assert all(PROGRESS.fullmatch(line) for line in comments), comments
+    assert comments[0].startswith(": progress phase=generating best_of=2 ")
+    scoring = [i for i, line in enumerate(comments) if "phase=scoring" in line]
+    assert scoring and comments[scoring[0]].startswith(": progress phase=scoring candidates=2 ")
+    assert all("phase=generating" in line for line in comments[: scoring[0]])
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
+    assert len(chunks) == len(lines) - len(comments) - 1  # every data line is an event
     assert all(c["object"] == "text_completion" for c in chunks)
     assert "".join(c["choices"][0]["text"] for c in chunks).strip()
     assert chunks[-1]["trace"]["endpoint"] == "completions"
