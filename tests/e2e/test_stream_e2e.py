@@ -55,7 +55,7 @@ def test_sdk_streams_the_selected_answer(client: openai.OpenAI) -> None:
     assert last.usage.completion_tokens == sum(c["tokens"] for c in trace["candidates"])
 
 
-# A progress comment as server/streaming.py writes it (README's Streaming section promises
+# A progress comment as server/streaming.py writes it (docs/api.md's Streaming section promises
 # one at each phase, and keep-alives between), e.g. `: progress phase=scoring candidates=2
 # elapsed_s=0.4`.
 PROGRESS = re.compile(r": progress phase=(generating|scoring)( [a-z_]+=[^ ]+)* elapsed_s=\d+\.\d")
