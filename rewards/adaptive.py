@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from rewards.builtin.code_exec import extract_tests, ran_tests
 from rewards.builtin.json_valid import schema_for
-from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.builtin.math_answers import normalize_text, voting_answer
 from rewards.mathverify_pool import classify_answers
 from rewards.scoring import GroupResult
 from rewards.types import Candidate, RewardContext
@@ -143,8 +143,7 @@ def settle(
         for c in candidates
         if context.task == "math"
         and not result.vetoed[c.index]
-        and c.finish_reason != "length"  # cut off: its last number is no answer
-        and (a := extract_answer(c.text))
+        and (a := voting_answer(c.text, c.finish_reason))  # cut off: never votes
     }
     if not answers:
         return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")

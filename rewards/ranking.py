@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rewards.builtin.math_answers import truncated
 from rewards.types import Candidate
 
 # Combined scores equal up to float noise (sums taken in another order) count as a tie.
@@ -15,9 +16,11 @@ def rank_candidates(
 ) -> tuple[list[int], list[int | None]]:
     """Orders the candidates best first.
 
-    Order: combined score (higher first); then mean log-probability (higher first,
-    unknown last); then length (shorter first: tokens when every candidate has
-    token ids, else characters); then index. A candidate whose combined score is
+    Order: combined score (higher first); then complete before truncated
+    (``finish_reason="length"``: a cut-off answer never wins a tie with a finished
+    one); then mean log-probability (higher first, unknown last); then length
+    (shorter first: tokens when every candidate has token ids, else characters);
+    then index. A candidate whose combined score is
     None (vetoed) is not ranked.
 
     Args:
@@ -35,11 +38,12 @@ def rank_candidates(
         raise ValueError(f"{len(combined)} combined scores for {len(candidates)} candidates")
     use_tokens = all(c.token_ids for c in candidates)
 
-    def key(item: tuple[int, float]) -> tuple[float, bool, float, int, int]:
+    def key(item: tuple[int, float]) -> tuple[float, bool, bool, float, int, int]:
         i, score = item
         logprob = candidates[i].mean_logprob
         size = candidates[i].num_tokens if use_tokens else len(candidates[i].text)
-        return (-round(score, _TIE_DECIMALS), logprob is None, -(logprob or 0.0), size, i)
+        cut = truncated(candidates[i].finish_reason)
+        return (-round(score, _TIE_DECIMALS), cut, logprob is None, -(logprob or 0.0), size, i)
 
     ranked = [(i, score) for i, score in enumerate(combined) if score is not None]
     order = [i for i, _ in sorted(ranked, key=key)]

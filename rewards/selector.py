@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from rewards import linear_re
 from rewards.builtin.code_exec import extract_tests
-from rewards.builtin.math_answers import extract_answer
+from rewards.builtin.math_answers import voting_answer
 from rewards.language import detect_language
 from rewards.mathverify_pool import classify_answers
 from rewards.profiles import Profile
@@ -571,9 +571,7 @@ def refine_selection(
 
     if context.task == "math" and len(candidates) > 1:
         # Answers of finished candidates; equivalent ones ("20", "20.0") are one answer.
-        answers = [
-            a for c in candidates if c.finish_reason != "length" and (a := extract_answer(c.text))
-        ]
+        answers = [a for c in candidates if (a := voting_answer(c.text, c.finish_reason))]
         if answers:
             classes = classify_answers(answers).classes
             count = Counter(classes).most_common(1)[0][1]

@@ -4,15 +4,21 @@ Plain majority voting trusts every candidate alike. Here each candidate votes
 for its answer's *cluster* (the class of equivalent final answers, by text and
 math-verify) with a weight from its own quality:
 
-    w_i = steps_i * finished_i
+    w_i = steps_i
 
 * ``steps_i = ((held + 1) / (claims + 2)) ** 2``: the share of its arithmetic
   claims that hold (see ``math_steps``), smoothed (Laplace) so that no claims
   gives 0.5 before squaring; squared so that checked steps count: no claims
   0.25, one true claim 0.44, one false claim 0.11, five true claims 0.73
-  (``steps_power``; ``bench/math_agreement.py`` compares the choices);
-* ``finished_i`` is 0.5 when the candidate was cut off (``finish_reason:
-  length``): its last number is likely not its answer; else 1.
+  (``steps_power``; ``bench/math_agreement.py`` compares the choices).
+
+A candidate cut off by the token limit (``finish_reason: length``) never votes:
+it forms no cluster and adds nothing to one (``math_answers.voting_answer``).
+Its last number is where it stopped, not an answer ("... left: 1 + 7" is not
+7). If it *stated* an answer before the cut (``\\boxed{}``, an answer phrase:
+``math_answers.find_answer``), it scores :data:`TRUNCATED_FACTOR` times the share
+of the complete candidates' cluster it matches, so it ranks below a complete
+candidate with the same answer; without one it scores 0.
 
 A ``<think>`` left open has no final answer (``math_answers.final_segment``), so
 such a candidate does not vote. Whether the answer was marked ("the answer
@@ -34,13 +40,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards.builtin.math_answers import extract_answer
+from rewards.builtin.math_answers import extract_answer, truncated, voting_answer
 from rewards.builtin.math_steps import check_steps
 from rewards.mathverify_pool import classify_answers
 from rewards.types import Candidate, RewardContext, Score
 
 _SHOWN_CHARS = 40
-TRUNCATED_WEIGHT = 0.5
+TRUNCATED_FACTOR = 0.5
 
 
 class AnswerAgreement:
@@ -90,16 +96,19 @@ class AnswerAgreement:
         n = len(completions)
         if n < 2:
             return [Score(None, "single candidate: nothing to agree with")] * n
-        found = [extract_answer(text) for text in completions]
+        reasons = [c.finish_reason for c in candidates] if len(candidates) == n else [None] * n
+        cut = [truncated(r) for r in reasons]
+        found = [extract_answer(text, r) for text, r in zip(completions, reasons, strict=True)]
         weights: list[float] = []
         parts: list[str] = []
         answers: dict[int, str] = {}
         for i, (text, answer) in enumerate(zip(completions, found, strict=True)):
-            weight, why = self._weight(text, i, candidates)
+            weight, why = (0.0, "0 (truncated: does not vote)") if cut[i] else self._weight(text)
             weights.append(weight)
             parts.append(why)
             if answer is not None:
                 answers[i] = answer
+        voters = {i for i in answers if voting_answer(completions[i], reasons[i]) is not None}
 
         answered = list(answers)
         result = classify_answers(list(answers.values()), self.budget_s)
@@ -109,8 +118,9 @@ class AnswerAgreement:
         raw: dict[int, int] = {}
         mass: dict[int, float] = {}
         for i, cluster in cluster_of.items():
-            raw[cluster] = raw.get(cluster, 0) + 1
-            mass[cluster] = mass.get(cluster, 0.0) + weights[i]
+            if i in voters:  # a truncated candidate forms and joins no cluster
+                raw[cluster] = raw.get(cluster, 0) + 1
+                mass[cluster] = mass.get(cluster, 0.0) + weights[i]
         quiet = result.where == "worker" or result.where.startswith("text (one distinct")
         how = "" if quiet else f"; compared: {result.where}"
         if result.timeouts:
@@ -120,30 +130,33 @@ class AnswerAgreement:
         for i in range(n):
             answer = found[i]
             if answer is None:
-                scores.append(Score(0.0, f"no final answer; weight {parts[i]}"))
+                why = "truncated before stating an answer" if cut[i] else "no final answer"
+                scores.append(Score(0.0, f"{why}; weight {parts[i]}"))
                 continue
             cluster = cluster_of[i]
-            share = mass[cluster] / total if total > 0 else 0.0
+            share = mass.get(cluster, 0.0) / total if total > 0 else 0.0
+            if cut[i]:
+                share *= TRUNCATED_FACTOR
             shown = answer
             shown = shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS] + "..."
             note = f" ({note_of[i]})" if i in note_of else ""
             evidence = (
-                f"answer {shown}{note}: cluster {raw[cluster]}/{n} candidates, "
+                f"answer {shown}{note}: cluster {raw.get(cluster, 0)}/{n} candidates, "
                 f"weighted share {share:.2f}; own weight {parts[i]}{how}"
             )
+            if cut[i]:
+                evidence = (
+                    f"truncated, stated answer {shown}{note}: matches a cluster of "
+                    f"{raw.get(cluster, 0)} complete candidate(s); scored {TRUNCATED_FACTOR:g}"
+                    f" x its share = {share:.2f}; does not vote{how}"
+                )
             scores.append(Score(share, evidence))
         return scores
 
-    def _weight(self, text: str, index: int, candidates: list[Candidate]) -> tuple[float, str]:
-        """A candidate's vote weight and its parts, for the evidence."""
+    def _weight(self, text: str) -> tuple[float, str]:
+        """A complete candidate's vote weight and its parts, for the evidence."""
         if not self.weighted:
             return 1.0, "1 (unweighted)"
         report = check_steps(text)
-        steps = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
-        truncated = index < len(candidates) and candidates[index].finish_reason == "length"
-        weight = steps * (TRUNCATED_WEIGHT if truncated else 1.0)
-        why = (
-            f"{weight:.2f} (steps {report.held}/{len(report.claims)}"
-            f"{', truncated' if truncated else ''})"
-        )
-        return weight, why
+        weight = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
+        return weight, f"{weight:.2f} (steps {report.held}/{len(report.claims)})"

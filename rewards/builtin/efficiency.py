@@ -37,7 +37,7 @@ from rewards.budget import (
 )
 from rewards.builtin.code_exec import MAX_CODE_CHARS, CodeExec, SandboxMode, tests_for
 from rewards.builtin.json_valid import JsonValid
-from rewards.builtin.math_answers import extract_answer, normalize_text
+from rewards.builtin.math_answers import normalize_text, truncated, voting_answer
 from rewards.types import Candidate, RewardContext, Score
 from rewards.workers import WorkerError
 
@@ -107,10 +107,8 @@ class Efficiency:
         use_tokens = len(candidates) == n and n > 0 and all(c.token_ids for c in candidates)
         unit = "tokens" if use_tokens else "chars"
         sizes = [c.num_tokens for c in candidates] if use_tokens else [len(t) for t in completions]
-        truncated = [
-            i < len(candidates) and candidates[i].finish_reason == "length" for i in range(n)
-        ]
-        complete = [i for i in range(n) if not truncated[i] and not (i < len(vetoed) and vetoed[i])]
+        cut = [i < len(candidates) and truncated(candidates[i].finish_reason) for i in range(n)]
+        complete = [i for i in range(n) if not cut[i] and not (i < len(vetoed) and vetoed[i])]
         chosen, signal = self._correct(completions, context, candidates, complete)
         compared = chosen if chosen else complete
         if not chosen:
@@ -119,7 +117,7 @@ class Efficiency:
         high = max((sizes[i] for i in compared), default=0)
         scores: list[Score] = []
         for i in range(n):
-            if truncated[i]:
+            if cut[i]:
                 scores.append(Score(0.0, f"truncated at {sizes[i]} {unit} (finish_reason=length)"))
             elif i not in compared:
                 scores.append(Score(None, f"not compared: compared are those with {signal}"))
@@ -180,7 +178,7 @@ class Efficiency:
 def _math_majority(completions: list[str], complete: list[int]) -> tuple[list[int], str]:
     keys: dict[int, str] = {}
     for i in complete:
-        answer = extract_answer(completions[i])
+        answer = voting_answer(completions[i])  # only complete candidates are asked
         if answer:
             keys[i] = normalize_text(answer)
     counts = Counter(keys.values()).most_common(2)

@@ -134,7 +134,7 @@ class FoundAnswer:
         return self.how != "number"
 
 
-def extract_answer(text: str) -> str | None:
+def extract_answer(text: str, finish_reason: str | None = None) -> str | None:
     """The candidate's final answer as a string, or None.
 
     Order: the last ``\\boxed{}``; the last ``<answer>..</answer>``; the text after
@@ -142,6 +142,8 @@ def extract_answer(text: str) -> str | None:
 
     Args:
         text: the completion.
+        finish_reason: the candidate's; ``"length"`` (cut off) keeps only an answer
+            it stated before the cut (see :func:`find_answer`).
 
     >>> extract_answer("so x = 2, thus \\\\boxed{\\\\frac{1}{2}}")
     '\\\\frac{1}{2}'
@@ -150,17 +152,60 @@ def extract_answer(text: str) -> str | None:
     >>> extract_answer("So, the answer is **12 apples**.")
     '12'
     """
-    found = find_answer(text)
+    found = find_answer(text, finish_reason=finish_reason)
     return found.answer if found else None
 
 
-def find_answer(text: str) -> FoundAnswer | None:
+def find_answer(text: str, *, finish_reason: str | None = None) -> FoundAnswer | None:
     """The candidate's final answer and how it was found, or None (see :func:`extract_answer`).
 
     Markdown emphasis is dropped (``**12**``), and an answer phrase that is a
     number followed by words ("12 apples", "$36 in total") is reduced to the number;
     one that starts with words ("that Tom has 21 pencils") to its first number.
+
+    A candidate cut off by the token limit (``finish_reason="length"``) has an answer
+    only if it stated one before the cut: a closed ``\\boxed{}``, an ``<answer>`` tag or
+    an answer phrase, with text after it (an answer at the very end may itself be cut:
+    "Answer: 6" of "Answer: 63"). Its last number is where it stopped, not an answer:
+    "... Add the stickers left: 1 + 7" has none.
+
+    >>> find_answer("4. Add the stickers left: 1 + 7", finish_reason="length") is None
+    True
+    >>> find_answer("The answer is 8 pencils.\\n\\nNext, ", finish_reason="length").answer
+    '8'
     """
+    found = _find_answer(text)
+    if found is None or not truncated(finish_reason):
+        return found
+    if not found.marked or (found.how == "phrase" and _ends_with(text, found.answer)):
+        return None  # a closed \\boxed{} or tag ends the answer; a phrase at the cut may not
+    return found
+
+
+def truncated(finish_reason: str | None) -> bool:
+    """Whether a candidate was cut off by the token limit (the one test, used everywhere)."""
+    return finish_reason == "length"
+
+
+def voting_answer(text: str, finish_reason: str | None = None) -> str | None:
+    """The answer a candidate votes with in agreement (clusters, majorities), or None.
+
+    A truncated candidate never votes, even with a stated answer: it never finished
+    checking it. This is the one place that rule lives; ``answer_agreement``,
+    ``efficiency``, the selector's second look and the adaptive stop all ask here.
+    """
+    if truncated(finish_reason):
+        return None
+    return extract_answer(text)
+
+
+def _ends_with(text: str, answer: str) -> bool:
+    """Whether ``answer`` is the last thing in ``text`` (only emphasis or a full stop after)."""
+    tail = text[-(len(answer) + 40) :].rstrip().rstrip("*").rstrip(".").rstrip("*").rstrip()
+    return tail.endswith(answer)
+
+
+def _find_answer(text: str) -> FoundAnswer | None:
     segment = final_segment(text)
     if segment is None:
         return None

@@ -57,18 +57,21 @@ def test_checked_steps_outvote_a_wrong_majority() -> None:
     )
 
 
-def test_truncated_answers_weigh_less() -> None:
-    texts = ["\\boxed{7}", "so it is 8", "\\boxed{9}"]
+def test_truncated_candidates_do_not_vote() -> None:
+    texts = ["\\boxed{7}", "so it is 8", "\\boxed{9}", "\\boxed{7} and then"]
     cands = [
         Candidate(0, texts[0], (1,), "stop"),
         Candidate(1, texts[1], (1,), "stop"),
         Candidate(2, texts[2], (1,), "length"),
+        Candidate(3, texts[3], (1,), "length"),
     ]
     scores = score(texts, cands)
-    # weights 0.25, 0.25 (a bare number is not weighted down), 0.125 (truncated)
-    assert values(scores) == [0.4, 0.4, 0.2]
+    # weights 0.25, 0.25 (a bare number is not weighted down); the truncated ones add
+    # nothing; the one whose stated 7 matches a complete cluster gets half its share.
+    assert values(scores) == [0.5, 0.5, 0.0, 0.25]
     assert scores[1].evidence.endswith("own weight 0.25 (steps 0/0)")
-    assert scores[2].evidence.endswith("own weight 0.12 (steps 0/0, truncated)")
+    assert scores[2].evidence.startswith("truncated, stated answer 9: matches a cluster of 0")
+    assert scores[3].evidence.startswith("truncated, stated answer 7: matches a cluster of 1")
 
 
 def test_no_answer_votes_for_nothing() -> None:
