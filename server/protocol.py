@@ -35,6 +35,7 @@ from pydantic import (
 
 from rewards.json_limits import schema_problem
 from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
+from server.tools import FunctionTool, ToolChoice
 
 TraceLevel = Literal["none", "summary", "full"]
 
@@ -200,7 +201,7 @@ class ChatCompletionRequest(_SamplingFields):
     metadata: Metadata | None = Field(None, max_length=16)  # ignored (nothing is stored)
     modalities: list[Literal["text", "audio"]] | None = None  # ["text"] only
     moderation: dict[str, Any] | None = None  # null only
-    parallel_tool_calls: bool | None = None  # ignored: no tools are served
+    parallel_tool_calls: bool | None = None  # false: at most one call per answer
     prediction: PredictionContent | None = None  # ignored (a latency hint)
     prompt_cache_key: str | None = None  # ignored (a caching hint)
     prompt_cache_options: dict[str, Any] | None = None  # ignored (a caching hint)
@@ -209,8 +210,8 @@ class ChatCompletionRequest(_SamplingFields):
     response_format: ResponseFormat | None = None
     safety_identifier: str | None = Field(None, max_length=512)  # ignored, like `user`
     service_tier: ServiceTier | None = None  # ignored: one tier serves every request
-    tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None  # no call
-    tools: list[dict[str, Any]] | None = None  # empty only, for now
+    tool_choice: ToolChoice | None = None  # see server.tools
+    tools: list[FunctionTool] | None = Field(None, max_length=128)
     top_logprobs: int | None = Field(None, ge=0, le=20)  # 0 only, for now
     verbosity: Literal["low", "medium", "high"] | None = None  # "medium" (the default) only
     web_search_options: dict[str, Any] | None = None  # null only
@@ -278,6 +279,7 @@ class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
     content: str | None
     refusal: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None  # OpenAI's: id, type, function
 
 
 class ChatChoice(BaseModel):

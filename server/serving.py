@@ -27,6 +27,7 @@ from server.protocol import (
     Usage,
 )
 from server.ratelimit import RateLimited, RateLimiter
+from server.tools import chat_tools, tool_finish_reason, tool_message
 
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
 PROMPT_REFUSAL_TEXT = "I can't help with that request: it was blocked by a safety gate."
@@ -214,6 +215,7 @@ class BestOfNServing:
         messages = [m.model_dump(exclude_none=True) for m in req.messages]
         params = self._common(req, sum(len(content_text(m.get("content"))) for m in messages))
         caller = caller or Caller()
+        tools = chat_tools(req, messages)
         self._admit(caller, params["best_of"])
         job = GroupJob(
             request_id=f"chatcmpl-{uuid.uuid4().hex}",
@@ -223,6 +225,7 @@ class BestOfNServing:
             response_format=req.response_format.model_dump(exclude_none=True)
             if req.response_format
             else None,
+            tools=tools,
             **params,
         )
         outcome = await self.pipeline.run(job, progress)
@@ -230,8 +233,8 @@ class BestOfNServing:
             choices = [
                 ChatChoice(
                     index=rank,
-                    message=AssistantMessage(content=outcome.candidates[i].text),
-                    finish_reason=outcome.candidates[i].finish_reason,
+                    message=AssistantMessage(**tool_message(outcome.candidates[i])),
+                    finish_reason=tool_finish_reason(outcome.candidates[i]),
                 )
                 for rank, i in enumerate(outcome.selected)
             ]

@@ -60,10 +60,6 @@ CHAT_UNSERVED: dict[str, Unserved] = {
     "moderation": Unserved(_null, "null", "moderated completions are not served"),
     "presence_penalty": Unserved(_falsy, "0", "presence_penalty is not served yet"),
     "store": Unserved(_falsy, "false", "nothing is stored for later use"),
-    "tool_choice": Unserved(
-        lambda v: v is None or v in _NO_CALL, '"none" or "auto"', "tool calls are not served yet"
-    ),
-    "tools": Unserved(_falsy, "[] or null", "tool calls are not served yet"),
     "top_logprobs": Unserved(_falsy, "0", "logprobs are not served yet"),
     "verbosity": Unserved(
         lambda v: v in (None, "medium"), '"medium"', "verbosity control is not served"

@@ -62,6 +62,13 @@ class GenerationRequest:
     top_p: float = 1.0
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    # Tool calls (server.tools): the tools the template renders, the choice and
+    # parallel_tool_calls as the client sent them (an upstream is given them), and the
+    # JSON Schema that forces a call (required/named) for an engine with guided decoding.
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    guided_json: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class Generation:
     candidates: list[Candidate]
     prompt_tokens: int
     prompt_text: str | None = None  # the prompt as the engine saw it (after the template)
+    guided: bool = False  # the engine generated under the request's guided_json
 
 
 @runtime_checkable

@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from rewards.types import Candidate
+from rewards.types import Candidate, ToolCall
 from server.engines.base import (
     EngineInputError,
     EngineUnavailable,
@@ -44,6 +44,7 @@ from server.engines.base import (
     UpstreamError,
     UpstreamTimeout,
 )
+from server.tool_parsing import new_call_id
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,11 @@ class OpenAIEngine:
             body["return_token_ids"] = True
         if request.messages is not None:
             body["messages"] = request.messages
+            if request.tools:  # the upstream renders and parses the calls itself
+                body["tools"] = list(request.tools)
+                body["tool_choice"] = request.tool_choice
+                if request.parallel_tool_calls is False:
+                    body["parallel_tool_calls"] = False
             if self.supports_logprobs:
                 body["logprobs"] = True
             return "chat/completions", body
@@ -302,11 +308,31 @@ def _param_of(message: str, body: dict[str, Any]) -> str | None:
     return None
 
 
+def _tool_calls_of(message: dict[str, Any]) -> tuple[ToolCall, ...]:
+    """The upstream's parsed ``tool_calls`` (its own parser read them), as ToolCalls."""
+    calls = []
+    for call in message.get("tool_calls") or ():
+        fn = call.get("function") or {}
+        args = fn.get("arguments")
+        calls.append(
+            ToolCall(
+                name=str(fn.get("name") or ""),
+                arguments=args if isinstance(args, str) else json.dumps(args),
+                id=str(call.get("id") or new_call_id()),
+            )
+        )
+    return tuple(calls)
+
+
 def _to_generation(data: dict[str, Any], *, chat: bool) -> Generation:
     candidates: list[Candidate] = []
     for choice in sorted(data["choices"], key=lambda c: int(c.get("index", 0))):
+        calls: tuple[ToolCall, ...] = ()
+        content: str | None = None
         if chat:
             text = choice["message"].get("content") or ""
+            calls = _tool_calls_of(choice["message"])
+            content = text if calls or choice["message"].get("tool_calls") is not None else None
             entries = (choice.get("logprobs") or {}).get("content") or []
             logprobs = [e.get("logprob") for e in entries]
         else:
@@ -321,6 +347,8 @@ def _to_generation(data: dict[str, Any], *, chat: bool) -> Generation:
                 token_ids=ids,
                 finish_reason=choice.get("finish_reason"),
                 cumulative_logprob=sum(known) if known and ids else None,
+                tool_calls=calls,
+                content=content,
             )
         )
     if not candidates:

@@ -54,6 +54,7 @@ from server.engines.base import (
     Generation,
     GenerationRequest,
 )
+from server.tools import template_messages
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class _VLLM:
     AsyncLLM: Any
     AsyncEngineArgs: Any
     SamplingParams: Any
+    StructuredOutputsParams: Any  # guided decoding (tool_choice required/named)
     final_only: Any  # RequestOutputKind.FINAL_ONLY, or None on old versions
     dead_errors: tuple[type[BaseException], ...]
     client_errors: tuple[type[BaseException], ...]  # the request was refused
@@ -77,7 +79,7 @@ class _VLLM:
 def _import_vllm() -> _VLLM:
     try:
         from vllm.engine.arg_utils import AsyncEngineArgs
-        from vllm.sampling_params import SamplingParams
+        from vllm.sampling_params import SamplingParams, StructuredOutputsParams
         from vllm.v1.engine.async_llm import AsyncLLM
         from vllm.v1.engine.exceptions import EngineDeadError
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -107,6 +109,7 @@ def _import_vllm() -> _VLLM:
         AsyncLLM=AsyncLLM,
         AsyncEngineArgs=AsyncEngineArgs,
         SamplingParams=SamplingParams,
+        StructuredOutputsParams=StructuredOutputsParams,
         final_only=final_only,
         dead_errors=(EngineDeadError,),
         client_errors=client_errors,
@@ -145,8 +148,10 @@ class VLLMEngine:
         model_name: str,
         max_model_len: int,
         allow_seed: bool,
+        chat_template: str | None = None,
     ) -> None:
         self._llm: Any = llm
+        self.chat_template = chat_template  # None: the model's own
         self._api = api
         self.model_name = model_name
         self.max_model_len: int | None = max_model_len
@@ -172,6 +177,7 @@ class VLLMEngine:
         enforce_eager: bool | None = None,
         shutdown_timeout_s: float = 15.0,
         engine_kwargs: Mapping[str, Any] | None = None,
+        chat_template: str | None = None,
     ) -> AsyncIterator[VLLMEngine]:
         """Start the engine, yield it, shut the engine core down on exit.
 
@@ -188,6 +194,7 @@ class VLLMEngine:
                 instead of ~2 min; compiled decoding was only 10-20% faster here).
             shutdown_timeout_s: grace period for the engine core before it is killed.
             engine_kwargs: more ``AsyncEngineArgs`` fields, passed as they are.
+            chat_template: a Jinja chat template used instead of the model's own.
         """
         api = _import_vllm()
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kvcache_space_gib))
@@ -232,6 +239,7 @@ class VLLMEngine:
                 model_name=served_name,
                 max_model_len=int(llm.model_config.max_model_len),
                 allow_seed=not api.is_cpu,
+                chat_template=chat_template,
             )
             log.info("vLLM engine ready in %.1f s", time.monotonic() - started)
             yield engine
@@ -260,13 +268,24 @@ class VLLMEngine:
         except Exception as exc:
             raise EngineUnavailable(f"the vLLM engine is unhealthy: {exc}") from exc
 
-    def render_chat(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        """The prompt text for ``messages``: the tokenizer's chat template, with the
-        assistant turn opened (``add_generation_prompt=True``)."""
-        normalized = [_normalize_message(m) for m in messages]
+    @property
+    def tokenizer(self) -> Any:
+        """The model's tokenizer (vLLM's tool parsers are built with it)."""
+        return self._tokenizer
+
+    def render_chat(
+        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]] = ()
+    ) -> str:
+        """The prompt text for ``messages`` (and the declared ``tools``): the chat
+        template, with the assistant turn opened (``add_generation_prompt=True``)."""
+        normalized = template_messages([_normalize_message(m) for m in messages])
         try:
             text = self._tokenizer.apply_chat_template(
-                normalized, tokenize=False, add_generation_prompt=True
+                normalized,
+                tools=[dict(t) for t in tools] or None,
+                chat_template=self.chat_template,
+                tokenize=False,
+                add_generation_prompt=True,
             )
         except Exception as exc:  # jinja TemplateError, missing template, bad roles...
             raise EngineInputError(
@@ -288,7 +307,9 @@ class VLLMEngine:
             raise EngineInputError("exactly one of prompt and messages must be set")
 
         chat = request.messages is not None
-        prompt_text = self.render_chat(request.messages or []) if chat else request.prompt
+        prompt_text = (
+            self.render_chat(request.messages or [], request.tools) if chat else request.prompt
+        )
         assert prompt_text is not None
         # vLLM refuses n > 1 with greedy sampling; greedy candidates are identical,
         # so generate one and copy it (what OpenAI's API does with temperature=0).
@@ -324,6 +345,8 @@ class VLLMEngine:
         if final is None:
             raise EngineError("the engine returned no output")
         generation = self._to_generation(final, prompt_text)
+        if request.guided_json is not None:
+            generation = replace(generation, guided=True)
         if copies > 1:
             (only,) = generation.candidates
             generation = replace(
@@ -345,6 +368,11 @@ class VLLMEngine:
             # vLLM sums into cumulative_logprob (None without it).
             "logprobs": 0,
         }
+        if request.guided_json is not None:
+            # tool_choice required/named: the output is forced to vLLM's tool-call schema.
+            kwargs["structured_outputs"] = self._api.StructuredOutputsParams(
+                json=request.guided_json
+            )
         if self._api.final_only is not None:
             kwargs["output_kind"] = self._api.final_only
         refusals: tuple[type[BaseException], ...] = (
