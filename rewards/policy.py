@@ -67,6 +67,7 @@ from pydantic import (
 )
 from rapidfuzz import fuzz
 
+from rewards.gates.judged import judged_texts
 from rewards.types import Action, Candidate, Hit, RewardContext, Verdict
 
 DISCLAIMER_SCORE = 90.0
@@ -373,10 +374,12 @@ class PolicyGate:
             completions: the candidates' texts.
             context: the request context (``profile`` scopes rules; the prompt decides
                 topics for disclaimers).
-            candidates: the candidates (their token counts for ``max_tokens``).
+            candidates: the candidates (their token counts for ``max_tokens``; their tool
+                calls are judged too, ``judged_texts``).
             **kwargs: ignored, for forward compatibility.
         """
         cands = candidates if len(candidates) == len(completions) else [None] * len(completions)
+        completions = judged_texts(completions, candidates)
         return [
             Verdict.from_hits(self.policy.evaluate(text, context, cand), "no policy rule hit")
             for text, cand in zip(completions, cands, strict=True)

@@ -40,7 +40,8 @@ from rewards.aggregate import DEFAULT_MODE, AggregationMode, aggregate
 from rewards.budget import BudgetExceeded, Budgets, RemoteError, runs_in_worker
 from rewards.ranking import rank_candidates
 from rewards.registry import RewardRegistry, default_registry
-from rewards.selector import Selection
+from rewards.selector import RewardChoice, Selection
+from rewards.tool_calls import invalid_calls, is_tool_turn, valid_first
 from rewards.types import Candidate, RewardContext, Score, Verdict
 from rewards.workers import WorkerError
 
@@ -402,6 +403,21 @@ def screen_prompt(
     return results
 
 
+_TOOL_VALID = "tool_valid"
+
+
+def _with_tool_validity(choices: list[RewardChoice], context: RewardContext) -> list[RewardChoice]:
+    """The rewards to run: on a tool turn ``tool_valid`` too, whatever the selection.
+
+    Its verdict is a constraint of the ranking, not only a weight, so a client's or a
+    profile's reward set cannot leave it out; added at weight 0 it changes no score.
+    """
+    if not is_tool_turn(context) or any(c.name == _TOOL_VALID for c in choices):
+        return choices
+    why = "tool turn: always checked, an invalid call never ranks above a valid one"
+    return [*choices, RewardChoice(_TOOL_VALID, 0.0, why)]
+
+
 def score_group(
     context: RewardContext,
     candidates: Sequence[Candidate],
@@ -445,8 +461,9 @@ def score_group(
     # a fact about the group they quote (a majority answer) leaves the vetoed ones out.
     reward_kwargs = {**kwargs, "vetoed": list(vetoed)}
 
+    choices = _with_tool_validity(selection.rewards, context)
     raw: list[tuple[list[Score], str | None, float, str, bool]] = []
-    for choice in selection.rewards:
+    for choice in choices:
         try:
             reward = registry.reward(choice.name)
         except Exception as exc:
@@ -460,16 +477,16 @@ def score_group(
         raw.append((scores, error, seconds, where, overrun))
 
     # Names may repeat only by mistake; keying by position keeps each result its own.
-    keys = [f"{i}:{choice.name}" for i, choice in enumerate(selection.rewards)]
+    keys = [f"{i}:{choice.name}" for i, choice in enumerate(choices)]
     agg = aggregate(
         {key: scores for key, (scores, *_) in zip(keys, raw, strict=True)},
-        {key: choice.weight for key, choice in zip(keys, selection.rewards, strict=True)},
+        {key: choice.weight for key, choice in zip(keys, choices, strict=True)},
         mode=mode,
         vetoed=vetoed,
     )
     results = []
     for key, choice, (scores, error, seconds, where, overrun) in zip(
-        keys, selection.rewards, raw, strict=True
+        keys, choices, raw, strict=True
     ):
         stats = agg.rewards[key]
         results.append(
@@ -492,6 +509,11 @@ def score_group(
     penalties = [sum(g.verdicts[i].penalty for g in gates) for i in range(n)]
     combined = [None if c is None else c - p for c, p in zip(agg.combined, penalties, strict=True)]
     ranking, ranks = rank_candidates(combined, candidates)
+    if is_tool_turn(context):
+        # The hard constraint of a tool turn: an invalid call never ranks above a valid one.
+        validity = next((r for r in results if r.name == _TOOL_VALID), None)
+        checked = [s.value for s in validity.scores] if validity and not validity.error else None
+        ranking, ranks = valid_first(ranking, n, invalid_calls(context, candidates, checked))
     return GroupResult(
         mode=mode,
         rewards=results,

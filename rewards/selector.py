@@ -189,6 +189,20 @@ _DEFAULTS: dict[Task, tuple[RewardChoice, ...]] = {
             "task=json: the shorter of the valid documents; truncated ones score 0",
         ),
     ),
+    "tool": (
+        RewardChoice(
+            "tool_valid",
+            2.0,
+            "task=tool: each call names a declared tool and its arguments match the tool's"
+            " schema (an invalid call never ranks above a valid one)",
+        ),
+        RewardChoice(
+            "tool_agreement",
+            1.0,
+            "task=tool: the calls (tool and canonical arguments) the group agrees on",
+        ),
+        RewardChoice("repetition", 0.2, "task=tool: penalise degenerate repetition loops"),
+    ),
     "general": (
         RewardChoice("repetition", 0.5, "task=general: penalise degenerate repetition loops"),
         RewardChoice(
@@ -225,10 +239,13 @@ def detect_task(
     *,
     messages: Iterable[Mapping[str, Any]] | None = None,
     response_format: Mapping[str, Any] | None = None,
+    tools: Sequence[Any] | None = None,
+    tool_choice: str | Mapping[str, Any] | None = None,
 ) -> tuple[Task, list[str]]:
     """Detects the request's task, with the evidence for it.
 
-    Priority: JSON asked for (``response_format`` or in words) > code (fences,
+    Priority: tools declared (and ``tool_choice`` not ``none``) > JSON asked for
+    (``response_format`` or in words) > code (fences,
     programming words, code syntax) > math (arithmetic, LaTeX, or numbers with
     math phrasing) > general. Code and math look at the last user message; JSON
     instructions count in the system prompt too.
@@ -237,6 +254,8 @@ def detect_task(
         prompt: the prompt text (used when there are no messages).
         messages: the chat messages, if a chat request.
         response_format: OpenAI's ``response_format`` object, if any.
+        tools: the request's declared tools (OpenAI's ``tools``), if any.
+        tool_choice: OpenAI's ``tool_choice``, if sent (None reads as ``auto``).
 
     Returns:
         The task and the evidence strings: our own words and keywords, never a quote of
@@ -246,6 +265,8 @@ def detect_task(
     >>> detect_task("What is 12 * 7?")
     ('math', ['arithmetic expression in prompt'])
     """
+    if tools and tool_choice != "none":
+        return "tool", [_tool_evidence(len(tools), tool_choice)]
     msgs = list(messages or [])
     users = _roles_text(msgs, ("user",))
     text = users[-1] if users else prompt
@@ -290,12 +311,25 @@ def detect_task(
     return "general", ["no JSON, code or math evidence"]
 
 
+def _tool_evidence(count: int, tool_choice: str | Mapping[str, Any] | None) -> str:
+    """Our words for a tool turn: how many tools, which kind of choice (never a name)."""
+    if isinstance(tool_choice, Mapping):
+        choice = "names one function"
+    elif tool_choice is None:
+        choice = "not sent (auto)"
+    else:
+        choice = f"is {tool_choice}" if tool_choice in ("auto", "required") else "is set"
+    return f"{count} tool(s) declared, tool_choice {choice}"
+
+
 def build_context(
     prompt: str,
     messages: Iterable[Mapping[str, Any]] | None = None,
     response_format: Mapping[str, Any] | None = None,
     *,
     task: Task | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    tool_choice: str | Mapping[str, Any] | None = None,
 ) -> RewardContext:
     """Builds the :class:`RewardContext` for a request.
 
@@ -307,10 +341,18 @@ def build_context(
         (For a code task, the tests the user's words carry go into
         ``references["tests"]``, as sandbox steps.)
         task: the task when already detected; detected here otherwise.
+        tools: the request's declared tools (OpenAI's shape), into ``context.tools``.
+        tool_choice: OpenAI's ``tool_choice``, into ``context.tool_choice``.
     """
     msgs = tuple(dict(m) for m in messages) if messages is not None else None
     if task is None:
-        task, _ = detect_task(prompt, messages=msgs, response_format=response_format)
+        task, _ = detect_task(
+            prompt,
+            messages=msgs,
+            response_format=response_format,
+            tools=tools,
+            tool_choice=tool_choice,
+        )
     system = _roles_text(msgs or (), ("system", "developer"))
     references: dict[str, Any] = {}
     if response_format and response_format.get("type") == "json_schema":
@@ -329,6 +371,8 @@ def build_context(
         task=task,
         response_format=dict(response_format) if response_format else None,
         references=references,
+        tools=tuple(dict(t) for t in tools or ()),
+        tool_choice=dict(tool_choice) if isinstance(tool_choice, Mapping) else tool_choice,
     )
 
 
@@ -336,7 +380,11 @@ def _task_evidence(context: RewardContext, given: list[str] | None) -> list[str]
     if given is not None:
         return list(given)
     task, evidence = detect_task(
-        context.prompt, messages=context.messages, response_format=context.response_format
+        context.prompt,
+        messages=context.messages,
+        response_format=context.response_format,
+        tools=context.tools,
+        tool_choice=context.tool_choice,
     )
     return evidence if task == context.task else [f"task={context.task} set by the caller"]
 

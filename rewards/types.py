@@ -18,8 +18,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-Task = Literal["math", "code", "json", "general"]
-TASKS: tuple[Task, ...] = ("math", "code", "json", "general")
+Task = Literal["math", "code", "json", "tool", "general"]
+TASKS: tuple[Task, ...] = ("math", "code", "json", "tool", "general")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class RewardContext:
         prompt: the prompt as plain text (for chat: the messages' contents joined).
         messages: the chat messages, when the request was a chat request.
         system_prompt: the system message's content, if any.
-        task: the detected task (``math``, ``code``, ``json``, ``general``).
+        task: the detected task (``math``, ``code``, ``json``, ``tool``, ``general``).
         response_format: OpenAI's ``response_format`` object, if the client sent one.
         references: anything else found in the prompt that a reward can check
             against (a JSON Schema, tests, a reference answer), by name.

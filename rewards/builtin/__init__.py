@@ -16,6 +16,7 @@ from rewards.builtin.length import LengthReward
 from rewards.builtin.math_steps import MathSteps
 from rewards.builtin.relevance import Relevance
 from rewards.builtin.repetition import RepetitionReward
+from rewards.builtin.tools import ToolAgreement, ToolValid
 from rewards.types import Reward
 
 BUILTIN_REWARDS: dict[str, Callable[..., Reward]] = {
@@ -33,6 +34,8 @@ BUILTIN_REWARDS: dict[str, Callable[..., Reward]] = {
         MathSteps,
         Relevance,
         RepetitionReward,
+        ToolAgreement,
+        ToolValid,
     )
 }
 
@@ -50,4 +53,6 @@ __all__ = [
     "MathSteps",
     "Relevance",
     "RepetitionReward",
+    "ToolAgreement",
+    "ToolValid",
 ]

@@ -53,6 +53,7 @@ from rewards.gates.hazard_rules import (
     SOFT_DEFUSE,
     HazardRule,
 )
+from rewards.gates.judged import judged_texts
 from rewards.gates.normalize import normalize
 from rewards.types import Action, Candidate, Hit, RewardContext, Verdict, message_text
 
@@ -305,9 +306,10 @@ class HazardsGate:
         Args:
             completions: the candidates' texts.
             context: the request context (unused).
-            candidates: the candidates (unused).
+            candidates: the candidates: their tool calls are judged too (``judged_texts``).
             **kwargs: ignored, for forward compatibility.
         """
+        completions = judged_texts(completions, candidates)
         model = (
             self.classifier.classify(completions, role="agent")
             if self.classifier

@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from rewards import linear_re
+from rewards.gates.judged import judged_texts
 from rewards.gates.normalize import normalize
 from rewards.types import Action, Candidate, Hit, RewardContext, Verdict
 
@@ -129,11 +130,11 @@ class InjectionGate:
         Args:
             completions: the candidates' texts.
             context: the request context (unused).
-            candidates: the candidates (unused).
+            candidates: the candidates: their tool calls are judged too (``judged_texts``).
             **kwargs: ignored, for forward compatibility.
         """
         verdicts = []
-        for text in completions:
+        for text in judged_texts(completions, candidates):
             hits = find_injections(text, self.action)
             if self.weight:
                 hits = [

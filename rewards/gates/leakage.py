@@ -21,6 +21,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from rewards.gates.judged import judged_texts
 from rewards.gates.normalize import normalize
 from rewards.types import Candidate, Hit, RewardContext, Verdict
 
@@ -112,7 +113,7 @@ class LeakageGate:
         Args:
             completions: the candidates' texts.
             context: the request context (``system_prompt`` and the user's own text).
-            candidates: the candidates (unused).
+            candidates: the candidates: their tool calls are judged too (``judged_texts``).
             **kwargs: ignored, for forward compatibility.
         """
         system = context.system_prompt or ""
@@ -122,7 +123,7 @@ class LeakageGate:
         users = set(reproduced(all_pieces, context.user_text))
         secret = [p for p in all_pieces if p not in users]
         total = sum(len(p) for p in all_pieces) or 1
-        return [self._judge(text, secret, total) for text in completions]
+        return [self._judge(text, secret, total) for text in judged_texts(completions, candidates)]
 
     def _judge(self, text: str, secret: list[str], total: int) -> Verdict:
         found = reproduced(secret, text)

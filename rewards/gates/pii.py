@@ -35,6 +35,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from rewards.gates.judged import judged_texts
 from rewards.gates.normalize import normalize
 from rewards.gates.privacy import (
     DEFAULT_REGION,
@@ -267,12 +268,12 @@ class PiiGate:
         Args:
             completions: the candidates' texts.
             context: the request context; items in ``context.user_text`` are the user's own.
-            candidates: the candidates (unused).
+            candidates: the candidates: their tool calls are judged too (``judged_texts``).
             **kwargs: ignored, for forward compatibility.
         """
         user = find_items(context.user_text, allow_domains=self.allow_domains, region=self.region)
         known = {f.key for f in user}
-        return [self._judge(text, known) for text in completions]
+        return [self._judge(text, known) for text in judged_texts(completions, candidates)]
 
     def _judge(self, text: str, known: set[str]) -> Verdict:
         items = find_items(text, allow_domains=self.allow_domains, region=self.region)

@@ -30,6 +30,8 @@ def test_builtin_names() -> None:
         "math_steps",
         "relevance",
         "repetition",
+        "tool_agreement",
+        "tool_valid",
     ]
     assert registry.gate_names() == ["hazards", "injection", "leakage", "pii"]
 

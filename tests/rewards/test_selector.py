@@ -101,6 +101,7 @@ def test_default_sets_per_task() -> None:
         "math": ["answer_agreement", "math_steps", "format", "repetition", "efficiency"],
         "code": ["code_exec", "repetition", "format", "efficiency"],
         "json": ["json_valid", "json_agreement", "repetition", "efficiency"],
+        "tool": ["tool_valid", "tool_agreement", "repetition"],
         "general": ["repetition", "efficiency", "format"],
     }
 
