@@ -1,10 +1,25 @@
 """Group-relative aggregation (GRPO at inference time).
 
 For reward r and candidate i with raw score ``s_ri``, the advantage is
-``a_ri = (s_ri - mean_r) / (std_r + EPS)`` over the candidates the reward applies
-to (population std, vetoed candidates excluded). A reward with fewer than two
-applicable scores, or whose scores do not vary (``std_r < MIN_STD``), carries no
-signal: its advantages are 0 and it does not decide.
+``a_ri = (s_ri - mean_r) / scale_r`` over the candidates the reward applies to
+(population std, vetoed candidates excluded). How ``scale_r`` is chosen
+(:data:`Scaling`):
+
+* ``floor`` (the default): ``scale_r = max(std_r, floor_r)`` with
+  ``floor_r = FLOOR_SHARE * range_r`` (the width of the reward's score range, 1 for
+  every builtin reward) unless a floor is given for it (such as its typical spread
+  across groups). A reward whose scores spread (max - min) less than its floor
+  carries no signal. Small differences stay small: ``language`` at 1.0 for seven
+  candidates and 0.976 for one is noise (spread 0.024 under a floor of 0.1), not
+  an advantage of -2.6 that outweighs the answer;
+* ``std``: ``scale_r = std_r + EPS``, GRPO's standardisation; any variation above
+  ``MIN_STD`` decides, however small (kept for comparison: bench/selection_scaling.py);
+* ``range``: ``scale_r = range_r``, no division by the group's std (as Dr. GRPO):
+  differences count at their size on the reward's scale.
+
+A reward with fewer than two applicable scores, or without signal as above, has
+advantages 0 and does not decide; ``RewardStats.scale`` and ``floor`` record what
+was used, for the trace.
 
 Two ways to combine (:data:`AggregationMode`):
 
@@ -28,9 +43,14 @@ from rewards.types import Score
 AggregationMode = Literal["normalize_then_sum", "sum_then_normalize"]
 AGGREGATION_MODES: tuple[AggregationMode, ...] = get_args(AggregationMode)
 DEFAULT_MODE: AggregationMode = "normalize_then_sum"
+Scaling = Literal["floor", "std", "range"]
+SCALINGS: tuple[Scaling, ...] = get_args(Scaling)
+DEFAULT_SCALING: Scaling = "floor"
 
 EPS = 1e-4  # as TRL's GRPO: keeps a near-constant reward from exploding
 MIN_STD = 1e-6  # below this a reward's scores are treated as not varying
+# The floor as a share of a reward's range (bench/selection_scaling.py compares values).
+FLOOR_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,8 @@ class RewardStats:
         std: population std of the applicable scores (None if there are none).
         applicable: how many non-vetoed candidates had a score.
         no_signal: True when the reward cannot rank this group (it did not decide).
+        scale: what differences from the mean were divided by (None without signal).
+        floor: the floor the scale could not go under (``floor`` scaling), else None.
     """
 
     advantages: list[float | None]
@@ -50,6 +72,8 @@ class RewardStats:
     std: float | None
     applicable: int
     no_signal: bool
+    scale: float | None = None
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,23 +94,57 @@ def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
-def reward_stats(values: Sequence[float | None], vetoed: Sequence[bool]) -> RewardStats:
+def _scale(
+    present: Sequence[float], std: float, scaling: Scaling, value_range: float, floor: float | None
+) -> tuple[float | None, float | None]:
+    """The scale and the floor used; scale None when the scores carry no signal."""
+    if scaling == "std":
+        return (None if std < MIN_STD else std + EPS), None
+    if scaling == "range":
+        return (None if std < MIN_STD else value_range), None
+    floor = FLOOR_SHARE * value_range if floor is None else floor
+    spread = max(present) - min(present)
+    if spread < max(floor, MIN_STD):
+        return None, floor
+    return max(std, floor), floor
+
+
+def reward_stats(
+    values: Sequence[float | None],
+    vetoed: Sequence[bool],
+    *,
+    scaling: Scaling = DEFAULT_SCALING,
+    value_range: float = 1.0,
+    floor: float | None = None,
+) -> RewardStats:
     """Group statistics and advantages of one reward.
 
     Args:
         values: raw scores, None where not applicable; non-finite counts as None.
         vetoed: candidates to leave out of the statistics (their advantage is None).
+        scaling: how differences are scaled (see the module docstring).
+        value_range: the width of the reward's score range (1 for 0..1 scores).
+        floor: the ``floor`` scaling's floor; None for ``FLOOR_SHARE * value_range``.
+
+    >>> st = reward_stats([1.0] * 7 + [0.976], [False] * 8)
+    >>> st.no_signal, st.floor, st.advantages[-1]
+    (True, 0.1, 0.0)
+    >>> round(reward_stats([1.0] * 7 + [0.976], [False] * 8, scaling="std").advantages[-1], 2)
+    -2.61
     """
     clean = [None if cut else _finite(v) for v, cut in zip(values, vetoed, strict=True)]
     present = [v for v in clean if v is not None]
     if not present:
-        return RewardStats([None] * len(clean), None, None, 0, True)
+        floor = FLOOR_SHARE * value_range if floor is None and scaling == "floor" else floor
+        return RewardStats([None] * len(clean), None, None, 0, True, None, floor)
     mean, std = _mean_std(present)
-    no_signal = len(present) < 2 or std < MIN_STD
+    scale, used_floor = _scale(present, std, scaling, value_range, floor)
+    if len(present) < 2:
+        scale = None
     advantages: list[float | None] = [
-        None if v is None else 0.0 if no_signal else (v - mean) / (std + EPS) for v in clean
+        None if v is None else 0.0 if scale is None else (v - mean) / scale for v in clean
     ]
-    return RewardStats(advantages, mean, std, len(present), no_signal)
+    return RewardStats(advantages, mean, std, len(present), scale is None, scale, used_floor)
 
 
 def aggregate(
@@ -95,6 +153,8 @@ def aggregate(
     *,
     mode: AggregationMode = DEFAULT_MODE,
     vetoed: Sequence[bool] | None = None,
+    scaling: Scaling = DEFAULT_SCALING,
+    floors: Mapping[str, float] | None = None,
 ) -> Aggregation:
     """Combines per-reward scores into one group-relative score per candidate.
 
@@ -104,6 +164,9 @@ def aggregate(
         mode: how to combine (see the module docstring).
         vetoed: candidates excluded from the statistics; their combined score is None.
             It also gives the group size when ``scores`` is empty.
+        scaling: how each reward's differences are scaled (see the module docstring).
+        floors: the ``floor`` scaling's floor by reward name (a reward's typical
+            spread across groups); a reward not in it gets ``FLOOR_SHARE`` of its range.
 
     Raises:
         ValueError: lengths differ, a weight is missing, or the mode is unknown.
@@ -126,7 +189,13 @@ def aggregate(
     if missing:
         raise ValueError(f"no weight for reward(s): {', '.join(missing)}")
 
-    stats = {name: reward_stats([s.value for s in column], cut) for name, column in scores.items()}
+    if scaling not in SCALINGS:
+        raise ValueError(f"unknown scaling {scaling!r}; known: {', '.join(SCALINGS)}")
+    floors = floors or {}
+    stats = {
+        name: reward_stats([s.value for s in column], cut, scaling=scaling, floor=floors.get(name))
+        for name, column in scores.items()
+    }
     if mode == "normalize_then_sum":
         combined: list[float | None] = [
             None
@@ -145,8 +214,10 @@ def aggregate(
             raw[i] += weights[name] * (st.mean if value is None else value)
     kept = [raw[i] for i in range(n) if not cut[i]]
     mean, std = _mean_std(kept) if kept else (0.0, 0.0)
-    flat = len(kept) < 2 or std < MIN_STD
+    # The weighted sum's range is the sum of the weights of the rewards with signal.
+    width = sum(weights[name] for name, st in stats.items() if not st.no_signal)
+    scale = _scale(kept, std, scaling, width or 1.0, None)[0] if len(kept) > 1 else None
     combined = [
-        None if cut[i] else 0.0 if flat else (raw[i] - mean) / (std + EPS) for i in range(n)
+        None if cut[i] else 0.0 if scale is None else (raw[i] - mean) / scale for i in range(n)
     ]
     return Aggregation(mode, stats, combined)

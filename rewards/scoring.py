@@ -67,6 +67,8 @@ class RewardResult:
     std: float | None
     error: str | None
     seconds: float
+    scale: float | None = None  # what its advantages divide by (aggregate.Scaling)
+    floor: float | None = None  # the least that scale could be
     stage: str = "context"  # when the selector chose it (see RewardChoice.stage)
     where: str = "thread"  # "worker" (budget enforced) or "thread (why)"
     overrun: bool = False  # its time budget ran out (see the module docstring)
@@ -83,6 +85,8 @@ class RewardResult:
             "no_signal": self.no_signal,
             "mean": _safe(self.mean),
             "std": _safe(self.std),
+            "scale": _safe(self.scale),
+            "floor": _safe(self.floor),
             "error": self.error,
             "seconds": _safe(self.seconds),
             "where": self.where,
@@ -499,6 +503,8 @@ def score_group(
                 no_signal=stats.no_signal or error is not None,
                 mean=stats.mean,
                 std=stats.std,
+                scale=None if error is not None else stats.scale,
+                floor=stats.floor,
                 error=error,
                 seconds=seconds,
                 stage=choice.stage,

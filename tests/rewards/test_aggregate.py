@@ -1,10 +1,17 @@
-"""Aggregation: hand-computed advantages, no signal, both modes, vetoes."""
+"""Aggregation: hand-computed advantages, no signal, both modes, vetoes, scalings."""
 
 import math
 
 import pytest
 
-from rewards.aggregate import DEFAULT_MODE, EPS, aggregate, reward_stats
+from rewards.aggregate import (
+    DEFAULT_MODE,
+    DEFAULT_SCALING,
+    EPS,
+    FLOOR_SHARE,
+    aggregate,
+    reward_stats,
+)
 from rewards.types import Score
 
 
@@ -18,7 +25,7 @@ def test_default_mode() -> None:
 
 def test_hand_computed_advantages() -> None:
     # mean 0.5, population std 0.5
-    stats = reward_stats([1.0, 0.0, 1.0, 0.0], [False] * 4)
+    stats = reward_stats([1.0, 0.0, 1.0, 0.0], [False] * 4, scaling="std")
     assert stats.mean == 0.5
     assert stats.std == 0.5
     assert stats.advantages == pytest.approx([0.5 / (0.5 + EPS), -0.5 / (0.5 + EPS)] * 2)
@@ -27,7 +34,7 @@ def test_hand_computed_advantages() -> None:
 
 def test_three_values() -> None:
     # mean 2, std sqrt(2/3)
-    stats = reward_stats([1.0, 2.0, 3.0], [False] * 3)
+    stats = reward_stats([1.0, 2.0, 3.0], [False] * 3, scaling="std")
     std = math.sqrt(2 / 3)
     assert stats.std == pytest.approx(std)
     assert stats.advantages == pytest.approx([-1 / (std + EPS), 0.0, 1 / (std + EPS)])
@@ -61,7 +68,7 @@ def test_no_signal_reward_does_not_decide_in_either_mode() -> None:
 def test_normalize_then_sum_by_hand() -> None:
     # each reward: mean 0.5, std 0.5, advantages +-0.5 / (0.5 + EPS)
     a = 0.5 / (0.5 + EPS)
-    result = aggregate({"x": s(1.0, 0.0), "y": s(0.0, 1.0)}, {"x": 2.0, "y": 1.0})
+    result = aggregate({"x": s(1.0, 0.0), "y": s(0.0, 1.0)}, {"x": 2.0, "y": 1.0}, scaling="std")
     assert result.combined == pytest.approx([2 * a - a, -2 * a + a])
 
 
@@ -76,6 +83,7 @@ def test_sum_then_normalize_by_hand() -> None:
         {"x": s(1.0, 0.0, 0.5), "y": s(0.0, 1.0, 0.0)},
         {"x": 2.0, "y": 1.0},
         mode="sum_then_normalize",
+        scaling="std",
     )
     mean, std = 4 / 3, math.sqrt(2) / 3
     assert result.combined == pytest.approx([(r - mean) / (std + EPS) for r in (2.0, 1.0, 1.0)])
@@ -87,6 +95,7 @@ def test_sum_then_normalize_fills_not_applicable_with_the_mean() -> None:
         {"x": s(1.0, 0.0, 0.0), "y": s(0.0, 1.0, None)},
         {"x": 1.0, "y": 1.0},
         mode="sum_then_normalize",
+        scaling="std",
     )
     raw = [1.0, 1.0, 0.5]
     mean = sum(raw) / 3
@@ -134,3 +143,58 @@ def test_errors() -> None:
         aggregate({"x": s(1.0)}, {})
     with pytest.raises(ValueError, match="unknown aggregation mode"):
         aggregate({"x": s(1.0)}, {"x": 1.0}, mode="max")  # type: ignore[arg-type]
+
+
+def test_default_scaling_is_the_floor() -> None:
+    assert DEFAULT_SCALING == "floor"
+    assert FLOOR_SHARE == 0.1
+
+
+def test_issue_14_language_noise_does_not_outweigh_the_answer() -> None:
+    # Issue 14: language 1.0 for seven candidates, 0.976 for one (a stray German word).
+    # Under GRPO's std that candidate's advantage was -2.6; x 0.3 it outweighed the
+    # answer. Its spread (0.024) is under the floor (0.1 of the range): no signal.
+    language = s(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.976)
+    answer = s(0.45, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.5)  # the last is right
+    weights = {"answer_agreement": 1.0, "language": 0.3}
+    scores = {"answer_agreement": answer, "language": language}
+    old = aggregate(scores, weights, scaling="std")
+    assert old.rewards["language"].advantages[7] == pytest.approx(-2.6, abs=0.05)
+    assert (old.combined[0] or 0.0) > (old.combined[7] or 0.0)  # noise decided
+    new = aggregate(scores, weights)
+    lang = new.rewards["language"]
+    assert lang.no_signal and lang.floor == pytest.approx(0.1) and lang.scale is None
+    assert lang.advantages == [0.0] * 8
+    best = max(range(8), key=lambda i: new.combined[i] or 0.0)
+    assert best == 7
+
+
+def test_floor_scales_a_small_real_spread_by_the_floor() -> None:
+    # spread 0.2 is signal, but its std (0.094) is under the floor (0.1): scaled by the floor
+    stats = reward_stats([1.0, 0.8, 1.0], [False] * 3)
+    assert not stats.no_signal
+    assert stats.scale == pytest.approx(0.1)
+    assert stats.advantages[1] == pytest.approx((0.8 - 2.8 / 3) / 0.1)
+
+
+def test_floor_leaves_a_wide_spread_to_its_std() -> None:
+    stats = reward_stats([1.0, 0.0, 1.0, 0.0], [False] * 4)
+    assert stats.scale == 0.5 and stats.floor == pytest.approx(0.1)
+    assert stats.advantages == [1.0, -1.0, 1.0, -1.0]
+
+
+def test_a_given_floor_replaces_the_share_of_the_range() -> None:
+    result = aggregate({"r": s(1.0, 0.7, 1.0)}, {"r": 1.0}, floors={"r": 0.5})
+    assert result.rewards["r"].no_signal  # spread 0.3 < its typical spread 0.5
+    assert result.rewards["r"].floor == 0.5
+
+
+def test_range_scaling_does_not_divide_by_the_std() -> None:
+    stats = reward_stats([1.0, 0.98, 1.0], [False] * 3, scaling="range")
+    assert stats.scale == 1.0
+    assert stats.advantages[1] == pytest.approx(0.98 - 2.98 / 3)
+
+
+def test_unknown_scaling() -> None:
+    with pytest.raises(ValueError, match="unknown scaling"):
+        aggregate({"x": s(1.0)}, {"x": 1.0}, scaling="mad")  # type: ignore[arg-type]
