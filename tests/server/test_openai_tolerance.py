@@ -128,7 +128,6 @@ REFUSED_CHAT = [
     ("moderation", {"moderation": {"model": "omni-moderation-latest"}}, "moderation"),
     ("presence_penalty", {"presence_penalty": 0.5}, "presence_penalty"),
     ("store", {"store": True}, "store"),
-    ("tool_choice required", {"tool_choice": "required"}, "tool_choice"),
     ("top_logprobs", {"top_logprobs": 3}, "top_logprobs"),
     ("verbosity", {"verbosity": "low"}, "verbosity"),
     ("web_search_options", {"web_search_options": {}}, "web_search_options"),
@@ -150,7 +149,7 @@ def test_values_that_would_change_the_answer_are_refused(
 
 def test_one_400_lists_every_refused_field(client: TestClient) -> None:
     body = _chat(
-        tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        function_call={"name": "f"},
         logprobs=True,
         top_logprobs=2,
         presence_penalty=1.0,
@@ -160,7 +159,13 @@ def test_one_400_lists_every_refused_field(client: TestClient) -> None:
     assert r.status_code == 400, r.text
     err = r.json()["error"]
     assert err["param"] == "presence_penalty"  # the first, in OpenAI's field order
-    for name in ("presence_penalty", "logprobs", "tools", "top_logprobs", "not_an_openai_field"):
+    for name in (
+        "presence_penalty",
+        "logprobs",
+        "function_call",
+        "top_logprobs",
+        "not_an_openai_field",
+    ):
         assert f"'{name}'" in err["message"], err["message"]
     assert "5 " in err["message"]
 
