@@ -1,0 +1,187 @@
+"""The store's writes, off the request path: a bounded queue and one writer task.
+
+A completion hands its trace to :meth:`StoreWriter.submit`, which never waits: it puts
+the trace on a bounded queue, or, when the queue is full (a slow or stalled database),
+drops it. The writer task builds each record (verification may run math-verify: in a
+thread) and saves it under a time limit. A write that fails or runs out of time is
+dropped too. Every drop is logged and counted (``bon_store_dropped_writes_total`` by
+reason); a completion never fails or slows because of the store.
+
+Retention runs in the same task: at start and then at most every ``prune_every_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rewards.types import Candidate
+from server.store.db import Store
+from server.store.records import build_record
+
+__all__ = ["DropReason", "PendingTrace", "Retention", "StoreWriter"]
+
+log = logging.getLogger(__name__)
+
+DropReason = str  # "queue_full" | "error" | "timeout" | "shutdown"
+DROP_REASONS = ("queue_full", "error", "timeout", "shutdown")
+
+
+@dataclass(frozen=True)
+class PendingTrace:
+    """A trace waiting to be written, with what its record is built from."""
+
+    trace: dict[str, Any]
+    candidates: tuple[Candidate, ...]
+    reference: dict[str, Any] | None
+    stored_at: float
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long traces are kept: by age and by count (None: no limit of that kind)."""
+
+    max_age_s: float | None = None
+    max_traces: int | None = None
+    prune_every_s: float = 60.0
+
+    @property
+    def active(self) -> bool:
+        return self.max_age_s is not None or self.max_traces is not None
+
+
+class StoreWriter:
+    """Writes traces to a :class:`Store` from a bounded queue (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        queue_size: int,
+        write_timeout_s: float,
+        retention: Retention | None = None,
+        on_write: Callable[[], None] = lambda: None,
+        on_drop: Callable[[DropReason], None] = lambda reason: None,
+    ) -> None:
+        self.store = store
+        self.write_timeout_s = write_timeout_s
+        self.retention = retention or Retention()
+        self._on_write = on_write
+        self._on_drop = on_drop
+        self._queue: asyncio.Queue[PendingTrace] = asyncio.Queue(maxsize=queue_size)
+        self._task: asyncio.Task[None] | None = None
+        self._last_prune = 0.0
+        self._ready = asyncio.Event()
+
+    def depth(self) -> int:
+        """Traces waiting to be written."""
+        return self._queue.qsize()
+
+    def submit(self, pending: PendingTrace) -> None:
+        """Queue a trace for writing; never blocks (a full queue drops it, counted)."""
+        try:
+            self._queue.put_nowait(pending)
+        except asyncio.QueueFull:
+            self._drop("queue_full", pending.trace.get("id"))
+
+    def _drop(self, reason: DropReason, trace_id: Any, error: BaseException | None = None) -> None:
+        self._on_drop(reason)
+        detail = f": {type(error).__name__}: {error}" if error is not None else ""
+        log.warning("store: trace %s not written (%s)%s", trace_id, reason, detail)
+
+    async def start(self, wait_s: float = 10.0) -> None:
+        """Start the writer task; wait up to ``wait_s`` for the schema, so that a server
+        on a reachable database serves its old traces from its first request (an
+        unreachable one is retried in the background while the server serves)."""
+        self._ready = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="bon-store-writer")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=wait_s)
+
+    async def stop(self, drain_s: float = 5.0) -> None:
+        """Write what is queued for up to ``drain_s``, then drop the rest (counted)."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout=drain_s)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        while not self._queue.empty():
+            self._drop("shutdown", self._queue.get_nowait().trace.get("id"))
+
+    async def _migrate(self) -> None:
+        """Create or upgrade the schema, retrying while the database is unreachable (the
+        server serves meanwhile; traces queue up to the bound, then are dropped)."""
+        delay = 0.5
+        while True:
+            try:
+                await self.store.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("store: cannot open the database: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    async def _run(self) -> None:
+        await self._migrate()
+        self._ready.set()
+        await self._prune()
+        while True:
+            pending = await self._queue.get()
+            try:
+                await self._write(pending)
+            finally:
+                self._queue.task_done()
+            if time.monotonic() - self._last_prune >= self.retention.prune_every_s:
+                await self._prune()
+
+    async def _write(self, pending: PendingTrace) -> None:
+        trace_id = pending.trace.get("id")
+        try:
+            record = await asyncio.to_thread(
+                build_record,
+                pending.trace,
+                candidates=list(pending.candidates),
+                reference=pending.reference,
+                stored_at=pending.stored_at,
+            )
+            # Not cancelled from here: a write cut off mid-transaction can leave its
+            # connection holding the database's lock. The drivers bound it instead
+            # (SQLite's busy timeout, asyncpg's command timeout: --store-write-timeout-s).
+            await self.store.save(record)
+        except TimeoutError as exc:
+            self._drop("timeout", trace_id, exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a database down, locked, full: never the request's problem
+            self._drop("error", trace_id, exc)
+        else:
+            self._on_write()
+
+    async def _prune(self) -> None:
+        self._last_prune = time.monotonic()
+        if not self.retention.active:
+            return
+        try:
+            gone = await asyncio.wait_for(
+                self.store.prune(
+                    max_age_s=self.retention.max_age_s, max_traces=self.retention.max_traces
+                ),
+                timeout=self.write_timeout_s * 4,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("store: retention failed: %s: %s", type(exc).__name__, exc)
+            return
+        if gone:
+            log.info("store: retention removed %d trace(s)", gone)
