@@ -18,6 +18,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from rewards.token_logprobs import TokenLogprobs
+
 Task = Literal["math", "code", "json", "tool", "general"]
 TASKS: tuple[Task, ...] = ("math", "code", "json", "tool", "general")
 
@@ -53,6 +55,7 @@ class Candidate:
     cumulative_logprob: float | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     content: str | None = None
+    logprobs: TokenLogprobs | None = None  # per token, only when the request asked for them
 
     @property
     def num_tokens(self) -> int:

@@ -62,6 +62,9 @@ class GenerationRequest:
     top_p: float = 1.0
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    # Per-token log-probabilities with this many alternatives on every candidate
+    # (Candidate.logprobs); None: only their sum (cumulative_logprob).
+    logprobs: int | None = None
     # Tool calls (server.tools): the tools the template renders, the choice and
     # parallel_tool_calls as the client sent them (an upstream is given them), and the
     # JSON Schema that forces a call (required/named) for an engine with guided decoding.

@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from rewards.token_logprobs import LOGPROB_FLOOR, LogprobsBuilder, TokenLogprobs
 from rewards.types import Candidate, ToolCall
 from server.engines.base import (
     EngineInputError,
@@ -248,10 +249,13 @@ class OpenAIEngine:
                     body["parallel_tool_calls"] = False
             if self.supports_logprobs:
                 body["logprobs"] = True
+                if request.logprobs:
+                    body["top_logprobs"] = request.logprobs
             return "chat/completions", body
         body["prompt"] = request.prompt
         if self.supports_logprobs:
-            body["logprobs"] = 0 if self.is_vllm else 1
+            default = 0 if self.is_vllm else 1
+            body["logprobs"] = default if request.logprobs is None else request.logprobs
         return "completions", body
 
     async def _call(self, request: GenerationRequest, n: int) -> Generation:
@@ -288,7 +292,9 @@ class OpenAIEngine:
             message, _ = _error_of(response)
             raise UpstreamError(f"the upstream answered {response.status_code}: {message}")
         try:
-            return _to_generation(response.json(), chat=request.messages is not None)
+            return _to_generation(
+                response.json(), chat=request.messages is not None, top=request.logprobs
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UpstreamError(f"the upstream's answer is not a completion: {exc!r}") from exc
 
@@ -324,7 +330,31 @@ def _tool_calls_of(message: dict[str, Any]) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
-def _to_generation(data: dict[str, Any], *, chat: bool) -> Generation:
+def _passed_through(choice: dict[str, Any], *, chat: bool, top: int) -> TokenLogprobs | None:
+    """The upstream's per-token log-probabilities (OpenAI's chat or completions shape)."""
+    found = choice.get("logprobs") or {}
+    builder = LogprobsBuilder(top)
+    if chat:
+        entries = found.get("content")
+        if not entries:
+            return None
+        for e in entries:
+            alts = [(str(a["token"]), float(a["logprob"])) for a in e.get("top_logprobs") or []]
+            builder.add(str(e["token"]), float(e["logprob"]), alts)
+        return builder.build()
+    tokens = found.get("tokens")
+    if not tokens:
+        return None
+    values = found.get("token_logprobs") or []
+    tops = found.get("top_logprobs") or []
+    for i, token in enumerate(tokens):
+        lp = values[i] if i < len(values) and values[i] is not None else LOGPROB_FLOOR
+        alts = [(str(t), float(v)) for t, v in ((tops[i] if i < len(tops) else None) or {}).items()]
+        builder.add(str(token), float(lp), alts)
+    return builder.build()
+
+
+def _to_generation(data: dict[str, Any], *, chat: bool, top: int | None = None) -> Generation:
     candidates: list[Candidate] = []
     for choice in sorted(data["choices"], key=lambda c: int(c.get("index", 0))):
         calls: tuple[ToolCall, ...] = ()
@@ -349,6 +379,7 @@ def _to_generation(data: dict[str, Any], *, chat: bool) -> Generation:
                 cumulative_logprob=sum(known) if known and ids else None,
                 tool_calls=calls,
                 content=content,
+                logprobs=None if top is None else _passed_through(choice, chat=chat, top=top),
             )
         )
     if not candidates:

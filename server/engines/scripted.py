@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from rewards.token_logprobs import LogprobsBuilder, TokenLogprobs
 from rewards.types import Candidate, content_text
 from server.engines.base import EngineError, Generation, GenerationRequest
 
@@ -51,6 +53,17 @@ class _Rule:
 
 def _tokens(text: str) -> tuple[int, ...]:
     return tuple(zlib.crc32(w.encode()) % 50_000 for w in text.split())
+
+
+def _logprobs(text: str, logprob: float, top: int) -> TokenLogprobs:
+    """Deterministic per-token values: each word token (with its leading space) at the
+    candidate's mean ``logprob``, its alternatives the same word marked ``~j`` at
+    ``logprob - j`` (so the chosen token is the most likely, and the list is sorted)."""
+    builder = LogprobsBuilder(top)
+    for token in re.findall(r"\s*\S+", text):
+        alts = [(token, logprob)] + [(f"{token}~{j}", logprob - j) for j in range(1, top)]
+        builder.add(token, logprob, alts[:top])
+    return builder.build()
 
 
 class ScriptedEngine:
@@ -132,6 +145,7 @@ class ScriptedEngine:
             truncated = len(spec.text.split()) > request.max_tokens
             text = spec.text if not truncated else " ".join(words)
             ids = _tokens(text)
+            lp = -0.5 if spec.logprob is None else spec.logprob
             candidates.append(
                 Candidate(
                     index=i,
@@ -139,6 +153,9 @@ class ScriptedEngine:
                     token_ids=ids,
                     finish_reason="length" if truncated else spec.finish_reason,
                     cumulative_logprob=None if spec.logprob is None else spec.logprob * len(ids),
+                    logprobs=None
+                    if request.logprobs is None
+                    else _logprobs(text, lp, request.logprobs),
                 )
             )
         return Generation(candidates, prompt_tokens=len(_tokens(prompt)), prompt_text=prompt)

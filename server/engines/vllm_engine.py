@@ -46,6 +46,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from rewards.token_logprobs import LogprobsBuilder, TokenLogprobs
 from rewards.types import Candidate
 from server.engines.base import (
     EngineError,
@@ -344,7 +345,7 @@ class VLLMEngine:
                     await asyncio.shield(llm.abort(engine_id))
         if final is None:
             raise EngineError("the engine returned no output")
-        generation = self._to_generation(final, prompt_text)
+        generation = self._to_generation(final, prompt_text, request.logprobs)
         if request.guided_json is not None:
             generation = replace(generation, guided=True)
         if copies > 1:
@@ -365,9 +366,12 @@ class VLLMEngine:
             "stop": list(request.stop) or None,
             "seed": request.seed,
             # logprobs=0: only the sampled token's log-probability, which is what
-            # vLLM sums into cumulative_logprob (None without it).
-            "logprobs": 0,
+            # vLLM sums into cumulative_logprob (None without it); k: the top k too.
+            "logprobs": request.logprobs or 0,
         }
+        if request.logprobs is not None and hasattr(self._api.SamplingParams, "flat_logprobs"):
+            # A few flat lists per sequence instead of a dict of objects per token.
+            kwargs["flat_logprobs"] = True
         if request.guided_json is not None:
             # tool_choice required/named: the output is forced to vLLM's tool-call schema.
             kwargs["structured_outputs"] = self._api.StructuredOutputsParams(
@@ -400,7 +404,7 @@ class VLLMEngine:
         return engine_input
 
     @staticmethod
-    def _to_generation(final: Any, prompt_text: str) -> Generation:
+    def _to_generation(final: Any, prompt_text: str, top: int | None = None) -> Generation:
         outputs = sorted(final.outputs, key=lambda o: o.index)
         candidates = [
             Candidate(
@@ -411,6 +415,7 @@ class VLLMEngine:
                 cumulative_logprob=(
                     None if o.cumulative_logprob is None else float(o.cumulative_logprob)
                 ),
+                logprobs=None if top is None else token_logprobs(o.logprobs, o.token_ids, top),
             )
             for o in outputs
         ]
@@ -444,6 +449,42 @@ class VLLMEngine:
         """Requests (child sequences) the engine is still working on."""
         llm = self._llm
         return 0 if llm is None else int(llm.get_num_unfinished_requests())
+
+
+def _token_text(token: str | None, token_id: int) -> str:
+    return f"token_id:{token_id}" if token is None else str(token)
+
+
+def token_logprobs(positions: Any, token_ids: Any, top: int) -> TokenLogprobs | None:
+    """vLLM's sample logprobs (flat or a dict per position) as a compact TokenLogprobs.
+
+    In vLLM's flat form a position's first entry is the sampled token, then ranks 1..k;
+    in the dict form the sampled token is the entry of its id.
+    """
+    if positions is None:
+        return None
+    builder = LogprobsBuilder(top)
+    flat = getattr(positions, "start_indices", None) is not None
+    for i, token_id in enumerate(token_ids):
+        if flat:
+            lo, hi = positions.start_indices[i], positions.end_indices[i]
+            ids = positions.token_ids[lo:hi]
+            lps = positions.logprobs[lo:hi]
+            texts = positions.decoded_tokens[lo:hi]
+            entries = [
+                (_token_text(t, d), float(lp)) for t, d, lp in zip(texts, ids, lps, strict=True)
+            ]
+            builder.add(entries[0][0], entries[0][1], entries[1:])
+        else:
+            one = positions[i]
+            chosen = one[token_id]
+            ranked = sorted(
+                ((tid, lp) for tid, lp in one.items() if lp.rank is not None and lp.rank <= top),
+                key=lambda pair: pair[1].rank,
+            )
+            alts = [(_token_text(lp.decoded_token, tid), float(lp.logprob)) for tid, lp in ranked]
+            builder.add(_token_text(chosen.decoded_token, token_id), float(chosen.logprob), alts)
+    return builder.build()
 
 
 def _normalize_message(message: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,29 +25,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from server.logprobs import split_by_pieces
 from server.streaming import coalesced_pieces
 
 
 def sse_event(kind: str, payload: dict[str, Any]) -> str:
     data = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
     return f"event: {kind}\ndata: {data}\n\n"
-
-
-def split_logprobs(pieces: list[str], entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The token entries of each text piece: a token goes with the piece its text starts
-    in (by the tokens' own lengths); the lists join to ``entries``, in order."""
-    ends = list(itertools.accumulate(len(p) for p in pieces))
-    out: list[list[dict[str, Any]]] = [[] for _ in pieces]
-    if not pieces:
-        return out
-    offset = 0
-    at = 0
-    for entry in entries:
-        while at < len(pieces) - 1 and offset >= ends[at]:
-            at += 1
-        out[at].append(entry)
-        offset += len(entry.get("token", ""))
-    return out
 
 
 class ResponseEvents:
@@ -107,7 +91,7 @@ class ResponseEvents:
                     empty["logprobs"] = []
                 yield self._event("response.content_part.added", **where, part=empty)
                 pieces = list(coalesced_pieces(part["text"]))
-                shares = split_logprobs(pieces, logprobs or [])
+                shares = split_by_pieces(pieces, logprobs or [], lambda e: len(e['token']))
                 for piece, share in zip(pieces, shares, strict=True):
                     yield self._event(
                         "response.output_text.delta", **where, delta=piece, logprobs=share
