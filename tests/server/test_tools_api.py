@@ -48,7 +48,7 @@ SCRIPT: dict[str, Any] = {
     ]
 }
 
-WEATHER = {
+WEATHER: Any = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -60,8 +60,8 @@ WEATHER = {
         },
     },
 }
-TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
-ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+TIME: Any = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+ASK: Any = [{"role": "user", "content": "What is the weather in Paris?"}]
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_named_function_is_guided_to_its_arguments(
 def test_parallel_tool_calls_false_keeps_one_call(
     sdk: openai.OpenAI, served: tuple[str, ScriptedEngine]
 ) -> None:
-    two = [{"role": "user", "content": "The weather in two cities, please."}]
+    two: Any = [{"role": "user", "content": "The weather in two cities, please."}]
     r = sdk.chat.completions.create(model=MODEL, messages=two, tools=[WEATHER])
     assert len(r.choices[0].message.tool_calls or []) == 2
     r = sdk.chat.completions.create(
@@ -212,13 +212,14 @@ def test_a_two_turn_agent_loop(sdk: openai.OpenAI, served: tuple[str, ScriptedEn
 
 
 def test_no_op_values_are_still_accepted(served: tuple[str, ScriptedEngine]) -> None:
-    for extra in (
+    extras: list[dict[str, Any]] = [
         {"tools": []},
         {"tool_choice": "none"},
         {"tool_choice": "auto"},
         {"parallel_tool_calls": True},
         {"tools": [], "tool_choice": "none"},
-    ):
+    ]
+    for extra in extras:
         r = _post(served[0], **extra)
         assert r.status_code == 200, (extra, r.text)
         assert r.json()["choices"][0]["message"]["tool_calls"] is None
