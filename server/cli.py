@@ -51,6 +51,8 @@ def _serve(args: argparse.Namespace) -> int:
     from server.engines.scripted import ScriptedEngine
     from server.logs import configure_logging
     from server.sandbox_mode import SandboxRefused
+    from server.tool_parsing import ToolParsing
+    from server.tools import EMBEDDED_TOOL_PARSER
 
     settings = _settings_from(args)
     configure_logging(settings.log_level, settings.log_format)
@@ -63,6 +65,9 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.engine == "scripted":
             assert settings.script is not None  # Settings checks this
             engine = ScriptedEngine.from_file(settings.script, model_name=settings.model_id)
+        if settings.engine == "vllm" or settings.tool_call_parser != EMBEDDED_TOOL_PARSER:
+            # vLLM's parsers are imported for this (~20 s): the engine imports vLLM anyway.
+            ToolParsing(settings.tool_call_parser).check()
         app = create_app(settings, engine=engine)
     except (ValueError, OSError, yaml.YAMLError, SandboxRefused) as exc:
         print(f"bon-server: {exc}", file=sys.stderr)
