@@ -44,7 +44,9 @@ RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "resu
 CANDIDATES = RESULTS / "tools_candidates.json"
 
 
-def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict:
+def _fn(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
     return {
         "type": "function",
         "function": {
