@@ -157,6 +157,12 @@ _DEFAULTS: dict[Task, tuple[RewardChoice, ...]] = {
             " checked steps",
         ),
         RewardChoice("math_steps", 0.5, "task=math: share of the arithmetic claims that hold"),
+        RewardChoice(
+            "math_reasoning",
+            0.5,
+            "task=math: share of the steps that compute with the question's numbers, the"
+            " operation it asks for, and end at the stated answer",
+        ),
         RewardChoice("format", 0.2, "task=math: closed reasoning and a \\boxed{} final answer"),
         RewardChoice("repetition", 0.2, "task=math: penalise degenerate repetition loops"),
         RewardChoice(

@@ -13,6 +13,7 @@ from rewards.builtin.json_valid import JsonValid
 from rewards.builtin.judge import JudgeReward
 from rewards.builtin.language import LanguageConsistency
 from rewards.builtin.length import LengthReward
+from rewards.builtin.math_reasoning import MathReasoning
 from rewards.builtin.math_steps import MathSteps
 from rewards.builtin.relevance import Relevance
 from rewards.builtin.repetition import RepetitionReward
@@ -31,6 +32,7 @@ BUILTIN_REWARDS: dict[str, Callable[..., Reward]] = {
         JudgeReward,
         LanguageConsistency,
         LengthReward,
+        MathReasoning,
         MathSteps,
         Relevance,
         RepetitionReward,
@@ -50,6 +52,7 @@ __all__ = [
     "JudgeReward",
     "LanguageConsistency",
     "LengthReward",
+    "MathReasoning",
     "MathSteps",
     "Relevance",
     "RepetitionReward",

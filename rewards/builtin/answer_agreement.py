@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from rewards.builtin.math_answers import extract_answer, truncated, voting_answer
+from rewards.builtin.math_reasoning import check_reasoning, question_of
 from rewards.builtin.math_steps import check_steps
 from rewards.mathverify_pool import classify_answers
 from rewards.types import Candidate, RewardContext, Score
@@ -57,6 +58,9 @@ class AnswerAgreement:
             remaining answers as text.
         weighted: False gives every vote weight 1 (plain majority share).
         steps_power: the exponent on the smoothed share of true claims.
+        steps: ``arithmetic`` (the share of ``math_steps``' claims that hold) or
+            ``reasoning`` (the share of ``math_reasoning``'s steps that hold: true, with
+            the question's numbers and operation, ending at the stated answer).
 
     Example:
         >>> reward = AnswerAgreement()
@@ -69,13 +73,20 @@ class AnswerAgreement:
     name = "answer_agreement"
 
     def __init__(
-        self, budget_s: float = 3.0, weighted: bool = True, steps_power: float = 2.0
+        self,
+        budget_s: float = 3.0,
+        weighted: bool = True,
+        steps_power: float = 2.0,
+        steps: str = "reasoning",
     ) -> None:
         if budget_s < 0 or steps_power < 0:
             raise ValueError(f"budget_s and steps_power must be >= 0: {budget_s}, {steps_power}")
         self.budget_s = budget_s
         self.weighted = weighted
         self.steps_power = steps_power
+        if steps not in ("arithmetic", "reasoning"):
+            raise ValueError(f"steps must be 'arithmetic' or 'reasoning': {steps!r}")
+        self.steps = steps
 
     def __call__(
         self,
@@ -103,7 +114,9 @@ class AnswerAgreement:
         parts: list[str] = []
         answers: dict[int, str] = {}
         for i, (text, answer) in enumerate(zip(completions, found, strict=True)):
-            weight, why = (0.0, "0 (truncated: does not vote)") if cut[i] else self._weight(text)
+            weight, why = (
+                (0.0, "0 (truncated: does not vote)") if cut[i] else self._weight(text, context)
+            )
             weights.append(weight)
             parts.append(why)
             if answer is not None:
@@ -153,10 +166,15 @@ class AnswerAgreement:
             scores.append(Score(share, evidence))
         return scores
 
-    def _weight(self, text: str) -> tuple[float, str]:
+    def _weight(self, text: str, context: RewardContext) -> tuple[float, str]:
         """A complete candidate's vote weight and its parts, for the evidence."""
         if not self.weighted:
             return 1.0, "1 (unweighted)"
+        if self.steps == "reasoning":
+            checked = check_reasoning(question_of(context), text)
+            if checked is not None and checked.steps:  # no step: as no claim, below
+                weight = ((checked.held + 1) / (checked.total + 2)) ** self.steps_power
+                return weight, f"{weight:.2f} (steps {checked.held}/{checked.total})"
         report = check_steps(text)
         weight = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
         return weight, f"{weight:.2f} (steps {report.held}/{len(report.claims)})"

@@ -242,7 +242,8 @@ def _last_number(segment: str) -> str:
     """The last number of the last sentence that has one, or the result it states.
 
     ``7 + 5 = 12 is the sum of 7 and 5.`` -> ``12``: numbers after the last ``=``
-    that only repeat the sentence's earlier numbers do not count.
+    that only repeat the sentence's earlier numbers do not count; of the sentence's
+    numbers, one that an earlier computation reached (``= 30``) wins over the others.
     """
     sentences = [s for s in _SENTENCE_END.split(segment) if _NUMBER.search(s)]
     if not sentences:
@@ -254,7 +255,12 @@ def _last_number(segment: str) -> str:
         after = _NUMBER.findall(last[results[-1].end() :])
         if all(n in before for n in after):
             return str(results[-1].group(1))
-    return str(_NUMBER.findall(last)[-1])
+    numbers = _NUMBER.findall(last)
+    # "6 * 5 = 30 pencils. Therefore, there are 30 pencils in 6 boxes.": of the last
+    # sentence's numbers, the one an earlier "= N" reached is the answer, not the 6.
+    reached = {m.group(1) for m in _RESULT.finditer(segment)}
+    computed = [n for n in numbers if n in reached] if not results else []
+    return str(computed[-1] if computed else numbers[-1])
 
 
 def _number_in_words(phrase: str) -> str:

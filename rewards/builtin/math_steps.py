@@ -60,6 +60,9 @@ _LATEX: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\\approx\b"), " ≈ "),
     (re.compile(r"\\([%$])"), r"\1"),
     (re.compile(r"\\[()\[\]]|\$(?![\d.])"), " "),  # math delimiters, not currency
+    # A label in parentheses after a number ("10 (Jack's marbles) + 9 (more) = 19"): the
+    # number is the operand, the label a comment. Bounded: one start scans 40 characters.
+    (re.compile(r"(?<=\d)[ \t]*\((?=[^()\d\n]{0,40}[A-Za-z])[^()\d\n]{1,40}\)"), " "),
     # Markdown bold (SmolLM2 writes "= **12**"); "2**3" (a power) is left alone.
     (re.compile(r"(?<![\w)])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w(])"), r"\1"),
     (re.compile(r"^[ \t]*[*+\-•][ \t]+", re.MULTILINE), ""),  # list bullets
@@ -105,6 +108,9 @@ class Claim:
     text: str
     value: Fraction
     holds: bool
+    operands: tuple[Fraction, ...] = ()  # the numbers of the computed side, in order
+    operators: tuple[str, ...] = ()  # its operators, as Python ("+", "*"; "15% of" is "*")
+    result: Fraction | None = None  # the other side's value: what the writer reached
 
 
 @dataclass(frozen=True)
@@ -280,8 +286,21 @@ def _claims(segment: list[_Tok]) -> list[Claim]:
         approx = relation in ("≈",)
         holds = _close(lv, rv, left, right, approx) or _carried(lv, right, approx)
         text = f"{_show_side(left)} {relation} {_show_side(right)}"
-        claims.append(Claim(text, lv, holds))
+        # The computed side is the one with the operator ("19 = 10 + 9" computes on the right).
+        side, reached = (left, rv) if _has_operator(left) else (right, lv)
+        operands = tuple(v for t in side if t.kind == "num" and (v := _literal(t)) is not None)
+        operators = tuple(t.code for t in side if t.kind == "op") or ("*",)  # "15% of 80"
+        claims.append(Claim(text, lv, holds, operands, operators, reached))
     return claims
+
+
+def _literal(token: _Tok) -> Fraction | None:
+    """A number token's value as written ("15%" is 15, "$1,200" is 1200)."""
+    digits = re.sub(r"[^\d.]", "", token.text)
+    try:
+        return Fraction(digits) if digits and len(digits) <= MAX_LITERAL_DIGITS else None
+    except ValueError:
+        return None
 
 
 def _has_operator(side: list[_Tok]) -> bool:

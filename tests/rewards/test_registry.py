@@ -27,6 +27,7 @@ def test_builtin_names() -> None:
         "judge",
         "language",
         "length",
+        "math_reasoning",
         "math_steps",
         "relevance",
         "repetition",

@@ -91,7 +91,7 @@ def test_math_group_majority_wins_and_the_leak_is_vetoed() -> None:
     agreement = result.rewards[0]
     assert agreement.name == "answer_agreement"
     assert agreement.scores[0].evidence == (
-        "answer 42: cluster 3/4 candidates, weighted share 0.71; own weight 0.56 (steps 2/2)"
+        "answer 42: cluster 3/4 candidates, weighted share 0.90; own weight 0.56 (steps 2/2)"
     )
 
 
@@ -109,6 +109,7 @@ def test_to_dict_is_strict_json_and_timed() -> None:
     assert [r["name"] for r in data["rewards"]] == [
         "answer_agreement",
         "math_steps",
+        "math_reasoning",
         "format",
         "repetition",
         "efficiency",

@@ -98,7 +98,14 @@ def test_default_sets_per_task() -> None:
         for task in TASKS
     }
     assert names == {
-        "math": ["answer_agreement", "math_steps", "format", "repetition", "efficiency"],
+        "math": [
+            "answer_agreement",
+            "math_steps",
+            "math_reasoning",
+            "format",
+            "repetition",
+            "efficiency",
+        ],
         "code": ["code_exec", "repetition", "format", "efficiency"],
         "json": ["json_valid", "json_agreement", "repetition", "efficiency"],
         "tool": ["tool_valid", "tool_agreement", "repetition"],

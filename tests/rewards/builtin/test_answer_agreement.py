@@ -13,8 +13,10 @@ from rewards.types import Candidate, RewardContext, Score
 CTX = RewardContext(prompt="What is half of one?", task="math")
 
 
-def score(texts: list[str], candidates: list[Candidate] | None = None) -> list[Score]:
-    return AnswerAgreement()(completions=texts, context=CTX, candidates=candidates or [])
+def score(
+    texts: list[str], candidates: list[Candidate] | None = None, ctx: RewardContext = CTX
+) -> list[Score]:
+    return AnswerAgreement()(completions=texts, context=ctx, candidates=candidates or [])
 
 
 def values(scores: list[Score]) -> list[float | None]:
@@ -45,7 +47,7 @@ def test_checked_steps_outvote_a_wrong_majority() -> None:
         "3 * 4 = 13. Answer: 13",
         "3 * 4 = 12 and 12 + 0 = 12, so \\boxed{12}",
     ]
-    scores = score(texts)
+    scores = score(texts, ctx=RewardContext(prompt="What is 3 * 4 + 0?", task="math"))
     assert scores[2].value is not None and scores[0].value is not None
     assert scores[2].value > scores[0].value
     assert values(scores) == [0.2832, 0.2832, 0.7168]
@@ -166,3 +168,17 @@ def test_evidence_says_when_math_verify_ran_without_its_worker(
     assert scores[0].evidence.endswith(
         "; compared: in-thread, no timeouts (cannot start a worker: FileNotFoundError)"
     )
+
+
+def test_votes_weighted_by_reasoning_steps() -> None:
+    # Issue 14: "12 * 7 = 84" is true arithmetic but not the question's computation; by
+    # default a vote weighs by the steps that hold on the reasoning checks (math_reasoning).
+    ctx = RewardContext(prompt="Ivo has 12 stickers and buys 7 more. How many now?", task="math")
+    texts = ["12 * 7 = 84. Answer: 84", "12 * 7 = 84, so 84", "12 + 7 = 19. Answer: 19"]
+    by_reasoning = score(texts, ctx=ctx)
+    assert by_reasoning[2].value is not None and by_reasoning[0].value is not None
+    assert by_reasoning[2].value > by_reasoning[0].value
+    assert by_reasoning[0].evidence.endswith("own weight 0.11 (steps 0/1)")
+    arithmetic = AnswerAgreement(steps="arithmetic")(completions=texts, context=ctx, candidates=[])
+    assert arithmetic[0].value is not None and arithmetic[2].value is not None
+    assert arithmetic[0].value > arithmetic[2].value  # two true claims outvote one
