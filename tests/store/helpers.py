@@ -12,6 +12,11 @@ from tests.conftest import MODEL
 
 ASK = {"model": MODEL, "messages": [{"role": "user", "content": "12 apples, then 6 more?"}]}
 
+# Generous budgets for every store test's server: on a loaded machine a gate that runs
+# out of its default budget refuses the request, which is not what these tests are about.
+BUDGETS: dict[str, float] = {"gate_timeout_s": 120, "reward_timeout_s": 120, "score_timeout_s": 240}
+BUDGET_ARGS = [a for k, v in BUDGETS.items() for a in (f"--{k.replace('_', '-')}", f"{v:g}")]
+
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}

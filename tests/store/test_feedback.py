@@ -4,14 +4,13 @@ counted; the reference extension labels candidates and never reaches a reward.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
 from tests.conftest import make_engine, make_settings
-from tests.store.helpers import ask, bearer, metric, written
+from tests.store.helpers import BUDGETS, ask, bearer, metric, written
 
 KEY_A = "sk-alice-0123456789"
 KEY_B = "sk-bob-abcdefghijk"
@@ -19,15 +18,13 @@ OPERATOR = "sk-operator-999999"
 
 
 @pytest.fixture
-def c(tmp_path: Path) -> Iterator[TestClient]:
+def c(database_url: str) -> Iterator[TestClient]:
+    """An app on a fresh store, on each database (tests/store/conftest.py)."""
     settings = make_settings(
         api_keys=f"{KEY_A},{KEY_B}",
         operator_keys=OPERATOR,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'f.db'}",
-        # Generous budgets: on a loaded machine a gate out of time refuses the request.
-        gate_timeout_s=120,
-        reward_timeout_s=120,
-        score_timeout_s=240,
+        database_url=database_url,
+        **BUDGETS,
     )
     with TestClient(create_app(settings, engine=make_engine())) as client:
         yield client

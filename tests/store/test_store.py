@@ -1,6 +1,7 @@
-"""The store on SQLite: schema by migrations, what a trace row holds, owner scoping from
-the database, restart survival, retention, and a stalled database never failing a
-completion."""
+"""The store on SQLite and on a real PostgreSQL (``database_url``, tests/store/conftest.py):
+schema by migrations, what a trace row holds, owner scoping from the database, restart
+survival, retention; and on SQLite a locked database never failing a completion (the
+PostgreSQL counterparts, a database that dies and two replicas, are in test_postgres.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from server.store.migrate import current_revision, head
 from server.store.records import build_record
 from server.store.schema import Base
 from tests.conftest import MATH_SCRIPT, MODEL, make_engine, make_settings
-from tests.store.helpers import ASK, ask, bearer, metric, wait_for, written
+from tests.store.helpers import ASK, BUDGET_ARGS, BUDGETS, ask, bearer, metric, wait_for, written
 
 KEY_A = "sk-alice-0123456789"
 KEY_B = "sk-bob-abcdefghijk"
@@ -33,9 +34,9 @@ def _url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def test_migrations_build_the_models_tables(tmp_path: Path) -> None:
+def test_migrations_build_the_models_tables(database_url: str) -> None:
     async def check() -> None:
-        store = Store(_url(tmp_path / "s.db"))
+        store = Store(database_url)
         await store.start()
         await store.start()  # idempotent
         assert await current_revision(store.engine) == head() == "0001"
@@ -52,13 +53,14 @@ def test_migrations_build_the_models_tables(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def keyed(tmp_path: Path) -> Iterator[TestClient]:
+def keyed(database_url: str) -> Iterator[TestClient]:
     """Keys A and B and an operator; memory holds no trace, so reads come from the store."""
     settings = make_settings(
         api_keys=f"{KEY_A},{KEY_B}",
         operator_keys=OPERATOR,
-        database_url=_url(tmp_path / "store.db"),
+        database_url=database_url,
         trace_store_size=0,
+        **BUDGETS,
     )
     with TestClient(create_app(settings, engine=make_engine())) as c:
         yield c
@@ -96,9 +98,9 @@ def test_owner_scoping_from_the_store(keyed: TestClient) -> None:
     assert page.status_code == 404
 
 
-def test_retention_by_count_and_age(tmp_path: Path) -> None:
+def test_retention_by_count_and_age(database_url: str) -> None:
     async def check() -> None:
-        store = Store(_url(tmp_path / "r.db"))
+        store = Store(database_url)
         await store.start()
         for i in range(5):
             trace = {"id": f"t{i}", "owner": "o", "created": i, "candidates": []}
@@ -113,18 +115,21 @@ def test_retention_by_count_and_age(tmp_path: Path) -> None:
     asyncio.run(check())
 
 
-def test_a_new_server_process_sees_the_old_trace(tmp_path: Path) -> None:
+def test_a_new_server_process_sees_the_old_trace(tmp_path: Path, database_url: str) -> None:
     script = tmp_path / "script.json"
     script.write_text(json.dumps(MATH_SCRIPT))
     db = tmp_path / "data"
     args = ["--engine", "scripted", "--script", str(script), "--served-model-name", MODEL]
-    args += ["--data-dir", str(db)]  # the default URL: SQLite in the data directory
+    args += [*BUDGET_ARGS, "--data-dir", str(db)]
+    if database_url.startswith("postgresql"):
+        args += ["--database-url", database_url]
+    # else the default URL: SQLite in the data directory
     with running_server(args, log_path=tmp_path / "one.log", start_timeout_s=120) as url:
         r = httpx.post(f"{url}/v1/chat/completions", json=ASK, timeout=60)
         assert r.status_code == 200
         trace_id = r.headers["X-Bon-Trace-Id"]
         first = httpx.get(f"{url}/v1/traces/{trace_id}", timeout=30).json()
-    assert (db / "bon-server.db").exists()
+    assert (db / "bon-server.db").exists() == database_url.startswith("sqlite")
     with running_server(args, log_path=tmp_path / "two.log", start_timeout_s=120) as url:
         again = httpx.get(f"{url}/v1/traces/{trace_id}", timeout=30)
         assert again.status_code == 200
@@ -142,7 +147,9 @@ def test_a_locked_database_never_fails_a_completion(tmp_path: Path) -> None:
     """Another process holds SQLite's write lock: every completion still succeeds, the
     traces that cannot be written are dropped and counted."""
     path = tmp_path / "locked.db"
-    settings = make_settings(database_url=_url(path), store_queue_size=1, store_write_timeout_s=0.5)
+    settings = make_settings(
+        database_url=_url(path), store_queue_size=1, store_write_timeout_s=0.5, **BUDGETS
+    )
     with TestClient(create_app(settings, engine=make_engine())) as c:
         ask(c)
         written(c)  # the schema exists and one write went through
