@@ -89,10 +89,12 @@ def test_truncated_candidates_form_and_join_no_cluster() -> None:
     assert scores[5].evidence.startswith("answer 11: cluster 1/8 candidates")
 
 
-def test_a_truncated_candidate_no_longer_wins() -> None:
-    ctx, cands, _ = group("math-7-8-16")
+def test_the_complete_checked_answer_wins() -> None:
+    ctx, cands, g = group("math-7-8-16")
     best = select(ctx, cands)
     assert cands[best].finish_reason == "stop"
+    # "10 (Jack's original number) + 9 (grazing his marbles) = 19 ... The answer is 19."
+    assert extract_answer(cands[best].text) == g["answer"] == "19"
 
 
 def test_a_truncated_candidate_with_a_stated_answer_is_not_selected() -> None:
