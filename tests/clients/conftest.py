@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from server.app import create_app
@@ -48,6 +49,30 @@ def hermes(tool: str, arguments: dict[str, Any] | None = None) -> str:
 ADA = {"name": "Ada Lovelace", "age": 36}
 ADA_BAD_AGE = {"name": "Ada Lovelace", "age": "thirty-six"}
 
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city now.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+TIME_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}},
+    },
+}
+WEATHER_ASK = "What is the weather in Paris?"
+WEATHER_RESULT = "18 C and sunny"
+WEATHER_ANSWER = "It is 18 C and sunny in Paris."
+
 # First rule whose `match` is in the prompt wins, so a follow-up turn (which repeats the
 # question and adds the tool's result) is matched by its result's rule placed first.
 CLIENT_SCRIPT: dict[str, Any] = {
@@ -63,12 +88,18 @@ CLIENT_SCRIPT: dict[str, Any] = {
             {"text": hermes("get_weather", {"city": "Paris"}), "logprob": -0.4},
             {"text": hermes("get_weather", {"town": 7}), "logprob": -0.05},
         ]},
-        # -- handoff (openai-agents): the triage agent hands over, the expert answers
-        {"match": "transfer_to_", "candidates": [
-            {"text": "Bonjour! I am the French agent.", "logprob": -0.2},
+        # -- handoff (openai-agents): the transfer's tool result names the new agent
+        {"match": '{"assistant": "French agent"}', "candidates": [
+            {"text": "Bonjour ! Je suis l'agent francais.", "logprob": -0.2},
         ]},
-        {"match": "speak French", "candidates": [
+        {"match": "I speak French", "candidates": [
             {"text": hermes("transfer_to_french_agent"), "logprob": -0.2},
+        ]},
+        # -- pydantic-ai's default structured output: its `final_result` tool
+        {"match": "output tool for ada", "candidates": [
+            {"text": hermes("final_result", ADA_BAD_AGE), "logprob": -0.1},
+            {"text": hermes("final_result", ADA), "logprob": -0.3},
+            {"text": hermes("final_result", ADA), "logprob": -0.4},
         ]},
         # -- structured output as a tool call (instructor TOOLS, LangChain, pydantic-ai)
         {"match": "call a tool to extract ada", "candidates": [
@@ -100,8 +131,21 @@ CLIENT_SCRIPT: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """The server's root URL (``.../v1`` is the OpenAI base URL)."""
-    app = create_app(make_settings(), engine=make_engine(CLIENT_SCRIPT))
+    # Generous budgets, and warm-up requests: the first group starts the budget workers
+    # (the rewards' imports), which on a loaded 2-core machine took over 30 s, past the
+    # workers' fixed start timeout; the prompt gate then fails closed and the first test
+    # would get a refusal (finish_reason content_filter) instead of its answer.
+    settings = make_settings(reward_timeout_s=120, gate_timeout_s=120, score_timeout_s=240)
+    app = create_app(settings, engine=make_engine(CLIENT_SCRIPT))
     with live_server(app) as url:
+        for _ in range(3):
+            r = httpx.post(
+                f"{url}/v1/chat/completions",
+                json={"model": MODEL, "messages": [{"role": "user", "content": "warm up"}]},
+                timeout=300,
+            )
+            if r.json()["choices"][0]["finish_reason"] != "content_filter":
+                break
         yield url
 
 

@@ -61,3 +61,10 @@ def test_partial_stream_parses_with_the_installed_jiter(sdk: openai.OpenAI, mode
         )
     )
     assert partials and partials[-1].model_dump() == ADA
+
+
+def test_tools_mode(sdk: openai.OpenAI, model: str) -> None:
+    """TOOLS (instructor's default) names the response model as the one tool to call; the
+    likelier call whose age is a word fails the tool's schema and loses."""
+    got = _extract(sdk, model, instructor.Mode.TOOLS, "Call a tool to extract Ada, 36.")
+    assert got.model_dump() == ADA

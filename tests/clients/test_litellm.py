@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import litellm
 import pytest
 from pydantic import BaseModel
 
-from tests.clients.conftest import ADA, API_KEY
+from tests.clients.conftest import ADA, API_KEY, WEATHER_ASK, WEATHER_TOOL
 
 litellm.telemetry = False
 
@@ -66,3 +67,23 @@ def test_errors_are_litellm_exceptions(call: Any, base_url: str) -> None:
             messages=[{"role": "user", "content": "hi"}],
             num_retries=0,
         )
+
+
+def test_tools(call: Any) -> None:
+    r = call(WEATHER_ASK, tools=[WEATHER_TOOL], tool_choice="required")
+    assert r.choices[0].finish_reason == "tool_calls"
+    (tc,) = r.choices[0].message.tool_calls
+    assert (tc.function.name, json.loads(tc.function.arguments)) == (
+        "get_weather",
+        {"city": "Paris"},
+    )
+
+
+def test_streamed_tool_call_rebuilt_by_litellm(call: Any) -> None:
+    chunks = list(call(WEATHER_ASK, tools=[WEATHER_TOOL], stream=True))
+    r = litellm.stream_chunk_builder(chunks)
+    (tc,) = r.choices[0].message.tool_calls
+    assert (tc.function.name, json.loads(tc.function.arguments)) == (
+        "get_weather",
+        {"city": "Paris"},
+    )
