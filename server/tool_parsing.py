@@ -123,6 +123,20 @@ class ToolParsing:
             parallel_tool_calls=spec.parallel_tool_calls,
         )
 
+    def keeps_special_tokens(self, spec: ToolSpec) -> bool:
+        """Whether the parser needs the special tokens kept in the text: its
+        ``adjust_request`` says so (hermes does: in some models ``<tool_call>`` is a
+        special token, which detokenizing would drop), as vLLM's serving asks it."""
+        if not spec.active:
+            return False
+        request = self.vllm_request(spec)
+        parser = self._parser_cls()(self.tokenizer, request.tools)
+        try:
+            adjusted = parser.adjust_request(request)
+        except Exception:  # a parser that cannot adjust this request keeps the default
+            return False
+        return getattr(adjusted, "skip_special_tokens", True) is False
+
     def guided_schema(self, spec: ToolSpec) -> dict[str, Any] | None:
         """The JSON Schema that forces a call (``required``, named), as vLLM builds it."""
         if not spec.forced:

@@ -126,6 +126,14 @@ class ToolSpec:
         return self.active and (self.tool_choice == "required" or self.named is not None)
 
 
+class ToolChoiceError(ValueError):
+    """The tools and the choice do not fit together; ``param`` names the field at fault."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
 def tool_spec(
     tools: list[FunctionTool] | None,
     tool_choice: ToolChoice | None,
@@ -134,20 +142,24 @@ def tool_spec(
     """The request's :class:`ToolSpec`, or None when it declares no tools.
 
     Raises:
-        ValueError: ``required`` or a named function without tools, a named function
-            that is not declared, two tools of the same name.
+        ToolChoiceError: ``required`` or a named function without tools, a named
+            function that is not declared, two tools of the same name.
     """
     declared = [t.model_dump(exclude_none=True) for t in tools or []]
     named = tool_choice.function.name if isinstance(tool_choice, NamedToolChoice) else None
     if not declared:
         if tool_choice == "required" or named is not None:
-            raise ValueError("tool_choice requires a call, but no tools are declared")
+            raise ToolChoiceError(
+                "tool_choice requires a call, but no tools are declared", "tool_choice"
+            )
         return None
     names = [t["function"]["name"] for t in declared]
     if len(set(names)) != len(names):
-        raise ValueError("two tools have the same name")
+        raise ToolChoiceError("two tools have the same name", "tools")
     if named is not None and named not in names:
-        raise ValueError(f"tool_choice names the function '{named}', which is not in tools")
+        raise ToolChoiceError(
+            f"tool_choice names the function '{named}', which is not in tools", "tool_choice"
+        )
     choice: str | dict[str, Any] = (
         tool_choice.model_dump()
         if isinstance(tool_choice, NamedToolChoice)
@@ -302,6 +314,5 @@ def chat_tools(req: ChatCompletionRequest, messages: list[dict[str, Any]]) -> To
         raise InvalidRequest(problem, param="messages", code="invalid_value")
     try:
         return tool_spec(req.tools, req.tool_choice, req.parallel_tool_calls)
-    except ValueError as exc:
-        param = "tools" if "same name" in str(exc) else "tool_choice"
-        raise InvalidRequest(str(exc), param=param, code="invalid_value") from exc
+    except ToolChoiceError as exc:
+        raise InvalidRequest(str(exc), param=exc.param, code="invalid_value") from exc

@@ -72,6 +72,7 @@ class GenerationRequest:
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
     guided_json: dict[str, Any] | None = None
+    skip_special_tokens: bool = True  # False: the tool parser reads special tokens
 
 
 @dataclass(frozen=True)

@@ -372,6 +372,8 @@ class VLLMEngine:
         if request.logprobs is not None and hasattr(self._api.SamplingParams, "flat_logprobs"):
             # A few flat lists per sequence instead of a dict of objects per token.
             kwargs["flat_logprobs"] = True
+        if not request.skip_special_tokens:
+            kwargs["skip_special_tokens"] = False
         if request.guided_json is not None:
             # tool_choice required/named: the output is forced to vLLM's tool-call schema.
             kwargs["structured_outputs"] = self._api.StructuredOutputsParams(

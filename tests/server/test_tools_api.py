@@ -19,6 +19,12 @@ from server.engines.scripted import ScriptedEngine
 from tests.conftest import MODEL, make_engine, make_settings
 from tests.server.live_server import live_server
 
+BUDGETS: dict[str, Any] = {
+    "gate_timeout_s": 60.0,
+    "reward_timeout_s": 60.0,
+    "score_timeout_s": 120.0,
+}
+
 
 def _call(name: str, **args: Any) -> str:
     return f"<tool_call>\n{json.dumps({'name': name, 'arguments': args})}\n</tool_call>"
@@ -67,7 +73,8 @@ ASK: Any = [{"role": "user", "content": "What is the weather in Paris?"}]
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, ScriptedEngine]]:
     engine = make_engine(SCRIPT)
-    app = create_app(make_settings(), engine=engine)
+    # Generous budgets: the first request also starts the workers, on a busy machine.
+    app = create_app(make_settings(**BUDGETS), engine=engine)
     with live_server(app) as url:
         yield url, engine
 
@@ -98,6 +105,8 @@ def test_auto_returns_the_parsed_call(
     seen = served[1].requests_seen[-1]
     assert [t["function"]["name"] for t in seen.tools] == ["get_weather", "get_time"]
     assert seen.tool_choice == "auto" and seen.guided_json is None
+    # hermes asks for special tokens to be kept (`<tool_call>` is one in some models).
+    assert seen.skip_special_tokens is False
 
 
 def test_the_trace_shows_every_candidates_calls(served: tuple[str, ScriptedEngine]) -> None:
@@ -172,6 +181,7 @@ def test_tool_choice_none_renders_no_tools_and_parses_nothing(
     assert message["tool_calls"] is None and "<tool_call>" in message["content"]
     assert r["choices"][0]["finish_reason"] == "stop"
     assert served[1].requests_seen[-1].tools == ()
+    assert served[1].requests_seen[-1].skip_special_tokens is True
 
 
 def test_the_sdk_reassembles_streamed_tool_calls(sdk: openai.OpenAI) -> None:

@@ -15,6 +15,12 @@ from server.app import create_app
 from server.engines.openai_engine import OpenAIEngine
 from tests.conftest import MODEL, make_settings
 
+BUDGETS: dict[str, Any] = {
+    "gate_timeout_s": 60.0,
+    "reward_timeout_s": 60.0,
+    "score_timeout_s": 120.0,
+}
+
 WEATHER: Any = {
     "type": "function",
     "function": {
@@ -56,7 +62,8 @@ def upstream() -> Iterator[tuple[TestClient, list[dict[str, Any]]]]:
         is_vllm=False,
     )
     engine.supports_logprobs = False
-    app = create_app(make_settings(), engine=engine)
+    # Generous budgets: the first request also starts the workers, on a busy machine.
+    app = create_app(make_settings(**BUDGETS), engine=engine)
     with TestClient(app) as c:
         yield c, bodies
 
