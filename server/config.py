@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, FilePath, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
@@ -26,6 +26,12 @@ LogFormat = Literal["text", "json"]
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/bon-server`` (``~/.cache/bon-server`` when unset)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bon-server"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/bon-server`` (``~/.local/share/bon-server`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "bon-server"
 
 
@@ -53,6 +59,16 @@ class Settings(BaseSettings):
     dtype: str = "auto"
     cpu_kvcache_space_gib: int = Field(
         2, ge=1, description="KV cache size on CPU (VLLM_CPU_KVCACHE_SPACE)."
+    )
+    chat_template: FilePath | None = Field(
+        None,
+        description="Jinja chat template file to render chats (and tools) with, instead of"
+        " the model's own (the embedded model's default adds hermes-format tools).",
+    )
+    tool_call_parser: str = Field(
+        "hermes",
+        description="vLLM tool-call parser that reads the candidates' calls (hermes,"
+        " llama3_json, mistral, qwen3_xml, pythonic, ...); see docs/tools.md.",
     )
 
     # Upstream engine (--engine openai)
@@ -125,7 +141,7 @@ class Settings(BaseSettings):
         " checks of one request); each call gets at most what is left.",
     )
     profiles_file: Path | None = Field(
-        None, description="YAML file of named reward profiles (see README, Reward profiles)."
+        None, description="YAML file of named reward profiles (docs/rewards.md)."
     )
     optional_rewards: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -201,9 +217,35 @@ class Settings(BaseSettings):
         " redacted (what was found, masked), none (only rule ids and categories).",
     )
 
+    # Store (traces and feedback that survive restarts; docs/store.md)
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the default SQLite store lives."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the store: sqlite+aiosqlite:///FILE, or"
+        " postgresql+asyncpg://USER:PASS@HOST/DB for several replicas (default: SQLite in"
+        " --data-dir).",
+    )
+    store_queue_size: int = Field(
+        1000, ge=1, description="Traces waiting to be written; beyond it they are dropped."
+    )
+    store_write_timeout_s: float = Field(
+        10.0, gt=0, description="Time limit of one trace write; past it the trace is dropped."
+    )
+    store_max_age_days: float = Field(
+        30.0, ge=0, description="Traces older than this are deleted (0: kept for ever)."
+    )
+    store_max_traces: int = Field(
+        1_000_000, ge=0, description="At most this many traces are kept, newest (0: no limit)."
+    )
+    reference_max_bytes: int = Field(
+        65_536, ge=256, description="Largest `reference` extension a request may carry."
+    )
+
     # Safety and compliance
     policy_file: Path | None = Field(
-        None, description="YAML compliance policy (see README, Safety and compliance)."
+        None, description="YAML compliance policy file (see docs/safety.md)."
     )
     hazard_model: Path | None = Field(
         None,

@@ -191,6 +191,28 @@ class Metrics:
             "Engine requests accepted and not yet finished or aborted.",
             registry=r,
         )
+        # The store (server.store): writes off the request path, and feedback.
+        self.store_writes = Counter("bon_store_writes", "Traces written to the store.", registry=r)
+        self.store_dropped = Counter(
+            "bon_store_dropped_writes",
+            "Traces not written to the store, by reason: queue_full (the database is slow"
+            " or stalled), error, timeout, shutdown.",
+            ["reason"],
+            registry=r,
+        )
+        for reason in ("queue_full", "error", "timeout", "shutdown"):
+            self.store_dropped.labels(reason=reason)
+        self.store_queue = Gauge(
+            "bon_store_queue_depth", "Traces waiting to be written to the store.", registry=r
+        )
+        self.feedback = Counter(
+            "bon_feedback",
+            "POST /v1/feedback outcomes: created, duplicate (same id, same body), conflict.",
+            ["result"],
+            registry=r,
+        )
+        for result in ("created", "duplicate", "conflict"):
+            self.feedback.labels(result=result)
 
     def bind_engine(self, num_unfinished: Callable[[], int]) -> None:
         """Read the engine's own count at scrape time (so it can't drift from the engine)."""

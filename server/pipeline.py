@@ -51,6 +51,8 @@ from server.errors import (
 )
 from server.logs import note_group
 from server.metrics import GroupStats, Metrics
+from server.tool_parsing import ToolParsing, UnknownToolParser
+from server.tools import ToolSpec
 from server.trace import Timings, TraceStore, build_trace
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,11 @@ class GroupJob:
     adaptive: bool = False  # best_of="auto": rounds up to best_of candidates, stop when settled
     profile: str | None = None  # the reward profile (already checked to exist)
     owner: str = ANONYMOUS  # the caller's key hash (server.auth.owner_of): who may read the trace
+    tools: ToolSpec | None = None  # the declared tools and tool_choice (server.tools)
+    # The client's `reference` extension (answer, tests, schema): decides the verified
+    # outcome in the store; never part of the reward context.
+    reference: dict[str, Any] | None = None
+    logprobs: int | None = None  # alternatives per token the client asked for (None: none)
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,17 @@ class GroupScorer:
     def plan(self, job: GroupJob) -> tuple[RewardContext, Selection]:
         """Build the reward context and choose the rewards (client errors raise 400)."""
         prompt = job.prompt if job.prompt is not None else _messages_text(job.messages or [])
+        tools, choice = (job.tools.tools, job.tools.tool_choice) if job.tools else ((), None)
         task, evidence = detect_task(
-            prompt, messages=job.messages, response_format=job.response_format
+            prompt,
+            messages=job.messages,
+            response_format=job.response_format,
+            tools=tools,
+            tool_choice=choice,
         )
-        context = build_context(prompt, job.messages, job.response_format, task=task)
+        context = build_context(
+            prompt, job.messages, job.response_format, task=task, tools=tools, tool_choice=choice
+        )
         context = replace(context, profile=job.profile)
         try:
             selection = choose_rewards(
@@ -202,6 +216,10 @@ class BestOfNPipeline:
         self.registry = registry
         self.metrics = metrics
         self.traces = traces
+        # vLLM's tool parsers read the candidates' calls (imported at the first tool request).
+        self.tool_parsing = ToolParsing(
+            settings.tool_call_parser, getattr(engine, "tokenizer", None)
+        )
         self.engine_started = int(time.time())
         self._slots = asyncio.Semaphore(settings.max_concurrent_groups)
         # Fair share between tenants: groups in flight per key (event-loop state only).
@@ -394,10 +412,15 @@ class BestOfNPipeline:
             top_p=job.top_p,
             stop=job.stop,
             seed=job.seed,
+            logprobs=job.logprobs,
+            **(await self._tool_fields(job)),
         )
         timeout = max(deadline - time.perf_counter(), 0.0)
         try:
-            return await asyncio.wait_for(self.engine.generate(request), timeout=timeout)
+            generation = await asyncio.wait_for(self.engine.generate(request), timeout=timeout)
+            if job.tools is None:
+                return generation
+            return await self._parse_tool_calls(job.tools, generation)
         except asyncio.CancelledError:
             # Only a cancelled generation aborts an engine request (the client left or the
             # server is stopping); a disconnect while scoring aborts nothing in the engine.
@@ -423,6 +446,46 @@ class BestOfNPipeline:
         except EngineError as exc:
             log.error("engine error for %s: %s", job.request_id, exc)
             raise ServiceUnavailable(f"Engine error: {exc}", code="engine_error") from exc
+
+    async def _tool_fields(self, job: GroupJob) -> dict[str, Any]:
+        """The GenerationRequest's tool fields: tools rendered unless tool_choice is none,
+        the JSON Schema that forces a call (required/named). Off the loop (vLLM's import)."""
+        spec = job.tools
+        if spec is None:
+            return {}
+        loop = asyncio.get_running_loop()
+        try:
+            guided = await loop.run_in_executor(
+                self._executor, self.tool_parsing.guided_schema, spec
+            )
+            keep_special = await loop.run_in_executor(
+                self._executor, self.tool_parsing.keeps_special_tokens, spec
+            )
+        except UnknownToolParser as exc:  # the operator's --tool-call-parser, not the client
+            raise ServiceUnavailable(str(exc), code="tool_parser_unavailable") from exc
+        except ValueError as exc:  # vLLM refuses the tools (e.g. conflicting $defs)
+            raise InvalidRequest(str(exc), param="tools", code="invalid_value") from exc
+        return {
+            "skip_special_tokens": not keep_special,
+            "tools": spec.tools if spec.active else (),
+            "tool_choice": spec.tool_choice,
+            "parallel_tool_calls": spec.parallel_tool_calls,
+            "guided_json": guided,
+        }
+
+    async def _parse_tool_calls(self, spec: ToolSpec, generation: Generation) -> Generation:
+        """Every candidate's calls, read by vLLM's tool parser (on a worker thread)."""
+        loop = asyncio.get_running_loop()
+        try:
+            candidates = await loop.run_in_executor(
+                self._executor,
+                lambda: self.tool_parsing.parse(
+                    generation.candidates, spec, guided=generation.guided
+                ),
+            )
+        except UnknownToolParser as exc:  # the operator's --tool-call-parser, not the client
+            raise ServiceUnavailable(str(exc), code="tool_parser_unavailable") from exc
+        return replace(generation, candidates=candidates)
 
     def _finish(
         self,
@@ -474,7 +537,7 @@ class BestOfNPipeline:
             prompt_gates=prompt_gates,
             trace_text=self.settings.trace_text,
         )
-        self.traces.put(trace)
+        self.traces.put(trace, candidates=candidates, reference=job.reference)
         note_group(trace, prompt=job.prompt, messages=job.messages, candidates=candidates)
         refusal = None if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed"
         stats = self._stats(job, generation, usage, result, timings, refused=not selected)

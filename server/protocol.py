@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from rewards.json_limits import schema_problem
+from server.reference import Reference
 from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
 from server.tools import FunctionTool, ToolChoice
 
@@ -125,6 +126,7 @@ class BestOfExtensions(_Strict):
     rewards: list[str] | dict[str, float] | None = None  # extension
     trace: TraceLevel | None = None  # extension
     deadline_s: float | None = Field(None, gt=0, le=86_400)  # extension
+    reference: Reference | None = None  # extension: labels candidates, never seen by rewards
 
     @field_validator("rewards")
     @classmethod
@@ -196,7 +198,7 @@ class ChatCompletionRequest(_SamplingFields):
     audio: dict[str, Any] | None = None  # null only
     function_call: Literal["none", "auto"] | dict[str, Any] | None = None  # no call only
     functions: list[dict[str, Any]] | None = None  # empty only
-    logprobs: bool | None = None  # false only, for now
+    logprobs: bool | None = None  # the returned choices' (server.logprobs)
     max_completion_tokens: int | None = Field(None, ge=1)
     metadata: Metadata | None = Field(None, max_length=16)  # ignored (nothing is stored)
     modalities: list[Literal["text", "audio"]] | None = None  # ["text"] only
@@ -212,7 +214,7 @@ class ChatCompletionRequest(_SamplingFields):
     service_tier: ServiceTier | None = None  # ignored: one tier serves every request
     tool_choice: ToolChoice | None = None  # see server.tools
     tools: list[FunctionTool] | None = Field(None, max_length=128)
-    top_logprobs: int | None = Field(None, ge=0, le=20)  # 0 only, for now
+    top_logprobs: int | None = Field(None, ge=0, le=20)  # alternatives per token
     verbosity: Literal["low", "medium", "high"] | None = None  # "medium" (the default) only
     web_search_options: dict[str, Any] | None = None  # null only
 
@@ -239,7 +241,7 @@ class CompletionRequest(_SamplingFields):
     model: str
     prompt: str | list[str]
     echo: bool | None = None  # false only, for now
-    logprobs: int | None = Field(None, ge=0, le=5)  # null only, for now
+    logprobs: int | None = Field(None, ge=0, le=5)  # alternatives per token (server.logprobs)
     suffix: str | None = None  # empty only
 
     @field_validator(*COMPLETION_UNSERVED)
@@ -286,7 +288,7 @@ class ChatChoice(BaseModel):
     index: int
     message: AssistantMessage
     finish_reason: str | None
-    logprobs: None = None
+    logprobs: dict[str, Any] | None = None  # {"content": [...]}, with logprobs=true
 
 
 class ChatCompletionResponse(BaseModel):
@@ -304,7 +306,7 @@ class CompletionChoice(BaseModel):
     index: int
     text: str
     finish_reason: str | None
-    logprobs: None = None
+    logprobs: dict[str, Any] | None = None  # tokens, token_logprobs, ..., with logprobs=k
 
 
 class CompletionResponse(BaseModel):

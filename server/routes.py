@@ -25,8 +25,8 @@ from server.protocol import (
     ModelList,
 )
 from server.serving import BestOfNServing
+from server.store import StoredTraces
 from server.streaming import stream_response
-from server.trace import TraceStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,14 +60,14 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-def get_traces(request: Request) -> TraceStore:
-    traces: TraceStore = request.app.state.traces
+def get_traces(request: Request) -> StoredTraces:
+    traces: StoredTraces = request.app.state.traces
     return traces
 
 
 Serving = Annotated[BestOfNServing, Depends(get_serving)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-Traces = Annotated[TraceStore, Depends(get_traces)]
+Traces = Annotated[StoredTraces, Depends(get_traces)]
 CallerDep = Annotated[Caller, Depends(caller_of)]
 
 
@@ -182,10 +182,10 @@ async def retrieve_model(model_id: str, serving: Serving) -> ModelCard:
 async def get_trace(trace_id: str, traces: Traces, caller: CallerDep) -> dict[str, Any]:
     """A response's scoring trace, by the id in its `X-Bon-Trace-Id` header (the caller's
     own traces only; another key's are answered as missing)."""
-    trace = traces.read(trace_id, caller)
+    trace = await traces.find(trace_id, caller)
     if trace is None:
         raise NotFound(
-            f"No trace with id '{trace_id}' (the store keeps the last {traces.capacity}).",
+            f"No trace with id '{trace_id}'.",
             param="trace_id",
             code="trace_not_found",
         )

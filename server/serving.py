@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from rewards.types import content_text
-from server import __version__
+from server import __version__, logprobs
 from server.auth import Caller
 from server.config import Settings
 from server.errors import InvalidRequest, NotFound
@@ -27,6 +27,7 @@ from server.protocol import (
     Usage,
 )
 from server.ratelimit import RateLimited, RateLimiter
+from server.reference import checked_reference
 from server.tools import chat_tools, tool_finish_reason, tool_message
 
 REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
@@ -50,6 +51,10 @@ def refusal_text(outcome: GroupOutcome) -> str:
         return REFUSAL_TEXT
     categories = {g.get("category") for g in outcome.trace.get("prompt_gates", [])}
     return SELF_HARM_REFUSAL_TEXT if "hazard.S11" in categories else PROMPT_REFUSAL_TEXT
+
+
+def _group_size(params: dict[str, Any]) -> dict[str, int]:
+    return {"best_of": params["best_of"], "max_tokens": params["max_tokens"]}
 
 
 class BestOfNServing:
@@ -113,6 +118,7 @@ class BestOfNServing:
                 param="messages" if isinstance(req, ChatCompletionRequest) else "prompt",
                 code="prompt_too_long",
             )
+        reference = checked_reference(req.reference, s.reference_max_bytes)
         n = req.num_answers
         try:
             profile = self.pipeline.profiles.get(req.reward_profile)
@@ -191,6 +197,7 @@ class BestOfNServing:
             "adaptive": adaptive,
             "profile": profile.name if profile is not None else None,
             "deadline_s": req.deadline_s,
+            "reference": reference,
         }
 
     def _envelope(self, outcome: GroupOutcome) -> dict[str, Any]:
@@ -216,6 +223,7 @@ class BestOfNServing:
         params = self._common(req, sum(len(content_text(m.get("content"))) for m in messages))
         caller = caller or Caller()
         tools = chat_tools(req, messages)
+        params["logprobs"] = logprobs.requested(req, **_group_size(params))
         self._admit(caller, params["best_of"])
         job = GroupJob(
             request_id=f"chatcmpl-{uuid.uuid4().hex}",
@@ -235,6 +243,7 @@ class BestOfNServing:
                     index=rank,
                     message=AssistantMessage(**tool_message(outcome.candidates[i])),
                     finish_reason=tool_finish_reason(outcome.candidates[i]),
+                    logprobs=logprobs.chat_choice(outcome.candidates[i], job.logprobs),
                 )
                 for rank, i in enumerate(outcome.selected)
             ]
@@ -257,6 +266,7 @@ class BestOfNServing:
         caller: Caller | None = None,
     ) -> CompletionResponse:
         params = self._common(req, len(req.prompt_text()))
+        params["logprobs"] = logprobs.requested(req, **_group_size(params))
         caller = caller or Caller()
         self._admit(caller, params["best_of"])
         job = GroupJob(
@@ -273,6 +283,7 @@ class BestOfNServing:
                     index=rank,
                     text=outcome.candidates[i].text,
                     finish_reason=outcome.candidates[i].finish_reason,
+                    logprobs=logprobs.completion_choice(outcome.candidates[i], job.logprobs),
                 )
                 for rank, i in enumerate(outcome.selected)
             ]

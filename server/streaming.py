@@ -35,7 +35,7 @@ import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from fastapi import Request
@@ -43,13 +43,27 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from server.errors import APIError, error_body
+from server.logprobs import split_by_pieces
 from server.protocol import ChatCompletionResponse, CompletionResponse
+from server.tools import tool_call_deltas
 
 log = logging.getLogger(__name__)
 
 Result = ChatCompletionResponse | CompletionResponse
 DONE = "data: [DONE]\n\n"
 _WORD_START = re.compile(r"(?<=\s)(?=\S)")
+
+
+class EventFormat(Protocol):
+    """Another protocol's events for the same stream (the Responses API's named events):
+    ``opening`` once the group is admitted, ``body`` for the result, ``failure`` for an
+    error after the stream began (the OpenAI error body). No ``[DONE]`` follows."""
+
+    def opening(self) -> Iterator[str]: ...
+
+    def body(self, result: Any) -> Iterator[str]: ...
+
+    def failure(self, body: dict[str, Any]) -> Iterator[str]: ...
 
 
 class StreamClientGone(Exception):
@@ -161,20 +175,46 @@ def _chunks_without_trace(result: Result, *, include_usage: bool) -> Iterator[di
     if isinstance(result, ChatCompletionResponse):
         for choice in result.choices:
             msg = choice.message
-            first: dict[str, Any] = {"role": "assistant", "content": ""}
+            # A message that only calls has null content, as OpenAI streams it.
+            opening = None if msg.tool_calls and not msg.content else ""
+            first: dict[str, Any] = {"role": "assistant", "content": opening}
             yield _chat_chunk(base, choice.index, first, None, extra)
             if msg.refusal is not None:
                 yield _chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra)
-            for piece in coalesced_pieces(msg.content or ""):
-                yield _chat_chunk(base, choice.index, {"content": piece}, None, extra)
+            pieces = list(coalesced_pieces(msg.content or ""))
+            content = (choice.logprobs or {}).get("content")
+            shares = split_by_pieces(pieces, content or [], lambda e: len(e["token"]))
+            for piece, share in zip(pieces, shares, strict=True):
+                lp = None if content is None else {"content": share, "refusal": None}
+                yield _chat_chunk(base, choice.index, {"content": piece}, None, extra, lp)
+            for delta in tool_call_deltas(msg.tool_calls or []):
+                yield _chat_chunk(base, choice.index, delta, None, extra)
             yield _chat_chunk(base, choice.index, {}, choice.finish_reason, extra)
     else:
         for cchoice in result.choices:
-            for piece in coalesced_pieces(cchoice.text):
-                yield _text_chunk(base, cchoice.index, piece, None, extra)
+            pieces = list(coalesced_pieces(cchoice.text))
+            shares_of = _completion_shares(pieces, cchoice.logprobs)
+            for piece, cshare in zip(pieces, shares_of, strict=True):
+                yield _text_chunk(base, cchoice.index, piece, None, extra, cshare)
             yield _text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra)
     if include_usage:
         yield {**base, "choices": [], "usage": result.usage.model_dump()}
+
+
+def _completion_shares(
+    pieces: list[str], logprobs: dict[str, Any] | None
+) -> list[dict[str, Any] | None]:
+    """The completions ``logprobs`` object cut to each streamed piece."""
+    if logprobs is None:
+        return [None] * len(pieces)
+    rows = list(zip(*(logprobs[k] for k in _COMPLETION_KEYS), strict=True))
+    shares = split_by_pieces(pieces, rows, lambda row: len(row[0]))
+    return [
+        {k: [row[j] for row in share] for j, k in enumerate(_COMPLETION_KEYS)} for share in shares
+    ]
+
+
+_COMPLETION_KEYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
 
 
 def _chat_chunk(
@@ -183,8 +223,9 @@ def _chat_chunk(
     delta: dict[str, Any],
     finish_reason: str | None,
     extra: dict[str, Any],
+    logprobs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+    choice = {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish_reason}
     return {**base, "choices": [choice], **extra}
 
 
@@ -194,8 +235,9 @@ def _text_chunk(
     text: str,
     finish_reason: str | None,
     extra: dict[str, Any],
+    logprobs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    choice = {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
+    choice = {"index": index, "text": text, "logprobs": logprobs, "finish_reason": finish_reason}
     return {**base, "choices": [choice], **extra}
 
 
@@ -272,13 +314,14 @@ async def _finish(task: asyncio.Future[Any]) -> None:
 
 async def stream_response(
     request: Request,
-    run: Callable[[Callable[[str, dict[str, Any]], None]], Awaitable[Result]],
+    run: Callable[[Callable[[str, dict[str, Any]], None]], Awaitable[Any]],
     *,
     include_usage: bool,
     keepalive_s: float,
     send_timeout_s: float | None = None,
     headers: dict[str, str] | None = None,
     trace_header: str = "X-Bon-Trace-Id",
+    event_format: EventFormat | None = None,
 ) -> StreamingResponse:
     """Start ``run(progress)`` and answer with its SSE stream once the group is admitted.
 
@@ -306,6 +349,8 @@ async def stream_response(
 
     async def events() -> AsyncIterator[str]:
         try:
+            for event in event_format.opening() if event_format else ():
+                yield event
             reported = ""
             while not task.done():
                 if feed.phase != reported:
@@ -318,14 +363,22 @@ async def stream_response(
                     yield sse_comment(feed.phase, feed.info, time.monotonic() - started)
             try:
                 result = task.result()
-            except APIError as exc:
-                yield sse_data(exc.body())
+            except Exception as exc:
+                body = exc.body() if isinstance(exc, APIError) else None
+                if body is None:
+                    log.exception("stream failed: %s", exc)
+                    body = error_body("Internal server error.", "server_error")
+                if event_format is not None:
+                    for event in event_format.failure(body):
+                        yield event
+                    return
+                yield sse_data(body)
                 yield DONE
                 return
-            except Exception as exc:
-                log.exception("stream failed: %s", exc)
-                yield sse_data(error_body("Internal server error.", "server_error"))
-                yield DONE
+            if event_format is not None:
+                for event in event_format.body(result):
+                    yield event
+                    await asyncio.sleep(0)
                 return
             for chunk in _chunks(result, include_usage=include_usage):
                 yield sse_data(chunk)

@@ -1,7 +1,7 @@
 """OpenAI request fields that are not served, and the values of them that change nothing.
 
 Clients send every field of OpenAI's reference at its null or default value
-(``tools: []``, ``tool_choice: "none"``, ``logprobs: false``, ``top_logprobs: 0``),
+(``tools: []``, ``tool_choice: "none"``, ``frequency_penalty: 0``),
 so those are accepted, as vLLM does. A value that would change the answer and is
 not served is refused: a silently ignored field is worse than an error. The
 refusal is a pydantic error of type ``unsupported_parameter``, so a request with
@@ -53,14 +53,12 @@ CHAT_UNSERVED: dict[str, Unserved] = {
     ),
     "functions": Unserved(_falsy, "[] or null", "function calls are not served"),
     "logit_bias": Unserved(_falsy, "{} or null", "logit_bias is not served yet"),
-    "logprobs": Unserved(_falsy, "false", "logprobs are not served yet"),
     "modalities": Unserved(
         lambda v: v is None or set(v) <= {"text"}, '["text"]', "audio output is not served"
     ),
     "moderation": Unserved(_null, "null", "moderated completions are not served"),
     "presence_penalty": Unserved(_falsy, "0", "presence_penalty is not served yet"),
     "store": Unserved(_falsy, "false", "nothing is stored for later use"),
-    "top_logprobs": Unserved(_falsy, "0", "logprobs are not served yet"),
     "verbosity": Unserved(
         lambda v: v in (None, "medium"), '"medium"', "verbosity control is not served"
     ),
@@ -71,7 +69,6 @@ COMPLETION_UNSERVED: dict[str, Unserved] = {
     "echo": Unserved(_falsy, "false", "echo is not served yet"),
     "frequency_penalty": CHAT_UNSERVED["frequency_penalty"],
     "logit_bias": CHAT_UNSERVED["logit_bias"],
-    "logprobs": Unserved(_null, "null", "logprobs are not served yet"),
     "presence_penalty": CHAT_UNSERVED["presence_penalty"],
     "store": CHAT_UNSERVED["store"],
     "suffix": Unserved(_falsy, '"" or null', "suffix (insertion) is not served"),

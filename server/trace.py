@@ -12,6 +12,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -20,6 +21,7 @@ from rewards import GroupResult, Selection
 from rewards.scoring import GateResult, verdict_dict
 from rewards.types import Candidate, Verdict, content_text
 from server.auth import ANONYMOUS, Caller
+from server.tools import trace_tool_calls
 
 
 def load_trace_schema() -> dict[str, Any]:
@@ -131,6 +133,8 @@ def build_trace(
             "no_signal": r.no_signal,
             "mean": _num(r.mean),
             "std": _num(r.std),
+            "scale": _num(r.scale),
+            "floor": _num(r.floor),
             "error": r.error,
             "seconds": _num(r.seconds),
         }
@@ -184,6 +188,8 @@ def build_trace(
         # A vetoed text never leaves the server, not even in a full trace.
         if level == "full" and not result.vetoed[i]:
             entry["text"] = c.text
+        if c.tool_calls or c.content is not None:  # a tool-call parser read it
+            entry["tool_calls"] = trace_tool_calls(c, full=level == "full" and not result.vetoed[i])
         cand_entries.append(entry)
     return {
         "id": trace_id,
@@ -227,7 +233,15 @@ class TraceStore:
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, trace: dict[str, Any]) -> None:
+    def put(
+        self,
+        trace: dict[str, Any],
+        *,
+        candidates: Sequence[Candidate] = (),
+        reference: dict[str, Any] | None = None,
+    ) -> None:
+        """Keep ``trace``; ``candidates`` and ``reference`` are for a persistent store's
+        verified outcomes (:class:`server.store.StoredTraces`), unused here."""
         if self.capacity <= 0:
             return
         with self._lock:

@@ -24,7 +24,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoes
 from server.auth import caller_of
 from server.errors import NotFound
 from server.protocol import ErrorResponse
-from server.trace import TraceStore
+from server.store import StoredTraces
 
 __all__ = ["CSP", "render_trace", "render_trace_list", "viewer_router"]
 
@@ -170,9 +170,9 @@ def _view(trace: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_trace(trace: dict[str, Any]) -> str:
-    """The HTML page of one trace."""
-    return _env.get_template("trace.html").render(**_view(trace))
+def render_trace(trace: dict[str, Any], feedback: list[dict[str, Any]] | None = None) -> str:
+    """The HTML page of one trace (with the feedback given on it, oldest first)."""
+    return _env.get_template("trace.html").render(**_view(trace), feedback=feedback or [])
 
 
 def _summary(trace: dict[str, Any]) -> dict[str, Any]:
@@ -202,8 +202,8 @@ def render_trace_list(traces: list[dict[str, Any]], capacity: int) -> str:
 viewer_router = APIRouter(tags=["viewer"])
 
 
-def _traces(request: Request) -> TraceStore:
-    store: TraceStore = request.app.state.traces
+def _traces(request: Request) -> StoredTraces:
+    store: StoredTraces = request.app.state.traces
     return store
 
 
@@ -213,7 +213,7 @@ async def trace_list_page(
 ) -> HTMLResponse:
     """The caller's most recent traces (newest first; an operator sees all), as HTML."""
     store = _traces(request)
-    traces = store.listing(caller_of(request), limit)
+    traces = await store.find_recent(caller_of(request), limit)
     return HTMLResponse(render_trace_list(traces, store.capacity), headers=_HEADERS)
 
 
@@ -226,11 +226,12 @@ async def trace_page(trace_id: str, request: Request) -> HTMLResponse:
     """Why the answer won: one trace as an HTML page (the JSON is at /v1/traces/{id})."""
     store = _traces(request)
     # Someone else's trace is answered exactly as a missing one.
-    trace = store.read(trace_id, caller_of(request))
+    trace = await store.find(trace_id, caller_of(request))
     if trace is None:
         raise NotFound(
-            f"No trace with id '{trace_id}' (the store keeps the last {store.capacity}).",
+            f"No trace with id '{trace_id}'.",
             param="trace_id",
             code="trace_not_found",
         )
-    return HTMLResponse(render_trace(trace), headers=_HEADERS)
+    feedback = await store.feedback(trace_id)
+    return HTMLResponse(render_trace(trace, feedback), headers=_HEADERS)

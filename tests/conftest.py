@@ -61,6 +61,8 @@ def make_engine(script: dict[str, Any] | None = None, delay_s: float = 0.0) -> S
 
 
 def make_settings(**overrides: Any) -> Settings:
+    # Each app its own in-memory store, unless a test names one (tests/server/test_store*.py).
+    overrides.setdefault("database_url", "sqlite+aiosqlite://")
     return Settings(engine="vllm", model=MODEL, **overrides)
 
 

@@ -91,7 +91,7 @@ class ResponseEvents:
                     empty["logprobs"] = []
                 yield self._event("response.content_part.added", **where, part=empty)
                 pieces = list(coalesced_pieces(part["text"]))
-                shares = split_by_pieces(pieces, logprobs or [], lambda e: len(e['token']))
+                shares = split_by_pieces(pieces, logprobs or [], lambda e: len(e["token"]))
                 for piece, share in zip(pieces, shares, strict=True):
                     yield self._event(
                         "response.output_text.delta", **where, delta=piece, logprobs=share

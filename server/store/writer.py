@@ -73,6 +73,7 @@ class StoreWriter:
         self.retention = retention or Retention()
         self._on_write = on_write
         self._on_drop = on_drop
+        self._queue_size = queue_size
         self._queue: asyncio.Queue[PendingTrace] = asyncio.Queue(maxsize=queue_size)
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0.0
@@ -99,6 +100,11 @@ class StoreWriter:
         on a reachable database serves its old traces from its first request (an
         unreachable one is retried in the background while the server serves)."""
         self._ready = asyncio.Event()
+        # An asyncio queue belongs to the loop it first waited in: an app started again
+        # (another loop, as tests and some ASGI hosts do) gets a fresh one. Nothing is
+        # queued between a stop (which empties it) and the next start.
+        if self._queue.empty():
+            self._queue = asyncio.Queue(maxsize=self._queue_size)
         self._task = asyncio.create_task(self._run(), name="bon-store-writer")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout=wait_s)

@@ -123,12 +123,10 @@ REFUSED_CHAT = [
     ("function_call named", {"function_call": {"name": "f"}}, "function_call"),
     ("functions", {"functions": [{"name": "f", "parameters": {}}]}, "functions"),
     ("logit_bias", {"logit_bias": {"50256": -100}}, "logit_bias"),
-    ("logprobs", {"logprobs": True}, "logprobs"),
     ("modalities audio", {"modalities": ["text", "audio"]}, "modalities"),
     ("moderation", {"moderation": {"model": "omni-moderation-latest"}}, "moderation"),
     ("presence_penalty", {"presence_penalty": 0.5}, "presence_penalty"),
     ("store", {"store": True}, "store"),
-    ("top_logprobs", {"top_logprobs": 3}, "top_logprobs"),
     ("verbosity", {"verbosity": "low"}, "verbosity"),
     ("web_search_options", {"web_search_options": {}}, "web_search_options"),
 ]
@@ -150,20 +148,20 @@ def test_values_that_would_change_the_answer_are_refused(
 def test_one_400_lists_every_refused_field(client: TestClient) -> None:
     body = _chat(
         function_call={"name": "f"},
-        logprobs=True,
-        top_logprobs=2,
+        logit_bias={"50256": -100},
+        verbosity="low",
         presence_penalty=1.0,
         not_an_openai_field=1,
     )
     r = client.post("/v1/chat/completions", json=body)
     assert r.status_code == 400, r.text
     err = r.json()["error"]
-    assert err["param"] == "presence_penalty"  # the first, in OpenAI's field order
+    assert err["param"] == "logit_bias"  # the first, in OpenAI's field order
     for name in (
         "presence_penalty",
-        "logprobs",
+        "logit_bias",
         "function_call",
-        "top_logprobs",
+        "verbosity",
         "not_an_openai_field",
     ):
         assert f"'{name}'" in err["message"], err["message"]
@@ -171,12 +169,13 @@ def test_one_400_lists_every_refused_field(client: TestClient) -> None:
 
 
 def test_completions_lists_every_refused_field(client: TestClient) -> None:
-    body = {"model": MODEL, "prompt": "x", "echo": True, "logprobs": 2, "suffix": "y"}
+    body = {"model": MODEL, "prompt": "x", "echo": True, "logit_bias": {"1": 5}, "suffix": "y"}
     r = client.post("/v1/completions", json=body)
     assert r.status_code == 400, r.text
     err = r.json()["error"]
-    assert err["param"] == "echo" and err["code"] == "unsupported_parameter"
-    for name in ("echo", "logprobs", "suffix"):
+    assert err["param"] in ("echo", "logit_bias", "suffix")
+    assert err["code"] == "unsupported_parameter"
+    for name in ("echo", "logit_bias", "suffix"):
         assert f"'{name}'" in err["message"], err["message"]
 
 
@@ -335,9 +334,10 @@ def test_openai_sdk_with_noop_fields_model_and_request_id(sdk: openai.OpenAI) ->
         sdk.chat.completions.create(
             model=MODEL,
             messages=[{"role": "user", "content": "hi"}],
-            logprobs=True,
-            top_logprobs=2,
+            logit_bias={"50256": -100},
+            presence_penalty=0.5,
             store=True,
         )
-    assert refused.value.param in ("logprobs", "top_logprobs", "store")
-    assert all(f"'{f}'" in refused.value.message for f in ("logprobs", "top_logprobs", "store"))
+    assert refused.value.param in ("logit_bias", "presence_penalty", "store")
+    fields = ("logit_bias", "presence_penalty", "store")
+    assert all(f"'{f}'" in refused.value.message for f in fields)
