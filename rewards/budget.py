@@ -66,8 +66,13 @@ DEFAULT_GATE_TIMEOUT_S = 5.0
 DEFAULT_GROUP_TIMEOUT_S = 60.0
 """All rewards and gates of a group (self-bounded ones such as code_exec count too)."""
 
-START_TIMEOUT_S = 30.0
-"""Wait for a fresh worker to be ready (interpreter start and imports; not the budget)."""
+START_TIMEOUT_S = 120.0
+"""Wait for a fresh worker to be ready (interpreter start and imports; not the budget).
+
+Generous: sympy's parsers alone took over 30 s on a loaded 2-core machine, and a gate
+whose worker is not ready fails closed (the request is refused), so a tight wait here
+turns a slow start into a refusal. Paid once per worker, and workers are started with
+the server (``warm_up``)."""
 
 
 class BudgetExceeded(Exception):
@@ -122,8 +127,13 @@ class _BudgetWorker(WorkerProcess):
 
     def call(self, payload: bytes, budget_s: float) -> tuple[str, Any]:
         # A fresh worker's start-up (interpreter, imports) is not the call's budget.
-        if self.fresh and self.read_line(time.monotonic() + START_TIMEOUT_S) != b"ready":
-            raise WorkerError("worker did not start")
+        if self.fresh:
+            try:
+                ready = self.read_line(time.monotonic() + START_TIMEOUT_S)
+            except WorkerError as exc:  # not the call's budget: say so, not "timeout"
+                raise WorkerError(f"worker did not start within {START_TIMEOUT_S:g} s") from exc
+            if ready != b"ready":
+                raise WorkerError("worker did not start")
         deadline = time.monotonic() + budget_s
         self.send_line(payload, deadline)
         line = self.read_line(deadline)
