@@ -57,15 +57,24 @@ def chat_content(logprobs: TokenLogprobs) -> list[dict[str, Any]]:
     ]
 
 
+def _with_sampled(entry: Any) -> dict[str, float]:
+    # OpenAI's legacy completions "always return the logprob of the sampled token, so
+    # there may be up to logprobs+1 elements", as vLLM's serving does; most likely first.
+    top = dict(entry.top)
+    top.setdefault(entry.token, entry.logprob)
+    return top
+
+
 def completion_logprobs(logprobs: TokenLogprobs) -> dict[str, Any]:
-    """The legacy completions ``logprobs`` object (``text_offset`` from the tokens' lengths,
-    as vLLM computes it)."""
+    """The legacy completions ``logprobs`` object: ``top_logprobs`` holds the k most
+    likely and the sampled token; ``text_offset`` from the tokens' lengths, as vLLM
+    computes it."""
     entries = list(logprobs)
     tokens = [e.token for e in entries]
     return {
         "tokens": tokens,
         "token_logprobs": [e.logprob for e in entries],
-        "top_logprobs": [dict(e.top) for e in entries],
+        "top_logprobs": [_with_sampled(e) for e in entries],
         "text_offset": [0, *itertools.accumulate(len(t) for t in tokens)][: len(tokens)],
     }
 
