@@ -80,3 +80,14 @@ def test_required_streams_a_valid_call(client: openai.OpenAI) -> None:
     (call,) = final.choices[0].message.tool_calls or []
     assert call.function.name == "get_weather"
     assert set(json.loads(call.function.arguments)) == {"city"}
+
+
+def test_auto_keeps_special_tokens_out_of_the_content(client: openai.OpenAI) -> None:
+    # hermes asks for special tokens to be kept (skip_special_tokens=False); the end of
+    # turn that stops generation must still not leak into the answer.
+    r = client.chat.completions.create(
+        model=EMBEDDED_MODEL_NAME, messages=ASK, tools=[WEATHER], max_tokens=24
+    )
+    message = r.choices[0].message
+    assert message.content is not None or message.tool_calls
+    assert "<|im_end|>" not in (message.content or "")
