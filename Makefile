@@ -14,8 +14,9 @@ PIP_ARGS ?=
 # The test tools; the Docker image installs with DEV= (no test tools in it).
 DEV    ?= ,dev
 # Debian packages the tests run for real (promtool/prometheus, headless chromium; Debian's
-# python3 + venv and util-linux's setpriv run the sandbox as uid 10001 without capabilities).
-SYSTEM_DEPS := prometheus chromium python3 python3-venv util-linux
+# python3 + venv and util-linux's setpriv run the sandbox as uid 10001 without capabilities;
+# postgresql: the store tests start a real server on loopback, tests/store/postgres.py).
+SYSTEM_DEPS := prometheus chromium python3 python3-venv util-linux postgresql
 
 .PHONY: install serve test lint docs bench clean system-deps
 
@@ -56,8 +57,9 @@ lint: install
 # Idempotent: nothing to do when promtool and chromium are on PATH (CI runs as root).
 system-deps:
 	@if command -v promtool >/dev/null && command -v chromium >/dev/null \
-			&& command -v setpriv >/dev/null && /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null; then \
-		echo "system-deps: promtool, chromium, setpriv and python3 venv present"; \
+			&& command -v setpriv >/dev/null && /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null \
+			&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "system-deps: promtool, chromium, setpriv, python3 venv and postgresql present"; \
 	else \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q --no-install-recommends $(SYSTEM_DEPS); \

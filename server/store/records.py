@@ -8,9 +8,10 @@ beyond what the trace itself already holds (a vetoed text never).
 Verified outcome, per candidate, first source that decides:
 
 1. the client's ``reference`` (:mod:`server.reference`): ``answer`` (math-verify
-   equivalence with the candidate's final answer) or ``json_schema`` (the candidate's
-   JSON validates); reference ``tests`` are stored for evaluation and data but not run
-   here yet (see docs/store.md);
+   equivalence with the candidate's final answer), ``json_schema`` (the candidate's
+   JSON validates) or ``tests`` (the candidate's code passes all of them, run in the
+   sandbox by the server's configured ``code_exec``: with ``--sandbox off`` nothing runs
+   and the tests decide nothing);
 2. a verifier reward that ran: ``code_exec`` with tests run in the sandbox (all passed or
    not), ``json_valid`` with a schema (matched or failed it).
 
@@ -23,11 +24,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rewards.builtin.code_exec import CodeExec, extract_tests, ran_tests
 from rewards.builtin.json_valid import JsonTooDeep, find_json
 from rewards.builtin.math_answers import extract_answer
 from rewards.json_limits import SchemaRefused, linear_validator
 from rewards.mathverify_pool import classify_answers
-from rewards.types import Candidate
+from rewards.types import Candidate, RewardContext
 
 __all__ = ["TraceRecord", "Verified", "build_record", "verify_from_trace"]
 
@@ -156,20 +158,43 @@ def _verify_schema(schema: Any, candidates: list[Candidate]) -> dict[int, Verifi
     return out
 
 
+def _verify_tests(
+    tests: str, candidates: list[Candidate], code_exec: CodeExec | None
+) -> dict[int, Verified]:
+    steps = extract_tests(tests)
+    if code_exec is None or not steps:  # no sandbox to run them in, or nothing to run
+        return {}
+    context = RewardContext(prompt="", task="code", references={"tests": steps})
+    scores = code_exec(
+        completions=[c.text for c in candidates], context=context, candidates=candidates
+    )
+    return {
+        c.index: Verified(s.value >= 1.0, "reference.tests", s.evidence)
+        for c, s in zip(candidates, scores, strict=True)
+        # Only a run decides: a syntax check (sandbox off) or a refused answer does not.
+        if s.value is not None and ran_tests(s)
+    }
+
+
 def build_record(
     trace: dict[str, Any],
     *,
     candidates: list[Candidate] | None = None,
     reference: dict[str, Any] | None = None,
     stored_at: float | None = None,
+    code_exec: CodeExec | None = None,
 ) -> TraceRecord:
-    """The record of one trace (blocking: math-verify may run; call it off the event loop)."""
+    """The record of one trace (blocking: math-verify or the sandbox may run; call it off
+    the event loop). ``code_exec`` runs a reference's ``tests`` (None: they decide nothing).
+    """
     verified = verify_from_trace(trace)
     if reference and candidates:
         if reference.get("answer") is not None:
             verified.update(_verify_answer(str(reference["answer"]), candidates))
         elif reference.get("json_schema") is not None:
             verified.update(_verify_schema(reference["json_schema"], candidates))
+        elif reference.get("tests") is not None:
+            verified.update(_verify_tests(str(reference["tests"]), candidates, code_exec))
     return TraceRecord(
         trace=trace,
         stored_at=time.time() if stored_at is None else stored_at,

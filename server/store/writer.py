@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rewards.builtin.code_exec import CodeExec
 from rewards.types import Candidate
 from server.store.db import Store
 from server.store.records import build_record
@@ -65,12 +66,14 @@ class StoreWriter:
         queue_size: int,
         write_timeout_s: float,
         retention: Retention | None = None,
+        code_exec: CodeExec | None = None,
         on_write: Callable[[], None] = lambda: None,
         on_drop: Callable[[DropReason], None] = lambda reason: None,
     ) -> None:
         self.store = store
         self.write_timeout_s = write_timeout_s
         self.retention = retention or Retention()
+        self.code_exec = code_exec  # runs a reference's tests (None: they decide nothing)
         self._on_write = on_write
         self._on_drop = on_drop
         self._queue_size = queue_size
@@ -159,6 +162,7 @@ class StoreWriter:
                 candidates=list(pending.candidates),
                 reference=pending.reference,
                 stored_at=pending.stored_at,
+                code_exec=self.code_exec,
             )
             # Not cancelled from here: a write cut off mid-transaction can leave its
             # connection holding the database's lock. The drivers bound it instead

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from server.process import free_port

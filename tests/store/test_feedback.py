@@ -43,7 +43,7 @@ def test_feedback_validation_and_owner(c: TestClient) -> None:
         assert status == 404 and body["error"]["code"] == "trace_not_found"  # type: ignore[index]
     status, body = _post(c, KEY_A, **{**ok, "trace_id": "chatcmpl-nope"})
     assert status == 404
-    bad = [
+    bad: list[tuple[dict[str, object], str | None]] = [
         ({"candidate_index": 99}, "candidate_index"),
         ({"candidate_index": None, "choice_index": 5}, "choice_index"),
         ({"choice_index": 0}, None),  # both indexes
