@@ -178,11 +178,14 @@ def _chunks_without_trace(result: Result, *, include_usage: bool) -> Iterator[di
             # A message that only calls has null content, as OpenAI streams it.
             opening = None if msg.tool_calls and not msg.content else ""
             first: dict[str, Any] = {"role": "assistant", "content": opening}
-            yield _chat_chunk(base, choice.index, first, None, extra)
-            if msg.refusal is not None:
-                yield _chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra)
             pieces = list(coalesced_pieces(msg.content or ""))
             content = (choice.logprobs or {}).get("content")
+            # No text to stream (a call-only answer): the tokens' entries ride on the
+            # opening delta, so each still arrives once.
+            unplaced = {"content": content, "refusal": None} if content and not pieces else None
+            yield _chat_chunk(base, choice.index, first, None, extra, unplaced)
+            if msg.refusal is not None:
+                yield _chat_chunk(base, choice.index, {"refusal": msg.refusal}, None, extra)
             shares = split_by_pieces(pieces, content or [], lambda e: len(e["token"]))
             for piece, share in zip(pieces, shares, strict=True):
                 lp = None if content is None else {"content": share, "refusal": None}
@@ -196,7 +199,9 @@ def _chunks_without_trace(result: Result, *, include_usage: bool) -> Iterator[di
             shares_of = _completion_shares(pieces, cchoice.logprobs)
             for piece, cshare in zip(pieces, shares_of, strict=True):
                 yield _text_chunk(base, cchoice.index, piece, None, extra, cshare)
-            yield _text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra)
+            # No text (only the end token was written): its entry rides on the last chunk.
+            rest = cchoice.logprobs if not pieces else None
+            yield _text_chunk(base, cchoice.index, "", cchoice.finish_reason, extra, rest)
     if include_usage:
         yield {**base, "choices": [], "usage": result.usage.model_dump()}
 
