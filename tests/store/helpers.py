@@ -15,7 +15,12 @@ ASK = {"model": MODEL, "messages": [{"role": "user", "content": "12 apples, then
 # Generous budgets for every store test's server: on a loaded machine a gate that runs
 # out of its default budget refuses the request, which is not what these tests are about.
 BUDGETS: dict[str, float] = {"gate_timeout_s": 120, "reward_timeout_s": 120, "score_timeout_s": 240}
+# A server process also starts its own budget workers (in-process apps share one warm
+# pool): one each, not four, so that processes starting together on a loaded machine do
+# not starve each other's workers past their start limit (a gate that cannot run
+# refuses the prompt, fail closed).
 BUDGET_ARGS = [a for k, v in BUDGETS.items() for a in (f"--{k.replace('_', '-')}", f"{v:g}")]
+BUDGET_ARGS += ["--score-workers", "1"]
 
 
 def bearer(key: str) -> dict[str, str]:

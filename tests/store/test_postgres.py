@@ -103,9 +103,11 @@ def test_two_server_processes_share_traces_and_feedback(
             )
             assert r.status_code == 200, r.text
             trace = r.json()["trace"]
+            # A group, not a refusal: a trace with no candidates was seen here twice on a
+            # heavily loaded machine (likely a prompt gate whose worker did not start in
+            # time, failing closed); the message shows the prompt gates if it recurs.
             assert len(trace["candidates"]) == 4, {
-                k: trace.get(k)
-                for k in ("outcome", "prompt_gates", "gates", "timings", "decisions")
+                k: trace.get(k) for k in ("outcome", "prompt_gates", "timings")
             }
             ids[url] = r.headers["X-Bon-Trace-Id"]
         # Each replica reads the trace the other made, exactly as its maker serves it.
@@ -167,6 +169,9 @@ def test_the_database_dies_and_comes_back(restarts_postgres: PostgresServer) -> 
         wait_for(lambda: _dropped(c) >= 3, "3 counted drops while the database is down")
         # The traces this process made are still served from memory.
         assert c.get(f"/v1/traces/{during[0]}").status_code == 200
+        # One that is not in memory cannot be looked up: a 503, not a 404 or a 500.
+        down = c.get("/v1/traces/chatcmpl-not-in-memory")
+        assert down.status_code == 503 and down.json()["error"]["code"] == "store_down"
         pg.start()
         before = metric(c.get("/metrics").text, "bon_store_writes_total")
         after = ask(c)
