@@ -168,14 +168,19 @@ ServiceTier = Literal["auto", "default", "flex", "scale", "priority", "fast"]
 
 
 class _SamplingFields(BestOfExtensions):
-    frequency_penalty: float | None = None  # accepted at its default (0) only, for now
-    logit_bias: dict[str, float] | None = None  # accepted empty only, for now
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    # token id (as a string, OpenAI's shape) -> bias added to its logit
+    logit_bias: dict[str, Annotated[float, Field(ge=-100, le=100)]] | None = Field(
+        None, max_length=300
+    )
     max_tokens: int | None = Field(None, ge=1)
     n: int | None = Field(None, ge=1, le=64)
-    presence_penalty: float | None = None  # accepted at its default (0) only, for now
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
     seed: int | None = Field(None, ge=-(2**63), le=2**64 - 1)
     stop: str | list[str] | None = Field(None, max_length=4)
-    store: bool | None = None  # accepted as false only: nothing is stored for later use
+    # Every request's trace is kept in the store anyway (docs/store.md): true or false
+    # changes nothing a client sees.
+    store: bool | None = None
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, ge=0, le=2)
@@ -185,6 +190,18 @@ class _SamplingFields(BestOfExtensions):
     @property
     def num_answers(self) -> int:
         return self.n or 1
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _token_ids(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for key in value or {}:
+            if not (key.isascii() and key.isdigit() and len(key) <= 9):
+                raise ValueError("logit_bias keys are token ids (decimal digits)")
+        return value
+
+    def logit_bias_ids(self) -> dict[int, float] | None:
+        """``logit_bias`` keyed by token id (the engine checks the ids are in its vocabulary)."""
+        return {int(k): v for k, v in self.logit_bias.items()} if self.logit_bias else None
 
     def stop_list(self) -> list[str]:
         if self.stop is None:
