@@ -85,6 +85,9 @@ class GroupJob:
     seed: int | None
     trace_level: str
     prompt: str | None = None
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    logit_bias: dict[int, float] | None = None
     messages: list[dict[str, Any]] | None = None
     response_format: dict[str, Any] | None = None
     reward_weights: dict[str, float] | None = None
@@ -412,6 +415,9 @@ class BestOfNPipeline:
             top_p=job.top_p,
             stop=job.stop,
             seed=job.seed,
+            presence_penalty=job.presence_penalty,
+            frequency_penalty=job.frequency_penalty,
+            logit_bias=job.logit_bias,
             logprobs=job.logprobs,
             **(await self._tool_fields(job)),
         )

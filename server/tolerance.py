@@ -1,7 +1,7 @@
 """OpenAI request fields that are not served, and the values of them that change nothing.
 
 Clients send every field of OpenAI's reference at its null or default value
-(``tools: []``, ``tool_choice: "none"``, ``frequency_penalty: 0``),
+(``tools: []``, ``tool_choice: "none"``, ``audio: null``),
 so those are accepted, as vLLM does. A value that would change the answer and is
 not served is refused: a silently ignored field is worse than an error. The
 refusal is a pydantic error of type ``unsupported_parameter``, so a request with
@@ -47,18 +47,14 @@ _NO_CALL = ("none", "auto")  # without tools or functions, "auto" cannot call an
 
 CHAT_UNSERVED: dict[str, Unserved] = {
     "audio": Unserved(_null, "null", "audio output is not served"),
-    "frequency_penalty": Unserved(_falsy, "0", "frequency_penalty is not served yet"),
     "function_call": Unserved(
         lambda v: v is None or v in _NO_CALL, '"none" or "auto"', "function calls are not served"
     ),
     "functions": Unserved(_falsy, "[] or null", "function calls are not served"),
-    "logit_bias": Unserved(_falsy, "{} or null", "logit_bias is not served yet"),
     "modalities": Unserved(
         lambda v: v is None or set(v) <= {"text"}, '["text"]', "audio output is not served"
     ),
     "moderation": Unserved(_null, "null", "moderated completions are not served"),
-    "presence_penalty": Unserved(_falsy, "0", "presence_penalty is not served yet"),
-    "store": Unserved(_falsy, "false", "nothing is stored for later use"),
     "verbosity": Unserved(
         lambda v: v in (None, "medium"), '"medium"', "verbosity control is not served"
     ),
@@ -67,10 +63,6 @@ CHAT_UNSERVED: dict[str, Unserved] = {
 
 COMPLETION_UNSERVED: dict[str, Unserved] = {
     "echo": Unserved(_falsy, "false", "echo is not served yet"),
-    "frequency_penalty": CHAT_UNSERVED["frequency_penalty"],
-    "logit_bias": CHAT_UNSERVED["logit_bias"],
-    "presence_penalty": CHAT_UNSERVED["presence_penalty"],
-    "store": CHAT_UNSERVED["store"],
     "suffix": Unserved(_falsy, '"" or null', "suffix (insertion) is not served"),
 }
 

@@ -62,6 +62,9 @@ class GenerationRequest:
     top_p: float = 1.0
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    logit_bias: dict[int, float] | None = None  # token id -> bias added to its logit
     # Per-token log-probabilities with this many alternatives on every candidate
     # (Candidate.logprobs); None: only their sum (cumulative_logprob).
     logprobs: int | None = None

@@ -238,6 +238,11 @@ class OpenAIEngine:
             body["stop"] = list(request.stop)
         if request.seed is not None:
             body["seed"] = request.seed
+        for name in ("presence_penalty", "frequency_penalty"):
+            if value := getattr(request, name):
+                body[name] = value
+        if request.logit_bias:
+            body["logit_bias"] = {str(k): v for k, v in request.logit_bias.items()}
         if self.is_vllm:
             body["return_token_ids"] = True
         if request.messages is not None:
@@ -308,7 +313,16 @@ def _param_of(message: str, body: dict[str, Any]) -> str | None:
         return "n"
     if "context length" in low or "maximum context" in low or "too long" in low:
         return "messages" if "messages" in body else "prompt"
-    for field in ("max_tokens", "stop", "seed", "temperature", "top_p"):
+    for field in (
+        "max_tokens",
+        "stop",
+        "seed",
+        "temperature",
+        "top_p",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+    ):
         if field in low:
             return field
     return None

@@ -365,6 +365,9 @@ class VLLMEngine:
             "top_p": request.top_p,
             "stop": list(request.stop) or None,
             "seed": request.seed,
+            "presence_penalty": request.presence_penalty,
+            "frequency_penalty": request.frequency_penalty,
+            "logit_bias": request.logit_bias,
             # logprobs=0: only the sampled token's log-probability, which is what
             # vLLM sums into cumulative_logprob (None without it); k: the top k too.
             "logprobs": request.logprobs or 0,
