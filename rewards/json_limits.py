@@ -32,9 +32,11 @@ target counted once per use, a cycle counted once) is at most
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
@@ -51,6 +53,7 @@ __all__ = [
     "SchemaRefused",
     "json_depth",
     "linear_validator",
+    "meta_schema_problem",
     "schema_problem",
 ]
 
@@ -160,6 +163,11 @@ def _ref_problem(schema: dict[str, Any]) -> str | None:
     >>> _ref_problem({"$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"}) is None
     True
     """
+    if meta_schema_problem(schema):
+        # ``referencing`` walks a schema as its draft shapes it (``items`` a schema, ``$id``
+        # a string) and crashed on others. An invalid schema is never built into a
+        # validator (``linear_validator`` ignores it, requests refuse it): no ref is followed.
+        return None
     specification = referencing.jsonschema.specification_with(
         schema.get("$schema", ""), default=referencing.jsonschema.DRAFT202012
     )
@@ -174,6 +182,48 @@ def _ref_problem(schema: dict[str, Any]) -> str | None:
     except RecursionError:
         return "schema $refs chain too deeply to check"
     return None
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise ValueError(f"not retrieved: {uri}")
+
+
+@functools.lru_cache(maxsize=16)
+def _native_meta_validator(cls: Any) -> Any:
+    # Built from jsonschema's own copy of the meta-schema; the drafts' vocabularies are
+    # bundled in jsonschema_rs, and anything else would be refused, never fetched.
+    return jsonschema_rs.validator_for(cls.META_SCHEMA, retriever=_refuse_retrieval)
+
+
+def meta_schema_problem(schema: Any) -> str | None:
+    """Why ``schema`` is not a valid JSON Schema of its draft, or None.
+
+    The draft is chosen as jsonschema chooses it (``$schema``, else 2020-12; an unknown
+    ``$schema`` is never fetched). The check runs natively (jsonschema_rs), linear in the
+    schema: jsonschema's own ``check_schema`` took about 1 ms per property in pure Python
+    (128 tools of 70 properties: 10 s on the event loop, for every tenant).
+
+    >>> meta_schema_problem({"type": "object", "properties": {"a": {"type": "string"}}})
+    >>> print(meta_schema_problem({"type": "object", "items": [{}]}))
+    [{}] is not of types "boolean", "object" (at /items)
+    """
+    if not isinstance(schema, (dict, bool)):
+        return "not an object"
+    if isinstance(schema, dict) and not isinstance(schema.get("$schema", ""), str):
+        return "$schema is not a string"  # jsonschema's validator_for raised on it
+    with warnings.catch_warnings():  # jsonschema warns of an unknown $schema, then defaults
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cls = validators.validator_for(schema)
+    try:
+        error = next(iter(_native_meta_validator(cls).iter_errors(schema)), None)
+    except (ValueError, RecursionError) as exc:  # jsonschema_rs' own errors are ValueErrors
+        return f"cannot be checked: {type(exc).__name__}"
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.instance_path)
+    # For the client's 400 (its own schema); a reward's evidence must not quote it.
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{message} (at /{where})"
 
 
 def _expanded_size(root: referencing.Resource[Any], resolver: Any, specification: Any) -> int:

@@ -106,6 +106,10 @@ def parse_arguments(raw: str) -> tuple[Any, str | None]:
         return None, f"arguments are a JSON {_json_type(value)}, not an object"
     if json_depth(value) > MAX_JSON_DEPTH:
         return None, f"arguments nested deeper than {MAX_JSON_DEPTH} levels"
+    try:  # ``"\\ud800"`` parses to a lone surrogate, which no UTF-8 reader (RE2) can take
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return None, "arguments hold a lone UTF-16 surrogate (invalid Unicode)"
     return value, None
 
 

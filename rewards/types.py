@@ -15,6 +15,7 @@ Conventions (after TRL's reward functions):
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -22,6 +23,9 @@ from rewards.token_logprobs import TokenLogprobs
 
 Task = Literal["math", "code", "json", "tool", "general"]
 TASKS: tuple[Task, ...] = ("math", "code", "json", "tool", "general")
+
+# A surrogate left in a str decoded from JSON is a lone one (a pair is one character).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,15 @@ class ToolCall:
     name: str
     arguments: str
     id: str = ""
+
+    def __post_init__(self) -> None:
+        # A parser re-dumps the JSON it read with ensure_ascii=False, so ``"\\ud800"`` in
+        # the model's text becomes a lone surrogate here. RE2 (the gates) reads UTF-8 only
+        # and raised on it, vetoing the whole group for one candidate: it is U+FFFD instead.
+        for attr in ("name", "arguments"):
+            value = getattr(self, attr)
+            if isinstance(value, str) and _LONE_SURROGATE.search(value):
+                object.__setattr__(self, attr, _LONE_SURROGATE.sub("\ufffd", value))
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def build_trace(
         if level == "full" and not result.vetoed[i]:
             entry["text"] = c.text
         if c.tool_calls or c.content is not None:  # a tool-call parser read it
-            entry["tool_calls"] = trace_tool_calls(c, full=level == "full" and not result.vetoed[i])
+            entry["tool_calls"] = trace_tool_calls(c, full=level == "full", vetoed=result.vetoed[i])
         cand_entries.append(entry)
     return {
         "id": trace_id,

@@ -18,6 +18,7 @@ One function for every gate, so none of them can forget the calls.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,11 @@ from rewards.tool_calls import MAX_ARGUMENT_CHARS
 from rewards.types import Candidate
 
 __all__ = ["judged_text", "judged_texts"]
+
+# A surrogate left after json.loads is a lone one (``"\\ud800"`` is valid JSON; a pair is
+# joined into one character). The gates' RE2 reads UTF-8 only and raised on it, so one
+# candidate's arguments vetoed its whole group (fail closed): it reads as U+FFFD instead.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def judged_text(completion: str, candidate: Candidate | None = None) -> str:
@@ -75,7 +81,7 @@ def _decoded_strings(arguments: str) -> list[str]:
     while stack:
         node = stack.pop()
         if isinstance(node, str):
-            found.append(node)
+            found.append(_LONE_SURROGATE.sub("\ufffd", node))
         elif isinstance(node, dict):
             for key, child in reversed(node.items()):
                 stack.append(child)
