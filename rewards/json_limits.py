@@ -195,7 +195,7 @@ def _native_meta_validator(cls: Any) -> Any:
     return jsonschema_rs.validator_for(cls.META_SCHEMA, retriever=_refuse_retrieval)
 
 
-def meta_schema_problem(schema: Any) -> str | None:
+def meta_schema_problem(schema: Any, *, quote: bool = True) -> str | None:
     """Why ``schema`` is not a valid JSON Schema of its draft, or None.
 
     The draft is chosen as jsonschema chooses it (``$schema``, else 2020-12; an unknown
@@ -206,6 +206,11 @@ def meta_schema_problem(schema: Any) -> str | None:
     >>> meta_schema_problem({"type": "object", "properties": {"a": {"type": "string"}}})
     >>> print(meta_schema_problem({"type": "object", "items": [{}]}))
     [{}] is not of types "boolean", "object" (at /items)
+    >>> print(meta_schema_problem({"type": "object", "items": [{}]}, quote=False))
+    fails the meta-schema's 'type'
+
+    ``quote=False`` names only the rule that failed: a reward's evidence must not quote
+    the schema's values (the message does).
     """
     if not isinstance(schema, (dict, bool)):
         return "not an object"
@@ -220,8 +225,11 @@ def meta_schema_problem(schema: Any) -> str | None:
         return f"cannot be checked: {type(exc).__name__}"
     if error is None:
         return None
+    if not quote:
+        rule = error.schema_path[-1] if error.schema_path else "?"
+        return f"fails the meta-schema's '{rule}'"
     where = "/".join(str(part) for part in error.instance_path)
-    # For the client's 400 (its own schema); a reward's evidence must not quote it.
+    # For the client's 400 (its own schema).
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
     return f"{message} (at /{where})"
 
@@ -386,12 +394,11 @@ def linear_validator(schema: Any) -> tuple[Any, str]:
         return None, "; schema ignored: not an object"
     if problem := schema_problem(schema):
         raise SchemaRefused(problem)
-    cls = validators.validator_for(schema)
-    try:
-        cls.check_schema(schema)
-    except exceptions.SchemaError as exc:
-        # The rule that failed, not jsonschema's message (it quotes the schema's values).
-        return None, f"; schema ignored: invalid (fails the meta-schema's '{exc.validator}')"
-    except RecursionError:
-        return None, "; schema ignored: too deeply self-referential to check"
+    # Natively, as requests check theirs: jsonschema's Python check_schema took seconds
+    # for a request's tools, and a budget worker that ran out failed tool_valid closed.
+    if problem := meta_schema_problem(schema, quote=False):
+        return None, f"; schema ignored: invalid ({problem})"
+    with warnings.catch_warnings():  # an unknown $schema: jsonschema warns, then defaults
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cls = validators.validator_for(schema)
     return _linear_class(cls)(schema, registry=_NO_RETRIEVAL), ""

@@ -338,3 +338,26 @@ def test_a_schema_its_draft_forbids_is_not_a_500(
     body = {"model": MODEL, "input": "hello", "text": text}
     r = client.post("/v1/responses", json=body, headers=_auth(KEY_A))
     assert r.status_code < 500, r.text
+
+
+def test_a_rewards_schema_validator_is_built_without_the_python_meta_validator() -> None:
+    # tool_valid builds one per declared tool in its budget worker; jsonschema's Python
+    # check_schema made 128 large tools run out the budget (every call then invalid).
+    from rewards.json_limits import linear_validator
+
+    schema = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(3000)}}
+    steps = 0
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal steps
+        code = frame.f_code
+        if event == "call" and code.co_name == "descend" and "jsonschema" in code.co_filename:
+            steps += 1
+
+    sys.setprofile(profile)
+    try:
+        validator, note = linear_validator(schema)
+    finally:
+        sys.setprofile(None)
+    assert (steps, note) == (0, "")
+    assert validator.is_valid({"p1": "x"}) and not validator.is_valid({"p1": 1})
