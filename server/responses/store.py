@@ -3,7 +3,9 @@
 OpenAI stores a response unless the request says ``store: false``, and the clients
 rely on that default (openai-agents and LangChain leave ``store`` out), so the server
 keeps one too: in memory, bounded like the trace store (``--trace-store-size``, oldest
-evicted first), owner-scoped like a trace (another key's response reads as missing).
+evicted first), owner-only (another key's response reads as missing, an operator key's too: a
+stored Response is the tenant's conversation, which an operator may not read, continue
+or delete; operators read traces, which say why an answer won).
 Each entry holds the Response and the conversation that led to it, as chat messages,
 so a follow-up naming it as ``previous_response_id`` continues where it ended.
 """
@@ -44,17 +46,17 @@ class ResponseStore:
                 self._items.popitem(last=False)
 
     def read(self, response_id: str, caller: Caller) -> Stored | None:
-        """The entry if ``caller`` may read it; None when missing or someone else's."""
+        """The entry if it is ``caller``'s own; None when missing or someone else's."""
         with self._lock:
             stored = self._items.get(response_id)
-        if stored is None or not caller.can_read(stored.owner):
+        if stored is None or stored.owner != caller.owner:
             return None
         return stored
 
     def delete(self, response_id: str, caller: Caller) -> bool:
         with self._lock:
             stored = self._items.get(response_id)
-            if stored is None or not caller.can_read(stored.owner):
+            if stored is None or stored.owner != caller.owner:
                 return False
             del self._items[response_id]
             return True

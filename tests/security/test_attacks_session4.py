@@ -283,6 +283,20 @@ def test_stored_responses_belong_to_their_tenant(client: TestClient) -> None:
     assert client.get(f"/v1/responses/{rid}", headers=_auth(KEY_A)).status_code == 200
 
 
+def test_an_operator_key_neither_reads_nor_continues_a_tenants_stored_response(
+    client: TestClient,
+) -> None:
+    # A stored Response is the tenant's conversation, not a diagnostic: operators read
+    # traces (why an answer won), but do not read, continue or delete conversations.
+    body = {"model": MODEL, "input": "hello", "store": True}
+    rid = client.post("/v1/responses", json=body, headers=_auth(KEY_A)).json()["id"]
+    assert client.get(f"/v1/responses/{rid}", headers=_auth(OPERATOR)).status_code == 404
+    follow = {"model": MODEL, "input": "more", "previous_response_id": rid}
+    assert client.post("/v1/responses", json=follow, headers=_auth(OPERATOR)).status_code == 404
+    assert client.delete(f"/v1/responses/{rid}", headers=_auth(OPERATOR)).status_code == 404
+    assert client.get(f"/v1/responses/{rid}", headers=_auth(KEY_A)).status_code == 200
+
+
 def test_feedback_ids_are_per_tenant(client: TestClient) -> None:
     def trace_of(key: str) -> str:
         r = _chat(client, "hello", key=key, tools=None, best_of=2)
