@@ -65,6 +65,7 @@ __all__ = [
     "HazardRule",
     "HazardsGate",
     "find_hazards",
+    "match_rule",
 ]
 
 _MAX_EXCERPT = 80
@@ -174,15 +175,36 @@ def find_hazards(text: str, side: Literal["prompt", "answer"]) -> list[HazardFin
     return found
 
 
+def match_rule(
+    rule: HazardRule, text: str, side: Literal["prompt", "answer"]
+) -> HazardFinding | None:
+    """The first counted match of one rule over the whole of ``text``, or None.
+
+    For a ``hazard`` rule in an operator's policy (:mod:`rewards.policy`): the same
+    normalisation, cues and defusers as :func:`find_hazards`, without keyword windows
+    (one rule over one answer).
+    """
+    if rule.side not in (side, "both"):
+        return None
+    normal = normalize(text)
+    seen = normal.text
+    for m in rule.pattern.finditer(seen):
+        if _counts(rule, seen, m.start(), m.end()):
+            return HazardFinding(rule.id, rule.category, rule.action, *normal.span(*m.span()))
+    return None
+
+
 def _keyword_automaton() -> ahocorasick.Automaton:
-    by_word: dict[str, set[int]] = {}
+    # Per written word, the rules that want it anywhere a word starts and those that want
+    # it as a whole word ("meth" and "meth$" are one entry: a second add_word replaces).
+    by_word: dict[str, tuple[set[int], set[int]]] = {}
     for i, rule in enumerate(RULES):
         for word in rule.keywords:
-            by_word.setdefault(word, set()).add(i)
+            start, whole = by_word.setdefault(word.rstrip("$"), (set(), set()))
+            (whole if word.endswith("$") else start).add(i)
     automaton = ahocorasick.Automaton()
-    for word, rules in by_word.items():
-        # "whites$" is a whole word: it opens no window in "whitespace".
-        automaton.add_word(word.rstrip("$"), (word, tuple(sorted(rules))))
+    for word, (start, whole) in by_word.items():
+        automaton.add_word(word, (word, tuple(sorted(start)), tuple(sorted(whole))))
     automaton.make_automaton()
     return automaton
 
@@ -202,14 +224,13 @@ def _windows(lower: str) -> dict[int, list[tuple[int, int]]]:
     ``method``), and one written with a trailing ``$`` only as a whole word.
     """
     spans: dict[int, list[tuple[int, int]]] = {}
-    for last, (word, rules) in _KEYWORDS.iter(lower):
-        whole = word.endswith("$")
-        at = last - len(word) + 1 + whole
+    for last, (word, start_rules, whole_rules) in _KEYWORDS.iter(lower):
+        at = last - len(word) + 1
         if at > 0 and word[0].isalnum() and lower[at - 1].isalnum():
             continue
-        if whole and last + 1 < len(lower) and lower[last + 1].isalnum():
-            continue
-        for i in rules:
+        # "whites$" is a whole word: it opens no window in "whitespace".
+        whole = last + 1 >= len(lower) or not lower[last + 1].isalnum()
+        for i in start_rules + whole_rules if whole else start_rules:
             spans.setdefault(i, []).append((max(0, at - _WINDOW), last + 1 + _WINDOW))
     merged: dict[int, list[tuple[int, int]]] = {}
     for i, found in spans.items():
