@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from rewards.json_limits import schema_problem
+from rewards.json_limits import meta_schema_problem, schema_problem
 from server.reference import Reference
 from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
 from server.tools import FunctionTool, ToolChoice
@@ -113,6 +113,11 @@ class ResponseFormat(_Strict):
         # Refused up front: a pattern RE2 cannot run, or a schema over the size/depth bounds.
         if self.json_schema and (problem := schema_problem(self.json_schema.get("schema"))):
             raise ValueError(f"response_format schema refused: {problem}")
+        # Not a JSON Schema of its draft (``items: [...]`` in 2020-12, ``$id: 5``): refused
+        # here, not left to crash the engine's guided decoding or the schema's ref walk.
+        schema = self.json_schema.get("schema") if self.json_schema else None
+        if schema is not None and (problem := meta_schema_problem(schema)):
+            raise ValueError(f"response_format schema is not a valid JSON Schema: {problem}")
         return self
 
 
