@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from rewards.builtin.code_exec import extract_tests
 from rewards.selector import build_context
 from rewards.types import Candidate, Reward
 
@@ -17,6 +18,24 @@ def _text(item: Any) -> str:
     if isinstance(item, Sequence):
         return "\n".join(str(m.get("content", "")) for m in item if isinstance(m, dict))
     return str(item)
+
+
+def _references(kwargs: dict[str, Any], row: int) -> dict[str, Any]:
+    """The references a dataset row carries for the rewards, from its extra columns (GRPO
+    passes each as a keyword argument, one value per completion): ``json_schema`` (a
+    schema, or its JSON text, as ``bon-server export grpo`` writes it) for ``json_valid``
+    and ``tests`` (assert lines, test functions, doctests) for ``code_exec``."""
+    refs: dict[str, Any] = {}
+    schemas, tests = kwargs.get("json_schema"), kwargs.get("tests")
+    schema = schemas[row] if schemas is not None else None
+    if isinstance(schema, str):
+        schema = json.loads(schema)
+    if schema is not None:
+        refs["json_schema"] = schema
+    steps = extract_tests(str(tests[row])) if tests is not None and tests[row] else []
+    if steps:
+        refs["tests"] = steps
+    return refs
 
 
 class TrlReward:
@@ -48,7 +67,9 @@ class TrlReward:
         Args:
             prompts: one prompt per completion (string, or conversational messages).
             completions: the completions (string, or a list of messages).
-            **kwargs: TRL's extra columns; ``completion_ids`` gives token ids.
+            **kwargs: TRL's extra columns; ``completion_ids`` gives token ids,
+                ``json_schema`` and ``tests`` the rewards' references (see
+                :func:`_references`).
         """
         if len(prompts) != len(completions):
             raise ValueError(f"{len(prompts)} prompts for {len(completions)} completions")
@@ -61,6 +82,7 @@ class TrlReward:
             prompt = prompts[members[0]]
             messages = None if isinstance(prompt, str) else list(prompt)
             context = build_context(_text(prompt), messages)
+            context.references.update(_references(kwargs, members[0]))
             texts = [_text(completions[i]) for i in members]
             candidates = [
                 Candidate(j, texts[j], tuple(ids[i]) if ids is not None else ())

@@ -1,4 +1,4 @@
-"""Command line: ``bon-server serve``, ``bon-server prepare-model``, ``bon-server trace-schema``.
+"""Command line: ``bon-server serve``, ``prepare-model``, ``trace-schema``, ``export``.
 
 Every :class:`~server.config.Settings` field is also an option of ``serve``
 (``default_best_of`` -> ``--default-best-of``); options win over ``BON_*``
@@ -113,6 +113,34 @@ def _schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """``bon-server export``: datasets in TRL's formats from the store (docs/store.md)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from server.store import database_url
+    from server.store.export import ExportFilters, export, parse_time
+
+    try:
+        url = args.database_url or database_url(Settings())
+        filters = ExportFilters(
+            since=None if args.since is None else parse_time(args.since),
+            until=None if args.until is None else parse_time(args.until),
+            task=args.task,
+            profile=args.profile,
+            owner=args.owner,
+            verified_only=args.verified_only,
+            min_margin=args.min_margin,
+            min_rating=args.min_rating,
+        )
+        fmt = args.format or ("parquet" if args.output.suffix == ".parquet" else "jsonl")
+        result = export(url, args.kind, args.output, fmt, filters)
+    except (ValueError, OSError, RuntimeError, SQLAlchemyError) as exc:
+        print(f"bon-server export: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bon-server", description="Reward-guided best-of-N server (OpenAI-compatible)."
@@ -133,6 +161,37 @@ def build_parser() -> argparse.ArgumentParser:
     prep.set_defaults(func=_prepare)
     schema = sub.add_parser("trace-schema", help="print the JSON Schema of the trace")
     schema.set_defaults(func=_schema)
+    exp = sub.add_parser(
+        "export",
+        help="write training data (SFT, DPO, KTO, GRPO) in TRL's formats from the store",
+        description="Write a dataset in TRL's formats from the store (docs/store.md).",
+    )
+    exp.add_argument("kind", choices=("sft", "dpo", "kto", "grpo"))
+    exp.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    exp.add_argument(
+        "--format", choices=("jsonl", "parquet"), help="default: from the suffix, else jsonl"
+    )
+    exp.add_argument("--database-url", help="the store (default: the server's SQLite file)")
+    exp.add_argument("--since", help="stored at or after (ISO 8601 or epoch seconds; UTC)")
+    exp.add_argument("--until", help="stored before (ISO 8601 or epoch seconds; UTC)")
+    exp.add_argument("--task", help="only this detected task (math, code, json, ...)")
+    exp.add_argument("--profile", help="only this reward profile")
+    exp.add_argument("--owner", help="only this owner (the trace's owner, sha256:...)")
+    exp.add_argument(
+        "--verified-only",
+        action="store_true",
+        help="only candidates whose outcome a verifier or feedback decided",
+    )
+    exp.add_argument(
+        "--min-margin", type=float, help="least combined-score gap of a pair (dpo, kto)"
+    )
+    exp.add_argument(
+        "--min-rating",
+        type=float,
+        default=1.0,
+        help="numeric feedback at least this is good (default 1; booleans: true)",
+    )
+    exp.set_defaults(func=_export)
     return parser
 
 
