@@ -186,7 +186,8 @@ def _candidates(
     texts = {
         c["index"]: c.get("text")
         for c in trace.body.get("candidates") or []
-        if not c.get("vetoed") and isinstance(c.get("text"), str)
+        # A call-only answer has no text: tool calls are not exported (counted as no text).
+        if not c.get("vetoed") and isinstance(c.get("text"), str) and c["text"].strip()
     }
     out = []
     for row in sorted(rows, key=lambda r: r.index):

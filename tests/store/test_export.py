@@ -395,3 +395,26 @@ def test_postgresql_exports_what_sqlite_does(
                     assert a[key] == pytest.approx(b[key])
                 else:
                     assert a[key] == b[key], (kind, key)
+
+
+def test_system_message_exported_when_the_operator_keeps_text(tmp_path: Path) -> None:
+    """Under --trace-text full the stored prompt holds the system message: exported."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'full.db'}"
+    settings = make_settings(api_keys=KEY_A, database_url=url, trace_text="full", **BUDGETS)
+    messages = [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": CAPITAL},
+    ]
+    with TestClient(create_app(settings, engine=make_engine(SCRIPT))) as c:
+        _chat(c, KEY_A, "", messages=messages, trace="full")
+        store = c.app.state.traces.store  # type: ignore[attr-defined]
+        wait_for(lambda: c.portal.call(store.recent, None, 1), "the stored trace")  # type: ignore[union-attr]
+    assert _rows(url, tmp_path, "grpo") == [
+        {
+            "prompt": f"system: Answer briefly.\nuser: {CAPITAL}",
+            "task": "general",
+            "answer": None,
+            "tests": None,
+            "json_schema": None,
+        }
+    ]
