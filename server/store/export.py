@@ -335,34 +335,67 @@ class _Exporter:
         ]
 
 
-def _write(rows: list[dict[str, Any]], kind: str, path: Path, fmt: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - pyarrow is in the dev extra
-        raise RuntimeError("Parquet needs pyarrow: pip install pyarrow") from exc
-    columns = COLUMNS[kind]
-    schema = pa.schema([(name, pa.type_for_alias(_TYPES.get(name, "string"))) for name in columns])
-    table = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(table, path)
+class _Sink:
+    """The output file, written as the store is read (a page of traces at a time), so an
+    export of a large store does not hold every row in memory. Written to a temporary
+    name and renamed at the end: a failed export leaves no partial file."""
+
+    def __init__(self, kind: str, path: Path, fmt: str) -> None:
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.written = 0
+        self.parquet: Any = None
+        if fmt == "jsonl":
+            self.jsonl: Any = self.partial.open("w", encoding="utf-8")
+            return
+        try:
+            import pyarrow as pa  # type: ignore[import-untyped]
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        except ImportError as exc:  # pragma: no cover - pyarrow is in the dev extra
+            raise RuntimeError("Parquet needs pyarrow: pip install pyarrow") from exc
+        columns = COLUMNS[kind]
+        self.schema = pa.schema(
+            [(name, pa.type_for_alias(_TYPES.get(name, "string"))) for name in columns]
+        )
+        self.table = pa.Table.from_pylist
+        self.parquet = pq.ParquetWriter(self.partial, self.schema)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.parquet is not None:
+            self.parquet.write_table(self.table(rows, schema=self.schema))
+        else:
+            self.jsonl.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        self.written += len(rows)
+
+    def close(self, ok: bool) -> None:
+        if self.parquet is not None:
+            self.parquet.close()  # an empty file still has the kind's schema
+        else:
+            self.jsonl.close()
+        if ok:
+            self.partial.replace(self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
 
 
-async def _collect(url: str, kind: str, filters: ExportFilters, result: ExportResult) -> list[Any]:
+async def _collect(
+    url: str, kind: str, filters: ExportFilters, result: ExportResult, sink: _Sink
+) -> None:
     exporter = _Exporter(kind, filters, result)
-    rows: list[dict[str, Any]] = []
     store = Store(url)
+    page: list[dict[str, Any]] = []
     try:
         async for trace, candidates in _groups(store, filters):
-            rows.extend(exporter.rows(trace, candidates))
+            page.extend(exporter.rows(trace, candidates))
+            if len(page) >= _BATCH:
+                sink.write(page)
+                page = []
+        sink.write(page)
     finally:
         await store.close()
-    return rows
 
 
 def export(
@@ -381,7 +414,12 @@ def export(
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         raise FileNotFoundError(f"no store at {parsed.database}")
     result = ExportResult(kind=kind, path=path)
-    rows = asyncio.run(_collect(url, kind, filters or ExportFilters(), result))
-    _write(rows, kind, path, fmt)
-    result.written = len(rows)
+    sink = _Sink(kind, path, fmt)
+    ok = False
+    try:
+        asyncio.run(_collect(url, kind, filters or ExportFilters(), result, sink))
+        ok = True
+    finally:
+        sink.close(ok)
+    result.written = sink.written
     return result

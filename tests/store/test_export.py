@@ -377,6 +377,19 @@ def test_paging_reads_every_trace_once(
     whole = {kind: _rows(built.url, tmp_path, kind) for kind in COLUMNS}
     monkeypatch.setattr(export_module, "_BATCH", 2)
     assert {kind: _rows(built.url, tmp_path, kind) for kind in COLUMNS} == whole
+    for kind in COLUMNS:  # Parquet written in several row groups reads back the same
+        path = tmp_path / f"{kind}.parquet"
+        export(built.url, kind, path, "parquet")
+        assert pq.read_table(path).to_pylist() == whole[kind]
+
+
+def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
+    """A file that is no store: an error (exit 2), and neither the output nor a partial."""
+    (tmp_path / "empty.db").write_bytes(b"")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    out = tmp_path / "out" / "sft.jsonl"
+    assert main(["export", "sft", "-o", str(out), "--database-url", url]) == 2
+    assert not out.parent.exists() or not any(out.parent.iterdir())
 
 
 def test_postgresql_exports_what_sqlite_does(
