@@ -8,6 +8,7 @@ here once; owner scoping itself stays :meth:`server.auth.Caller.can_read`'s.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -80,8 +81,14 @@ class Store:
         await migrate(self.engine)
         self.ready = True
 
-    async def close(self) -> None:
-        await self.engine.dispose()
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Close the pool's connections; bounded, so a stuck driver cannot hang shutdown."""
+        closing = asyncio.ensure_future(self.engine.dispose())
+        done, _pending = await asyncio.wait({closing}, timeout=timeout_s)
+        if not done:
+            log.warning("store: the database connections did not close in %g s", timeout_s)
+        elif (error := closing.exception()) is not None:
+            log.warning("store: closing the database failed: %s: %s", type(error).__name__, error)
 
     # Traces
 

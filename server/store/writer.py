@@ -56,6 +56,10 @@ class Retention:
         return self.max_age_s is not None or self.max_traces is not None
 
 
+_STOP_TRIES = 10
+_STOP_WAIT_S = 0.5
+
+
 class StoreWriter:
     """Writes traces to a :class:`Store` from a bounded queue (see the module docstring)."""
 
@@ -118,10 +122,20 @@ class StoreWriter:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), timeout=drain_s)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        task, self._task = self._task, None
+        # A cancellation delivered while the task is inside the database driver can be
+        # swallowed there (seen with SQLAlchemy + aiosqlite during the start-up prune): the
+        # task then goes on to wait on the queue for ever, and so would a plain
+        # ``await task``. Cancel again until it ends; give up (and say so) after a bound.
+        for _ in range(_STOP_TRIES):
+            task.cancel()
+            done, _pending = await asyncio.wait({task}, timeout=_STOP_WAIT_S)
+            if done:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    log.warning("store: the writer had failed: %s: %s", type(error).__name__, error)
+                break
+        else:
+            log.warning("store: the writer did not stop; abandoned")
         while not self._queue.empty():
             self._drop("shutdown", self._queue.get_nowait().trace.get("id"))
 

@@ -36,7 +36,7 @@ CASES: list[tuple[str, Any, int, str | None]] = [
     ("max_tokens over limit", _chat(max_tokens=10**6), 400, "max_tokens"),
     ("trace level", _chat(trace="everything"), 400, "trace"),
     ("unknown field", _chat(frobnicate=True), 400, "frobnicate"),
-    ("logprobs unsupported", _chat(logprobs=True), 400, "logprobs"),
+    ("top_logprobs over 20", _chat(logprobs=True, top_logprobs=21), 400, "top_logprobs"),
     ("messages not a list", _chat(messages="hi"), 400, "messages"),
     (
         "json_schema without schema",
@@ -82,7 +82,7 @@ def test_malformed_bodies(client: TestClient, raw: bytes, content_type: str) -> 
         ({"model": MODEL, "prompt": ""}, "prompt"),
         ({"model": MODEL, "prompt": ["a", "b"]}, "prompt"),
         ({"model": MODEL, "prompt": "x", "echo": True}, "echo"),
-        ({"model": MODEL, "prompt": "x", "logprobs": 2}, "logprobs"),
+        ({"model": MODEL, "prompt": "x", "logprobs": 6}, "logprobs"),
         ({"model": MODEL, "prompt": "x", "suffix": "y"}, "suffix"),
         ({"model": MODEL, "prompt": "x", "best_of": 2, "n": 3}, "n"),
     ],
