@@ -120,8 +120,8 @@ LONG_LIMITED = [
         {"type": "text", "text": 5}]}]), "messages[0].content"),
     ("huge weight", _chat(rewards={"length": 1e308}), "rewards"),
     ("weight not a number", _chat(rewards={"length": "heavy"}), "rewards"),
-    ("presence_penalty", _chat(presence_penalty=0.5), "presence_penalty"),
-    ("logit_bias", _chat(logit_bias={"50256": -100}), "logit_bias"),
+    ("presence_penalty out of range", _chat(presence_penalty=2.5), "presence_penalty"),
+    ("logit_bias key not a token id", _chat(logit_bias={"the": -100}), "logit_bias"),
     ("stream_options", _chat(stream_options={"include_usage": True}), "stream_options"),
     ("max_completion_tokens over limit", _chat(max_completion_tokens=10**6),
      "max_completion_tokens"),
@@ -133,7 +133,6 @@ LONG_LIMITED = [
     ("temperature as a string", _chat(temperature="0.5"), "temperature"),
     ("weight as a bool", _chat(rewards={"length": True}), "rewards"),
     ("stream as a string", _chat(stream="false"), "stream"),
-    ("store true", _chat(store=True), "store"),
 ]  # fmt: skip
 
 
