@@ -72,12 +72,14 @@ class RewardResult:
     stage: str = "context"  # when the selector chose it (see RewardChoice.stage)
     where: str = "thread"  # "worker" (budget enforced) or "thread (why)"
     overrun: bool = False  # its time budget ran out (see the module docstring)
+    weight_source: str = ""  # where the weight came from (RewardChoice.weight_source)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (non-finite numbers become None)."""
         return {
             "name": self.name,
             "weight": _safe(self.weight),
+            "weight_source": self.weight_source,
             "reason": self.reason,
             "stage": self.stage,
             "scores": [{"value": _safe(s.value), "evidence": s.evidence} for s in self.scores],
@@ -510,6 +512,7 @@ def score_group(
                 stage=choice.stage,
                 where=where,
                 overrun=overrun,
+                weight_source=choice.weight_source,
             )
         )
     penalties = [sum(g.verdicts[i].penalty for g in gates) for i in range(n)]

@@ -112,6 +112,9 @@ class RewardChoice:
     weight: float
     reason: str
     stage: Stage = "context"
+    # Where ``weight`` came from, in words, when something other than the profile or
+    # the built-in set decided it (learned reliability, an operator's freeze); "" if not.
+    weight_source: str = ""
 
 
 @dataclass(frozen=True)

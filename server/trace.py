@@ -128,6 +128,7 @@ def build_trace(
         {
             "name": r.name,
             "weight": r.weight,
+            "weight_source": r.weight_source,
             "reason": r.reason,
             "stage": r.stage,
             "no_signal": r.no_signal,
