@@ -23,7 +23,7 @@ from rewards.builtin.efficiency import Efficiency
 from rewards.registry import RewardRegistry
 from server.config import Settings
 
-__all__ = ["SandboxRefused", "SandboxStatus", "start_sandbox", "with_sandbox"]
+__all__ = ["SandboxRefused", "SandboxStatus", "code_exec_for", "start_sandbox", "with_sandbox"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,25 @@ def start_sandbox(settings: Settings) -> SandboxStatus:
     return SandboxStatus(iso.mode, True, iso.reason)
 
 
+def code_exec_for(settings: Settings) -> functools.partial[CodeExec]:
+    """``code_exec`` as the operator configured it: the sandbox mode, the per-run limit,
+    the group's budget, the concurrent runs and the largest code parsed.
+
+    The one place these settings become a CodeExec: the registry's ``code_exec`` (the
+    prompt's code) and the store's (a reference's tests) both call this, so the two never
+    run code under different limits. A factory, so a profile's ``config`` may still
+    override a keyword.
+    """
+    return functools.partial(
+        CodeExec,
+        timeout_s=settings.code_timeout_s,
+        budget_s=settings.code_budget_s,
+        workers=settings.sandbox_concurrency,
+        sandbox=settings.sandbox,
+        max_code_chars=settings.code_max_chars,
+    )
+
+
 def with_sandbox(registry: RewardRegistry, settings: Settings) -> RewardRegistry:
     """The registry with ``code_exec`` and ``efficiency`` configured from the settings:
     the sandbox mode, the per-run limit, the group's budget and the largest code parsed."""
@@ -84,17 +103,7 @@ def with_sandbox(registry: RewardRegistry, settings: Settings) -> RewardRegistry
     if not {CodeExec.name, Efficiency.name} <= names:
         return registry  # a registry of someone else's making: its rewards as they are
     configured = registry.copy()
-    configured.replace_reward(
-        CodeExec.name,
-        functools.partial(
-            CodeExec,
-            timeout_s=settings.code_timeout_s,
-            budget_s=settings.code_budget_s,
-            workers=settings.sandbox_concurrency,
-            sandbox=settings.sandbox,
-            max_code_chars=settings.code_max_chars,
-        ),
-    )
+    configured.replace_reward(CodeExec.name, code_exec_for(settings))
     configured.replace_reward(
         Efficiency.name,
         functools.partial(

@@ -7,9 +7,9 @@ engine and queries), ``records`` (what is kept of a trace, verified outcomes inc
 
 from __future__ import annotations
 
-from rewards.builtin.code_exec import CodeExec
 from server.config import Settings
 from server.metrics import Metrics
+from server.sandbox_mode import code_exec_for
 from server.store.db import Store, default_database_url, redact_url
 from server.store.traces import StoredTraces
 from server.store.writer import Retention, StoreWriter
@@ -46,13 +46,7 @@ def build_traces(settings: Settings, metrics: Metrics) -> StoredTraces:
         retention=retention,
         # A reference's tests run as code_exec runs the prompt's: the operator's sandbox
         # mode and limits (with --sandbox off they run nowhere).
-        code_exec=CodeExec(
-            timeout_s=settings.code_timeout_s,
-            budget_s=settings.code_budget_s,
-            workers=settings.sandbox_concurrency,
-            sandbox=settings.sandbox,
-            max_code_chars=settings.code_max_chars,
-        ),
+        code_exec=code_exec_for(settings)(),
         on_write=metrics.store_writes.inc,
         on_drop=lambda reason: metrics.store_dropped.labels(reason=reason).inc(),
     )
