@@ -27,9 +27,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rewards.budget import BudgetPool, Budgets, runs_in_worker
+from rewards.context import build_context
 from rewards.registry import builtin_registry
 from rewards.scoring import score_group
-from rewards.selector import build_context, select_rewards
+from rewards.selection import select_rewards
 from rewards.types import Candidate
 
 FILLER = (

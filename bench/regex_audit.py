@@ -31,7 +31,7 @@ MODULES = [
     "rewards.builtin.formatting",
     "rewards.builtin.language",
     "rewards.language",
-    "rewards.selector",
+    "rewards.task",
     "rewards.gates.injection",
 ]
 # Attacks from issue 10 and classic backtracking triggers, as (name, unit to repeat, prefix).

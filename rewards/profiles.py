@@ -182,7 +182,7 @@ def check_profiles(profiles: Profiles, known_rewards: Iterable[str]) -> None:
     Raises:
         ProfileError: naming the profile and the fault.
     """
-    from rewards.selector import check_not_model_only
+    from rewards.selection import check_not_model_only
 
     known = set(known_rewards)
     for profile in profiles.profiles.values():

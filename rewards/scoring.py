@@ -40,7 +40,7 @@ from rewards.aggregate import DEFAULT_MODE, AggregationMode, aggregate
 from rewards.budget import BudgetExceeded, Budgets, RemoteError, runs_in_worker
 from rewards.ranking import rank_candidates
 from rewards.registry import RewardRegistry, default_registry
-from rewards.selector import RewardChoice, Selection
+from rewards.selection import RewardChoice, Selection
 from rewards.tool_calls import invalid_calls, is_tool_turn, valid_first
 from rewards.types import Candidate, RewardContext, Score, Verdict
 from rewards.workers import WorkerError

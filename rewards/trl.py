@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rewards.builtin.code_exec import extract_tests
-from rewards.selector import build_context
+from rewards.context import build_context
 from rewards.types import Candidate, Reward
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rewards.adaptive import AdaptivePolicy, settle
+from rewards.context import build_context
 from rewards.registry import builtin_registry
 from rewards.scoring import score_group
-from rewards.selector import build_context, explicit_selection, select_rewards
+from rewards.selection import explicit_selection, select_rewards
 from rewards.types import Candidate
 
 POLICY = AdaptivePolicy(min_agreement=0.6, min_margin=2)

@@ -2,7 +2,7 @@
 
 from rewards.registry import default_registry
 from rewards.scoring import score_group
-from rewards.selector import explicit_selection
+from rewards.selection import explicit_selection
 from rewards.types import Candidate, RewardContext
 
 

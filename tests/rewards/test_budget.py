@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from rewards.budget import BudgetExceeded, BudgetPool, Budgets, RemoteError, runs_in_worker
+from rewards.context import build_context
 from rewards.registry import RewardRegistry, builtin_registry
 from rewards.scoring import GATE_TIMEOUT, score_group, screen_prompt
-from rewards.selector import RewardChoice, Selection, build_context
+from rewards.selection import RewardChoice, Selection
 from rewards.types import Candidate, RewardContext, Score, Verdict
 
 # Exponential backtracking in re's C matcher: far longer than any budget here.

@@ -16,6 +16,7 @@ from rewards.builtin.json_agreement import JsonAgreement
 from rewards.builtin.json_valid import JsonValid
 from rewards.builtin.math_answers import extract_answer
 from rewards.builtin.math_steps import check_steps
+from rewards.context import build_context
 from rewards.gates import injection
 from rewards.json_limits import (
     MAX_SCHEMA_DEPTH,
@@ -25,7 +26,7 @@ from rewards.json_limits import (
     linear_validator,
     schema_problem,
 )
-from rewards.selector import _CODE_SYNTAX, build_context, detect_task
+from rewards.task import _CODE_SYNTAX, detect_task
 from rewards.types import RewardContext
 
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from rewards import build_context, score_group
 from rewards.registry import builtin_registry
-from rewards.selector import explicit_selection
+from rewards.selection import explicit_selection
 from rewards.types import Candidate
 from server.app import create_app
 from tests.conftest import MODEL, make_engine, make_settings

@@ -6,7 +6,7 @@ import pytest
 
 from rewards import Candidate, builtin_registry, score_group
 from rewards.policy import Policy, PolicyError, PolicyGate, load_policy
-from rewards.selector import RewardChoice, Selection
+from rewards.selection import RewardChoice, Selection
 from rewards.types import RewardContext
 
 POLICY_YAML = """

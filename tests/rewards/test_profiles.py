@@ -8,7 +8,7 @@ import pytest
 
 from rewards.profiles import ProfileError, check_profiles, load_profiles, parse_profiles
 from rewards.registry import builtin_registry
-from rewards.selector import choose_rewards
+from rewards.selection import choose_rewards
 from rewards.types import RewardContext
 
 EXAMPLE = """

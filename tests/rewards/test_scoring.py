@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from rewards.context import build_context
 from rewards.registry import RewardRegistry, builtin_registry
 from rewards.scoring import GATE_ERROR, GroupResult, score_group
-from rewards.selector import RewardChoice, Selection, build_context, select_rewards
+from rewards.selection import RewardChoice, Selection, select_rewards
 from rewards.types import Candidate, RewardContext, Score, Verdict
 from tests.text import json_strings
 

@@ -5,15 +5,11 @@ from typing import Any
 
 import pytest
 
+from rewards.context import build_context
+from rewards.refine import refine_selection
 from rewards.registry import UnknownRewardError, builtin_registry
-from rewards.selector import (
-    Selection,
-    build_context,
-    detect_task,
-    explicit_selection,
-    refine_selection,
-    select_rewards,
-)
+from rewards.selection import Selection, explicit_selection, select_rewards
+from rewards.task import detect_task
 from rewards.types import TASKS, Candidate, RewardContext
 
 

@@ -11,15 +11,11 @@ from typing import Any
 import pytest
 
 from rewards.builtin.tools import ToolAgreement, ToolChecker, ToolValid
+from rewards.context import build_context
 from rewards.registry import RewardRegistry, builtin_registry
 from rewards.scoring import score_group
-from rewards.selector import (
-    build_context,
-    choose_rewards,
-    detect_task,
-    explicit_selection,
-    select_rewards,
-)
+from rewards.selection import choose_rewards, explicit_selection, select_rewards
+from rewards.task import detect_task
 from rewards.tool_calls import MAX_ARGUMENT_CHARS, call_key, canonical_arguments, invalid_calls
 from rewards.types import Candidate, RewardContext, Score, ToolCall
 

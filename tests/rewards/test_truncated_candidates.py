@@ -17,8 +17,9 @@ from rewards.builtin.answer_agreement import AnswerAgreement
 from rewards.builtin.efficiency import Efficiency
 from rewards.builtin.math_answers import extract_answer, find_answer, voting_answer
 from rewards.ranking import rank_candidates
+from rewards.refine import refine_selection
 from rewards.scoring import score_group
-from rewards.selector import refine_selection, select_rewards
+from rewards.selection import select_rewards
 from rewards.types import Candidate, RewardContext
 
 DATA = json.loads((Path(__file__).parent / "data" / "issue14_candidates.json").read_text())

@@ -98,7 +98,7 @@ def test_a_full_trace_shows_it_where_the_operator_allows() -> None:
 
 
 def test_the_evidence_for_code_and_math_quotes_nothing() -> None:
-    from rewards.selector import detect_task
+    from rewards.task import detect_task
 
     cases = [
         f"Write a function that stores {PHRASE}",

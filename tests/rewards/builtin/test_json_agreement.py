@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.builtin.json_agreement import JsonAgreement
-from rewards.selector import build_context
+from rewards.context import build_context
 
 PROMPT = (
     "Dan is 20 years old and lives in Lima. Return only a JSON object with the keys "

@@ -148,7 +148,7 @@ def test_a_system_prompt_schema_is_never_quoted_in_the_evidence(schema: Any) -> 
     jsonschema's message about an invalid schema, both read from the system prompt."""
     import json
 
-    from rewards.selector import build_context
+    from rewards.context import build_context
 
     messages = [
         {"role": "system", "content": f"Reply with JSON matching {json.dumps(schema)}"},

@@ -5,7 +5,7 @@ from typing import Any
 from rewards import Candidate, RewardRegistry, builtin_registry, score_group
 from rewards.builtin import BUILTIN_REWARDS
 from rewards.scoring import GATE_ERROR, screen_prompt, verdict_dict
-from rewards.selector import RewardChoice, Selection
+from rewards.selection import RewardChoice, Selection
 from rewards.types import Hit, RewardContext, Verdict
 
 CTX = RewardContext(prompt="Name a colour.")

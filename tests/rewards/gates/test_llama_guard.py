@@ -8,7 +8,7 @@ from rewards import Candidate, builtin_registry, score_group
 from rewards.gates import HazardsGate
 from rewards.gates.llama_guard import LlamaGuardClassifier, guard_prompt, parse_verdict
 from rewards.scoring import GATE_ERROR
-from rewards.selector import Selection
+from rewards.selection import Selection
 from rewards.types import RewardContext
 
 

@@ -13,6 +13,7 @@ import json
 
 import pytest
 
+from rewards.context import build_context
 from rewards.gates.hazards import HazardsGate
 from rewards.gates.injection import InjectionGate
 from rewards.gates.judged import judged_text, judged_texts
@@ -21,7 +22,7 @@ from rewards.gates.pii import PiiGate
 from rewards.policy import Policy, PolicyGate
 from rewards.registry import builtin_registry
 from rewards.scoring import score_group
-from rewards.selector import build_context, select_rewards
+from rewards.selection import select_rewards
 from rewards.types import Candidate, Gate, RewardContext, ToolCall, Verdict
 
 SEND = {

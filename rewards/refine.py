@@ -1,0 +1,101 @@
+"""Refinement: the automatic selection adjusted after seeing the candidates.
+
+:func:`refine_selection` runs between generation and scoring: a reasoning model's
+``<think>`` output weighs ``format`` up; a math group that disagrees on the final
+answer gets a second look (``math_steps`` up, ``judge`` when configured). A client's
+or a profile's set is never changed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from rewards.builtin.math_answers import voting_answer
+from rewards.mathverify_pool import classify_answers
+from rewards.selection import RewardChoice, Selection
+from rewards.types import Candidate, RewardContext
+
+
+def _second_look_weight(selection: Selection, name: str) -> float | None:
+    for choice in selection.rewards:
+        if choice.name == name:
+            return choice.weight
+    return None
+
+
+def refine_selection(
+    selection: Selection,
+    context: RewardContext,
+    candidates: Sequence[Candidate],
+    *,
+    optional: Iterable[str] = (),
+) -> Selection:
+    """Adjusts an automatic selection after seeing the candidates.
+
+    Only the context selector's sets change; a client's or a profile's set is kept as
+    it is. Each change is recorded in ``decisions`` and in the reward's reason:
+
+    * a reasoning model's ``<think>`` output: ``format`` checks the reasoning is
+      closed and the answer outside it (added, or its weight raised to 0.5);
+    * intermediate goals: when a math group disagrees on the final answer (the most
+      common answer has under half of the answered candidates), the step checker's
+      weight is raised for a second look, and the judge is added when configured.
+
+    >>> from rewards.selection import select_rewards
+    >>> from rewards.types import Candidate, RewardContext
+    >>> ctx = RewardContext(prompt="What is 6 * 7?", task="math")
+    >>> sel = select_rewards(ctx, task_evidence=[])
+    >>> texts = ["6 * 7 = 42", "6 * 7 = 36", "6 * 7 = 48", "It is 41"]
+    >>> refined = refine_selection(sel, ctx, [Candidate(i, t) for i, t in enumerate(texts)])
+    >>> refined.decisions[0].startswith("second look")
+    True
+    """
+    if selection.source != "automatic" or not candidates:
+        return selection
+    rewards = list(selection.rewards)
+    decisions = list(selection.decisions)
+    enabled = set(optional)
+
+    def put(name: str, weight: float, reason: str) -> None:
+        for i, choice in enumerate(rewards):
+            if choice.name == name:
+                if choice.weight >= weight:
+                    return
+                rewards[i] = RewardChoice(
+                    name, weight, f"{choice.reason}; {reason}", "after_generation"
+                )
+                return
+        rewards.append(RewardChoice(name, weight, reason, "after_generation"))
+
+    thinking = sum(1 for c in candidates if "<think>" in c.text)
+    if thinking:
+        why = f"{thinking} of {len(candidates)} candidates reason in <think>"
+        put("format", 0.5, f"{why}: reasoning must be closed, the answer outside it")
+        decisions.append(f"format weighted 0.5: {why}")
+
+    if context.task == "math" and len(candidates) > 1:
+        # Answers of finished candidates; equivalent ones ("20", "20.0") are one answer.
+        answers = [a for c in candidates if (a := voting_answer(c.text, c.finish_reason))]
+        if answers:
+            classes = classify_answers(answers).classes
+            count = Counter(classes).most_common(1)[0][1]
+            if count * 2 < len(answers):
+                # Counts only, never the answer: this runs before the gates, so the most
+                # common answer may be a vetoed candidate's (a card number, say).
+                why = (
+                    f"group disagrees on the final answer (the most common has {count} of"
+                    f" {len(answers)} answered)"
+                )
+                before = _second_look_weight(selection, "math_steps") or 0.0
+                put("math_steps", max(1.0, before), f"second look: {why}")
+                if "judge" in enabled:
+                    put("judge", 0.5, f"second look: {why}")
+                decisions.append(
+                    f"second look: {why}; math_steps {before:g} -> {max(1.0, before):g}"
+                    + ("; judge added" if "judge" in enabled else "")
+                )
+    if rewards == selection.rewards:
+        return selection
+    return replace(selection, rewards=rewards, decisions=decisions)
