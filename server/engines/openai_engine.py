@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -304,27 +305,27 @@ class OpenAIEngine:
             raise UpstreamError(f"the upstream's answer is not a completion: {exc!r}") from exc
 
 
+# Body fields the server sets for itself, never the client's to fix: the upstream's model
+# name (not the client's) and vLLM's token-ids switch.
+_SERVER_FIELDS = frozenset({"model", "return_token_ids"})
+# An upstream's complaint about top_logprobs is about the logprobs the server asked for:
+# named so, it is the one the retry without logprobs reads (``_call``).
+_FIELD_ALIASES = {"top_logprobs": "logprobs"}
+
+
 def _param_of(message: str, body: dict[str, Any]) -> str | None:
-    """The request field an upstream's error is about, when its message says."""
+    """The request field an upstream's error is about, when its message names one.
+
+    Read from the body actually sent (longest name first, as a whole word, so
+    ``top_logprobs`` is not taken for ``logprobs`` nor ``stop`` for "stopped"): a field
+    the body gains is named without a second list to keep.
+    """
     low = message.lower()
-    if "logprobs" in low:
-        return "logprobs"
-    if "'n'" in low or " n " in low or "n must" in low or "`n`" in low:
-        return "n"
     if "context length" in low or "maximum context" in low or "too long" in low:
         return "messages" if "messages" in body else "prompt"
-    for field in (
-        "max_tokens",
-        "stop",
-        "seed",
-        "temperature",
-        "top_p",
-        "presence_penalty",
-        "frequency_penalty",
-        "logit_bias",
-    ):
-        if field in low:
-            return field
+    for field in sorted(body.keys() - _SERVER_FIELDS, key=lambda f: (-len(f), f)):
+        if re.search(rf"(?<!\w){re.escape(field)}(?!\w)", low):
+            return _FIELD_ALIASES.get(field, field)
     return None
 
 
