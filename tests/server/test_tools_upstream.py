@@ -68,9 +68,11 @@ def upstream() -> Iterator[tuple[TestClient, list[dict[str, Any]]]]:
         yield c, bodies
 
 
-def test_tools_are_forwarded_and_the_upstreams_calls_returned(
-    upstream: tuple[TestClient, list[dict[str, Any]]],
-) -> None:
+def _ask_weather(
+    upstream: tuple[TestClient, list[dict[str, Any]]], **fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Asks for Rome's weather with WEATHER declared and ``fields`` added: the client's
+    answer and the body the upstream received."""
     client, bodies = upstream
     r = client.post(
         "/v1/chat/completions",
@@ -78,16 +80,23 @@ def test_tools_are_forwarded_and_the_upstreams_calls_returned(
             "model": MODEL,
             "messages": [{"role": "user", "content": "Weather in Rome?"}],
             "tools": [WEATHER],
-            "tool_choice": "required",
-            "parallel_tool_calls": False,
-            "best_of": 2,
+            **fields,
         },
     )
     assert r.status_code == 200, r.text
-    body = bodies[-1]
+    answer: dict[str, Any] = r.json()
+    return answer, bodies[-1]
+
+
+def test_tools_are_forwarded_and_the_upstreams_calls_returned(
+    upstream: tuple[TestClient, list[dict[str, Any]]],
+) -> None:
+    answer, body = _ask_weather(
+        upstream, tool_choice="required", parallel_tool_calls=False, best_of=2
+    )
     assert body["tools"] == [WEATHER]
     assert body["tool_choice"] == "required" and body["parallel_tool_calls"] is False
-    choice = r.json()["choices"][0]
+    choice = answer["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
     assert choice["message"]["content"] is None
     assert choice["message"]["tool_calls"] == [
@@ -102,15 +111,5 @@ def test_tools_are_forwarded_and_the_upstreams_calls_returned(
 def test_tool_choice_none_forwards_no_tools(
     upstream: tuple[TestClient, list[dict[str, Any]]],
 ) -> None:
-    client, bodies = upstream
-    r = client.post(
-        "/v1/chat/completions",
-        json={
-            "model": MODEL,
-            "messages": [{"role": "user", "content": "Weather in Rome?"}],
-            "tools": [WEATHER],
-            "tool_choice": "none",
-        },
-    )
-    assert r.status_code == 200, r.text
-    assert "tools" not in bodies[-1] and "tool_choice" not in bodies[-1]
+    _, body = _ask_weather(upstream, tool_choice="none")
+    assert "tools" not in body and "tool_choice" not in body
