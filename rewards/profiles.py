@@ -18,6 +18,13 @@ The file::
         best_of: auto                     # optional: an int, or "auto"
       support-bot:
         rewards: {language: 0.5, repetition: 0.5, length: 0.2}
+      careful:
+        rewards:
+          math_steps: {weight: 1.0, reason: "our graders weigh the steps first"}
+
+A reward's value is its weight, or a mapping with ``weight`` and an optional
+``reason`` (shown in the trace). The built-in reward set of every task is written in
+this same format (``rewards/builtin_profiles.yaml``, read by :func:`builtin_profiles`).
 
 A profile without ``rewards`` keeps the automatic, context-selected set and only
 sets the other fields. Every error (unknown key, unknown reward, bad weight, a
@@ -30,6 +37,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +46,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 AUTO = "auto"
+MODEL_BASED_REWARDS = frozenset({"judge"})
+"""Rewards that are a model's opinion: never the only reward of a request or profile."""
+BUILTIN_PROFILES = "builtin_profiles.yaml"
+"""The package data file (in :mod:`rewards`) that holds every task's built-in reward set."""
 AggregationName = Literal["normalize_then_sum", "sum_then_normalize"]
 
 
@@ -52,6 +65,7 @@ class Profile:
         name: the name requests use in ``reward_profile``.
         description: free text for operators and the trace.
         rewards: weight by reward name; None keeps the context-selected set.
+        reasons: the file's reason for a reward, by reward name (only those it gave).
         aggregation: the aggregation mode for this profile, or None for the server's.
         best_of: the group size for requests that do not set one: an int, ``"auto"``,
             or None for the server's default.
@@ -62,6 +76,7 @@ class Profile:
     rewards: dict[str, float] | None = None
     aggregation: AggregationName | None = None
     best_of: int | Literal["auto"] | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,21 +110,48 @@ class Profiles:
         return {r for p in self.profiles.values() for r in (p.rewards or {})}
 
 
+class _RewardModel(BaseModel):
+    """A reward written as a mapping: its weight and why (the trace shows the reason)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight: float
+    reason: str = ""
+
+
 class _ProfileModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
-    rewards: dict[str, float] | None = None
+    rewards: dict[str, float | _RewardModel] | None = None
     aggregation: AggregationName | None = None
     best_of: int | Literal["auto"] | None = Field(None)
 
     @field_validator("rewards")
     @classmethod
-    def _weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        for name, weight in (value or {}).items():
+    def _weights(
+        cls, value: dict[str, float | _RewardModel] | None
+    ) -> dict[str, float | _RewardModel] | None:
+        for name, given in (value or {}).items():
+            weight = given.weight if isinstance(given, _RewardModel) else given
             if not math.isfinite(weight) or weight < 0:
                 raise ValueError(f"weight of {name!r} must be a finite number >= 0")
         return value
+
+    def weights(self) -> dict[str, float] | None:
+        if self.rewards is None:
+            return None
+        return {
+            name: given.weight if isinstance(given, _RewardModel) else given
+            for name, given in self.rewards.items()
+        }
+
+    def reasons(self) -> dict[str, str]:
+        return {
+            name: given.reason
+            for name, given in (self.rewards or {}).items()
+            if isinstance(given, _RewardModel) and given.reason
+        }
 
     @field_validator("best_of")
     @classmethod
@@ -144,9 +186,10 @@ def parse_profiles(data: Any, *, source: str = "<profiles>") -> Profiles:
         name: Profile(
             name=name,
             description=p.description,
-            rewards=dict(p.rewards) if p.rewards is not None else None,
+            rewards=p.weights(),
             aggregation=p.aggregation,
             best_of=p.best_of,
+            reasons=p.reasons(),
         )
         for name, p in model.profiles.items()
     }
@@ -175,6 +218,34 @@ def load_profiles(path: str | Path) -> Profiles:
     return parse_profiles(data, source=str(p))
 
 
+@cache
+def builtin_profiles() -> Profiles:
+    """Every task's built-in reward set, as profiles named by task (package data).
+
+    Read once per process with the operator's parser, so the two formats cannot drift.
+    Not selectable by ``reward_profile``: the context selector picks one by task.
+
+    Raises:
+        ProfileError: the shipped file is not valid profiles (a packaging fault).
+    """
+    text = resources.files("rewards").joinpath(BUILTIN_PROFILES).read_text(encoding="utf-8")
+    return parse_profiles(yaml.safe_load(text), source=f"rewards/{BUILTIN_PROFILES}")
+
+
+def check_not_model_only(weights: Mapping[str, float]) -> None:
+    """A model's opinion is never the only reward: it must sit beside a checked one.
+
+    Raises:
+        ValueError: every reward with a positive weight is model-based (``judge``).
+    """
+    deciding = [name for name, weight in weights.items() if weight > 0]
+    if deciding and all(name in MODEL_BASED_REWARDS for name in deciding):
+        raise ValueError(
+            f"{', '.join(deciding)} cannot be the only reward: a model's rating must sit"
+            " beside at least one rule-based or verifiable reward"
+        )
+
+
 def check_profiles(profiles: Profiles, known_rewards: Iterable[str]) -> None:
     """Checks that every reward a profile names is known, and that no profile has a
     model's rating as its only reward (call it at startup).
@@ -182,8 +253,6 @@ def check_profiles(profiles: Profiles, known_rewards: Iterable[str]) -> None:
     Raises:
         ProfileError: naming the profile and the fault.
     """
-    from rewards.selection import check_not_model_only
-
     known = set(known_rewards)
     for profile in profiles.profiles.values():
         for name in profile.rewards or {}:

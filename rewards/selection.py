@@ -11,18 +11,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Literal
 
 from rewards.language import detect_language
-from rewards.profiles import Profile
+from rewards.profiles import (
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    check_not_model_only,
+)
 from rewards.registry import RewardRegistry
 from rewards.task import detect_task
-from rewards.types import RewardContext, Task
+from rewards.types import TASKS, RewardContext, Task
 
 LANGUAGE_CONFIDENCE = 0.5
 """Least detector confidence in the prompt's language for ``language`` to be selected."""
-MODEL_BASED_REWARDS = frozenset({"judge"})
-"""Rewards that are a model's opinion: never the only reward of a request or profile."""
 OPTIONAL_REWARDS = ("relevance", "judge")
 """Rewards the context selector adds only when the operator turned them on."""
 
@@ -82,77 +86,23 @@ class Selection:
         return {choice.name: choice.weight for choice in self.rewards}
 
 
-_DEFAULTS: dict[Task, tuple[RewardChoice, ...]] = {
-    "math": (
-        RewardChoice(
-            "answer_agreement",
-            1.0,
-            "task=math: agreement on the final answer, votes weighted by each candidate's"
-            " checked steps",
-        ),
-        RewardChoice("math_steps", 0.5, "task=math: share of the arithmetic claims that hold"),
-        RewardChoice(
-            "math_reasoning",
-            0.5,
-            "task=math: share of the steps that compute with the question's numbers, the"
-            " operation it asks for, and end at the stated answer",
-        ),
-        RewardChoice("format", 0.2, "task=math: closed reasoning and a \\boxed{} final answer"),
-        RewardChoice("repetition", 0.2, "task=math: penalise degenerate repetition loops"),
-        RewardChoice(
-            "efficiency",
-            0.2,
-            "task=math: the shorter of the majority-answer solutions; truncated ones score 0",
-        ),
-    ),
-    "code": (
-        RewardChoice(
-            "code_exec", 1.0, "task=code: no tests in the prompt, so a syntax check of the code"
-        ),
-        RewardChoice("repetition", 0.3, "task=code: penalise degenerate repetition loops"),
-        RewardChoice("format", 0.2, "task=code: well-formed reasoning markup, if used"),
-        RewardChoice(
-            "efficiency",
-            0.1,
-            "task=code: the shorter of the best-tested answers; truncated ones score 0",
-        ),
-    ),
-    "json": (
-        RewardChoice("json_valid", 2.0, "task=json: valid JSON that matches the schema, if any"),
-        RewardChoice(
-            "json_agreement", 1.0, "task=json: field values the group's JSON answers agree on"
-        ),
-        RewardChoice("repetition", 0.2, "task=json: penalise degenerate repetition loops"),
-        RewardChoice(
-            "efficiency",
-            0.1,
-            "task=json: the shorter of the valid documents; truncated ones score 0",
-        ),
-    ),
-    "tool": (
-        RewardChoice(
-            "tool_valid",
-            2.0,
-            "task=tool: each call names a declared tool and its arguments match the tool's"
-            " schema (an invalid call never ranks above a valid one)",
-        ),
-        RewardChoice(
-            "tool_agreement",
-            1.0,
-            "task=tool: the calls (tool and canonical arguments) the group agrees on",
-        ),
-        RewardChoice("repetition", 0.2, "task=tool: penalise degenerate repetition loops"),
-    ),
-    "general": (
-        RewardChoice("repetition", 0.5, "task=general: penalise degenerate repetition loops"),
-        RewardChoice(
-            "efficiency",
-            0.2,
-            "task=general: prefer the shorter complete answer; truncated ones score 0",
-        ),
-        RewardChoice("format", 0.3, "task=general: well-formed reasoning markup, if used"),
-    ),
-}
+@cache
+def _builtin_sets() -> dict[Task, tuple[RewardChoice, ...]]:
+    """Every task's built-in set, from the built-in profiles (one profile per task)."""
+    profiles = builtin_profiles()
+    if set(profiles.profiles) != set(TASKS):
+        raise ProfileError(
+            f"{profiles.source}: needs one profile per task ({', '.join(TASKS)}),"
+            f" has {', '.join(profiles.names())}"
+        )
+    return {
+        task: tuple(
+            RewardChoice(name, weight, profile.reasons.get(name, f"task={task}"))
+            for name, weight in (profile.rewards or {}).items()
+        )
+        for task in TASKS
+        for profile in (profiles.profiles[task],)
+    }
 
 
 def _task_evidence(context: RewardContext, given: list[str] | None) -> list[str]:
@@ -168,23 +118,9 @@ def _task_evidence(context: RewardContext, given: list[str] | None) -> list[str]
     return evidence if task == context.task else [f"task={context.task} set by the caller"]
 
 
-def check_not_model_only(weights: Mapping[str, float]) -> None:
-    """A model's opinion is never the only reward: it must sit beside a checked one.
-
-    Raises:
-        ValueError: every reward with a positive weight is model-based (``judge``).
-    """
-    deciding = [name for name, weight in weights.items() if weight > 0]
-    if deciding and all(name in MODEL_BASED_REWARDS for name in deciding):
-        raise ValueError(
-            f"{', '.join(deciding)} cannot be the only reward: a model's rating must sit"
-            " beside at least one rule-based or verifiable reward"
-        )
-
-
 def default_reward_sets() -> dict[Task, list[RewardChoice]]:
     """The automatic reward set of every task (for validation at startup, and docs)."""
-    return {task: list(choices) for task, choices in _DEFAULTS.items()}
+    return {task: list(choices) for task, choices in _builtin_sets().items()}
 
 
 def select_rewards(
@@ -209,7 +145,7 @@ def select_rewards(
             None, detection runs again on the context (cheap: regular expressions).
         optional: optional rewards the operator enabled.
     """
-    choices = list(_DEFAULTS[context.task])
+    choices = list(_builtin_sets()[context.task])
     tests = [t for t in context.references.get("tests") or [] if t.kind != "setup"]
     if context.task == "code" and tests:
         choices = [
@@ -297,11 +233,16 @@ def profile_selection(
         task=context.task,
         task_evidence=_task_evidence(context, task_evidence),
         rewards=[
-            RewardChoice(name, float(w), f"profile {profile.name!r}", "profile")
+            RewardChoice(name, float(w), _profile_reason(profile, name), "profile")
             for name, w in (profile.rewards or {}).items()
         ],
         profile=profile.name,
     )
+
+
+def _profile_reason(profile: Profile, name: str) -> str:
+    given = profile.reasons.get(name)
+    return f"profile {profile.name!r}: {given}" if given else f"profile {profile.name!r}"
 
 
 def choose_rewards(

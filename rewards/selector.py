@@ -6,15 +6,14 @@ Kept only so that old imports keep working: the code lives in :mod:`rewards.task
 """
 
 from rewards.context import build_context
+from rewards.profiles import MODEL_BASED_REWARDS, check_not_model_only
 from rewards.refine import refine_selection
 from rewards.selection import (
     LANGUAGE_CONFIDENCE,
-    MODEL_BASED_REWARDS,
     OPTIONAL_REWARDS,
     RewardChoice,
     Selection,
     Stage,
-    check_not_model_only,
     choose_rewards,
     default_reward_sets,
     explicit_selection,
