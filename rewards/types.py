@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -178,6 +179,23 @@ def content_text(content: Any) -> str:
             if isinstance(p, dict) and p.get("type") == "text"
         )
     return ""
+
+
+def messages_text(messages: Iterable[Mapping[str, Any]]) -> str:
+    """The chat as one text: a ``role: text`` line per message that has text.
+
+    The one flattening of a chat: the reward context's ``prompt``, the trace's, the logs'
+    and the scripted engine's are this text (each message's content by :func:`content_text`).
+
+    >>> parts = [{"type": "text", "text": "Hi"}, {"type": "text", "text": "there"}]
+    >>> print(messages_text([{"role": "system", "content": "Be brief."},
+    ...                      {"role": "user", "content": parts}]))
+    system: Be brief.
+    user: Hi
+    there
+    """
+    lines = ((m.get("role", "user"), content_text(m.get("content"))) for m in messages)
+    return "\n".join(f"{role}: {text}" for role, text in lines if text)
 
 
 @dataclass(frozen=True)
