@@ -243,6 +243,19 @@ class Settings(BaseSettings):
         65_536, ge=256, description="Largest `reference` extension a request may carry."
     )
 
+    # Learned reward weights (docs/learning.md)
+    reward_weights: Literal["learned", "frozen"] = Field(
+        "learned",
+        description="learned: each reward's profile weight scaled by how well it has ordered"
+        " verified pairs for the task; frozen: the profiles' weights as they are.",
+    )
+    reward_learning_min_pairs: int = Field(
+        30, ge=1, description="Separated labelled pairs a reward needs before learning applies."
+    )
+    reward_learning_refresh_s: float = Field(
+        30.0, gt=0, description="How often the learned counts are re-read from the store."
+    )
+
     # Safety and compliance
     policy_file: Path | None = Field(
         None, description="YAML compliance policy file (see docs/safety.md)."

@@ -8,6 +8,7 @@ engine and queries), ``records`` (what is kept of a trace, verified outcomes inc
 from __future__ import annotations
 
 from server.config import Settings
+from server.learning import Learning
 from server.metrics import Metrics
 from server.sandbox_mode import code_exec_for
 from server.store.db import Store, default_database_url, redact_url
@@ -35,6 +36,7 @@ def build_traces(settings: Settings, metrics: Metrics) -> StoredTraces:
     """The app's trace store: memory plus the database, with its writer (not started:
     the app's lifespan starts and stops it)."""
     store = Store(database_url(settings), connect_timeout_s=settings.store_write_timeout_s)
+    learning = Learning(settings, metrics)  # learned reward weights, fed by the writer
     retention = Retention(
         max_age_s=settings.store_max_age_days * _DAY_S or None,
         max_traces=settings.store_max_traces or None,
@@ -49,6 +51,8 @@ def build_traces(settings: Settings, metrics: Metrics) -> StoredTraces:
         code_exec=code_exec_for(settings)(),
         on_write=metrics.store_writes.inc,
         on_drop=lambda reason: metrics.store_dropped.labels(reason=reason).inc(),
+        on_reliability=learning.load,
+        reliability_refresh_s=settings.reward_learning_refresh_s,
     )
     metrics.store_queue.set_function(lambda: float(writer.depth()))
-    return StoredTraces(settings.trace_store_size, store, writer)
+    return StoredTraces(settings.trace_store_size, store, writer, learning)

@@ -20,9 +20,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from rewards import Tally
+from server.store.learning import learn, load_table
 from server.store.migrate import migrate
 from server.store.records import TraceRecord
-from server.store.schema import CandidateRow, FeedbackRow, TraceRow
+from server.store.schema import CandidateRow, FeedbackRow, ReliabilityGroupRow, TraceRow
 
 __all__ = ["Store", "default_database_url", "redact_url"]
 
@@ -142,7 +144,25 @@ class Store:
                 await session.execute(delete(FeedbackRow).where(FeedbackRow.trace_id.in_(chunk)))
                 await session.execute(delete(CandidateRow).where(CandidateRow.trace_id.in_(chunk)))
                 await session.execute(delete(TraceRow).where(TraceRow.id.in_(chunk)))
+                # What their groups taught stays in the totals; only the per-trace
+                # bookkeeping goes (no label can come for a trace that is gone).
+                await session.execute(
+                    delete(ReliabilityGroupRow).where(ReliabilityGroupRow.trace_id.in_(chunk))
+                )
         return len(doomed)
+
+    # Learned reward weights (server.store.learning)
+
+    async def learn(self, trace_id: str) -> bool:
+        """Recount one trace's labelled group into the reliability totals; True when they
+        changed."""
+        async with self.sessions.begin() as session:
+            return await learn(session, trace_id)
+
+    async def reliability(self) -> dict[tuple[str, str], Tally]:
+        """Every (task, reward)'s pair counts, deployment-wide."""
+        async with self.sessions() as session:
+            return await load_table(session)
 
     # Feedback
 

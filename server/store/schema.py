@@ -29,7 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CandidateRow", "FeedbackRow", "TraceRow"]
+__all__ = [
+    "Base",
+    "CandidateRow",
+    "FeedbackRow",
+    "ReliabilityGroupRow",
+    "ReliabilityRow",
+    "TraceRow",
+]
 
 ID_LENGTH = 128
 
@@ -122,3 +129,35 @@ class FeedbackRow(Base):
         UniqueConstraint("owner", "feedback_id", name="uq_feedback_owner_id"),
         Index("ix_feedback_trace_id", "trace_id"),
     )
+
+
+class ReliabilityRow(Base):
+    """How well one reward orders a task's labelled pairs, over the whole deployment.
+
+    The sum of every labelled group's contribution (:class:`ReliabilityGroupRow`), kept
+    up to date by increments, so that several replicas add to it without losing each
+    other's counts. Retention removes traces, not what was learned from them.
+    """
+
+    __tablename__ = "reward_reliability"
+
+    task: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reward: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # (correct, incorrect) pairs it ordered right, pairs it separated, pairs it tied.
+    pairs_right: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    ties: Mapped[int] = mapped_column(Integer)
+    groups: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[float] = mapped_column(Float)
+
+
+class ReliabilityGroupRow(Base):
+    """What one trace's group added to :class:`ReliabilityRow` (so that a later label on
+    it, feedback or a rewrite, replaces its contribution instead of adding twice)."""
+
+    __tablename__ = "reliability_groups"
+
+    trace_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    task: Mapped[str] = mapped_column(String(32))
+    # {reward: [right, pairs, ties]}
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)

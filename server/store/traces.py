@@ -16,10 +16,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from rewards.types import Candidate
+from rewards import Candidate
 from server.auth import Caller
 from server.errors import ServiceUnavailable
+from server.learning import Learning
 from server.store.db import Store
+from server.store.learning import feedback_label
 from server.store.writer import PendingTrace, StoreWriter
 from server.trace import TraceStore
 
@@ -36,10 +38,13 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
 class StoredTraces(TraceStore):
     """The memory store plus the database (see the module docstring)."""
 
-    def __init__(self, capacity: int, store: Store, writer: StoreWriter) -> None:
+    def __init__(
+        self, capacity: int, store: Store, writer: StoreWriter, learning: Learning
+    ) -> None:
         super().__init__(capacity)
         self.store = store
         self.writer = writer
+        self.learning = learning  # the learned reward weights the writer keeps fed
 
     def put(
         self,
@@ -50,6 +55,12 @@ class StoredTraces(TraceStore):
     ) -> None:
         super().put(trace)
         self.writer.submit(PendingTrace(trace, tuple(candidates), reference, time.time()))
+
+    def labelled(self, trace_id: str, name: str, value: float, value_type: str) -> None:
+        """Feedback was stored: if it labels a candidate (``correct``), relearn its group
+        off the request path."""
+        if feedback_label(name, value, value_type) is not None:
+            self.writer.relabel(trace_id)
 
     async def find(self, trace_id: str, caller: Caller) -> dict[str, Any] | None:
         """The trace if ``caller`` may read it (None: missing or someone else's).

@@ -8,6 +8,13 @@ dropped too. Every drop is logged and counted (``bon_store_dropped_writes_total`
 reason); a completion never fails or slows because of the store.
 
 Retention runs in the same task: at start and then at most every ``prune_every_s``.
+
+So does learning (:mod:`server.store.learning`): after a trace is written, and when
+feedback labels one of its candidates (:meth:`StoreWriter.relabel`), its group is
+recounted into the reward reliability totals, in a transaction of its own (a learning
+failure never costs the trace). The totals are handed to ``on_reliability`` (the
+server's in-memory snapshot) at start, after every change, and at least every
+``reliability_refresh_s`` (so a replica sees what the others learned within that time).
 """
 
 from __future__ import annotations
@@ -20,12 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.builtin.code_exec import CodeExec
-from rewards.types import Candidate
+from rewards import Candidate, CodeExec, Tally
 from server.store.db import Store
 from server.store.records import build_record
 
-__all__ = ["DropReason", "PendingTrace", "Retention", "StoreWriter"]
+__all__ = ["DropReason", "PendingTrace", "Relabel", "Retention", "StoreWriter"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,13 @@ class PendingTrace:
     candidates: tuple[Candidate, ...]
     reference: dict[str, Any] | None
     stored_at: float
+
+
+@dataclass(frozen=True)
+class Relabel:
+    """Feedback labelled a candidate of this trace: recount its group."""
+
+    trace_id: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,10 @@ _STOP_TRIES = 10
 _STOP_WAIT_S = 0.5
 
 
+def _id_of(item: PendingTrace | Relabel) -> Any:
+    return f"{item.trace_id} (relabel)" if isinstance(item, Relabel) else item.trace.get("id")
+
+
 class StoreWriter:
     """Writes traces to a :class:`Store` from a bounded queue (see the module docstring)."""
 
@@ -73,6 +90,8 @@ class StoreWriter:
         code_exec: CodeExec | None = None,
         on_write: Callable[[], None] = lambda: None,
         on_drop: Callable[[DropReason], None] = lambda reason: None,
+        on_reliability: Callable[[dict[tuple[str, str], Tally]], None] | None = None,
+        reliability_refresh_s: float = 30.0,
     ) -> None:
         self.store = store
         self.write_timeout_s = write_timeout_s
@@ -81,7 +100,10 @@ class StoreWriter:
         self._on_write = on_write
         self._on_drop = on_drop
         self._queue_size = queue_size
-        self._queue: asyncio.Queue[PendingTrace] = asyncio.Queue(maxsize=queue_size)
+        self._on_reliability = on_reliability
+        self.reliability_refresh_s = reliability_refresh_s
+        self._last_reliability = 0.0
+        self._queue: asyncio.Queue[PendingTrace | Relabel] = asyncio.Queue(maxsize=queue_size)
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0.0
         self._ready = asyncio.Event()
@@ -96,6 +118,15 @@ class StoreWriter:
             self._queue.put_nowait(pending)
         except asyncio.QueueFull:
             self._drop("queue_full", pending.trace.get("id"))
+
+    def relabel(self, trace_id: str) -> None:
+        """Queue a recount of a trace's group (feedback labelled it); never blocks: with a
+        full queue it is dropped, counted, and the labels count at the trace's next
+        recount (there may be none: said in the log)."""
+        try:
+            self._queue.put_nowait(Relabel(trace_id))
+        except asyncio.QueueFull:
+            self._drop("queue_full", f"{trace_id} (relabel)")
 
     def _drop(self, reason: DropReason, trace_id: Any, error: BaseException | None = None) -> None:
         self._on_drop(reason)
@@ -137,7 +168,7 @@ class StoreWriter:
         else:
             log.warning("store: the writer did not stop; abandoned")
         while not self._queue.empty():
-            self._drop("shutdown", self._queue.get_nowait().trace.get("id"))
+            self._drop("shutdown", _id_of(self._queue.get_nowait()))
 
     async def _migrate(self) -> None:
         """Create or upgrade the schema, retrying while the database is unreachable (the
@@ -156,16 +187,54 @@ class StoreWriter:
 
     async def _run(self) -> None:
         await self._migrate()
+        await self._refresh_reliability()
         self._ready.set()
         await self._prune()
         while True:
-            pending = await self._queue.get()
+            wait_s = self._last_reliability + self.reliability_refresh_s - time.monotonic()
             try:
-                await self._write(pending)
+                pending = await asyncio.wait_for(self._queue.get(), timeout=max(wait_s, 0.01))
+            except TimeoutError:  # idle: look at what other replicas learned
+                await self._refresh_reliability()
+                continue
+            try:
+                if isinstance(pending, Relabel):
+                    await self._learn(pending.trace_id)
+                else:
+                    await self._write(pending)
             finally:
                 self._queue.task_done()
+            if time.monotonic() - self._last_reliability >= self.reliability_refresh_s:
+                await self._refresh_reliability()
             if time.monotonic() - self._last_prune >= self.retention.prune_every_s:
                 await self._prune()
+
+    async def _learn(self, trace_id: str) -> None:
+        """Recount a trace's group; on a change, hand the new totals on."""
+        if self._on_reliability is None:
+            return
+        try:
+            changed = await self.store.learn(trace_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the trace is stored; its labels count at a later recount
+            log.warning("store: learning from %s failed: %s: %s", trace_id, type(exc).__name__, exc)
+            return
+        if changed:
+            await self._refresh_reliability()
+
+    async def _refresh_reliability(self) -> None:
+        self._last_reliability = time.monotonic()
+        if self._on_reliability is None:
+            return
+        try:
+            table = await self.store.reliability()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the snapshot in memory stays as it was
+            log.warning("store: reliability not read: %s: %s", type(exc).__name__, exc)
+            return
+        self._on_reliability(table)
 
     async def _write(self, pending: PendingTrace) -> None:
         trace_id = pending.trace.get("id")
@@ -189,6 +258,9 @@ class StoreWriter:
         except Exception as exc:  # a database down, locked, full: never the request's problem
             self._drop("error", trace_id, exc)
         else:
+            # Learned before the write is counted: whoever waits for the count (tests,
+            # an operator's dashboard) sees what the trace taught.
+            await self._learn(record.id)
             self._on_write()
 
     async def _prune(self) -> None:
