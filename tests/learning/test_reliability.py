@@ -115,3 +115,11 @@ def test_chance_level_is_weight_zero_even_with_many_pairs() -> None:
     table = {("math", "coin"): Tally(right=500, pairs=1000, groups=100)}
     rel = reliability_of(table, "math", "coin")
     assert rel.lcb < 0.5 and rel.factor == 0.0
+
+
+def test_the_modules_examples_hold() -> None:
+    import doctest
+
+    import rewards.reliability
+
+    assert doctest.testmod(rewards.reliability).failed == 0
