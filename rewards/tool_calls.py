@@ -39,6 +39,7 @@ __all__ = [
     "canonical_arguments",
     "declared_tools",
     "invalid_calls",
+    "invalid_in",
     "is_tool_turn",
     "named_choice",
     "parse_arguments",
@@ -166,6 +167,15 @@ def invalid_calls(
         required = requires_call(context)
         return [required or bool(c.tool_calls) for c in candidates]
     return [value is not None and value < 1.0 for value in scores]
+
+
+def invalid_in(record: Any) -> list[bool]:
+    """Per candidate, whether its calls are invalid, from a group record's
+    ``tool_checks`` fact (the one ``tool_valid`` scores from); fails closed as
+    :func:`invalid_calls` does when the fact failed or ran out of time."""
+    from rewards.builtin.tools import tool_scores  # the checker lives with the rewards
+
+    return invalid_calls(record.context, record.candidates, tool_scores(record))
 
 
 def valid_first(

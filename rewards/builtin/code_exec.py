@@ -23,27 +23,33 @@ caller's own text, cut to 80 characters), an exception type among Python's built
 ones or a fixed phrase, and the sandbox mode. Nothing a run prints or raises as text:
 tests come from the caller, so a "test" could otherwise read files back to them.
 
-Extraction is linear in the text (each block's lines are split once) and memoised by
-text, so planning, ``adaptive`` and the rewards share one extraction per request.
+Extraction is linear in the text (each block's lines are split once). What a round
+needs (each candidate's code, the request's tests, the sandbox runs) is the group
+record's ``code`` fact (:func:`code_fact`), computed once per round and read by
+``code_exec`` and ``efficiency``; nothing is memoised process-wide.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import functools
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
+from rewards.builtin._record import fact_setting, record_for
 from rewards.sandbox import RunResult, SandboxLimits, Step, run_batch
 from rewards.types import Candidate, RewardContext, Score
 
 __all__ = [
     "MAX_CODE_CHARS",
     "CodeExec",
+    "CodeFact",
+    "CodeSettings",
     "ExtractedCode",
+    "code_fact",
+    "code_scores",
     "extract_code",
     "extract_tests",
     "ran_tests",
@@ -330,8 +336,6 @@ def _loose_steps(text: str) -> list[Step]:
 def extract_tests(text: str) -> list[Step]:
     """The tests a prompt carries, as sandbox steps (setup steps included).
 
-    Memoised by text: planning, ``adaptive`` and the rewards ask for the same prompt's.
-
     Looks at code fences (Python or untagged), doctest examples anywhere, and
     ``assert`` lines or ``def test_...`` functions in the plain text. Identical tests
     count once; at most 50 tests.
@@ -348,7 +352,6 @@ def extract_tests(text: str) -> list[Step]:
     return list(_tests_of(text))
 
 
-@functools.lru_cache(maxsize=32)
 def _tests_of(text: str) -> tuple[Step, ...]:
     steps: list[Step] = []
     outside: list[str] = []
@@ -420,8 +423,123 @@ def _doctest_steps(text: str) -> list[Step]:
     return steps
 
 
+@dataclass(frozen=True)
+class CodeSettings:
+    """How the ``code`` fact runs a group's code (the operator's sandbox settings).
+
+    Attributes:
+        timeout_s: wall-clock limit of one candidate's run.
+        budget_s: wall time for all the group's runs together.
+        workers: runs at the same time (the sandbox also bounds runs server-wide).
+        sandbox: ``wasi`` runs the tests in the sandbox; ``off`` runs nothing.
+        max_code_chars: longest answer parsed; a longer one has no signal.
+    """
+
+    timeout_s: float = 5.0
+    budget_s: float = 20.0
+    workers: int = 2
+    sandbox: SandboxMode = "wasi"
+    max_code_chars: int = MAX_CODE_CHARS
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0 or self.budget_s <= 0 or self.workers < 1:
+            raise ValueError("timeout_s and budget_s must be > 0, workers >= 1")
+        if self.max_code_chars < 1:
+            raise ValueError("max_code_chars must be >= 1")
+        if self.sandbox not in ("wasi", "off"):
+            raise ValueError(f"sandbox must be 'wasi' or 'off', not {self.sandbox!r}")
+
+
+@dataclass(frozen=True)
+class CodeFact:
+    """The group record's ``code`` fact: what every code reward of a round reads.
+
+    Attributes:
+        tests: the request's tests (:func:`tests_for`), setup steps included.
+        sandbox: the mode the runs were made under (``off``: none was made).
+        found: per candidate, its extracted code (None: no code in the answer).
+        results: per candidate, its sandbox run; None where nothing was run (sandbox
+            off, no tests, no runnable code) or the group's budget was spent first.
+        ran: whether runs were attempted at all (sandbox on and tests to run).
+    """
+
+    tests: tuple[Step, ...]
+    sandbox: SandboxMode
+    found: tuple[ExtractedCode | None, ...]
+    results: tuple[RunResult | None, ...]
+    ran: bool
+
+
+def code_fact(record: Any) -> CodeFact:
+    """The ``code`` fact of a group record: each candidate's code, the tests, the runs.
+
+    The sandbox settings are the record's ``settings["code"]`` (a :class:`CodeSettings`,
+    from the configured ``code_exec``), else the defaults. The runs keep the sandbox's
+    own bounds: ``timeout_s`` a run, ``budget_s`` the group, ``workers`` at a time and
+    the server-wide slots; identical (code, tests) jobs of the group run once.
+    """
+    settings = _settings_of(record)
+    tests = tuple(tests_for(record.context))
+    found = tuple(extract_code(c.text, settings.max_code_chars) for c in record.candidates)
+    results: list[RunResult | None] = [None] * len(found)
+    ran = settings.sandbox == "wasi" and bool(tests)
+    if ran:
+        runnable = [
+            i
+            for i, code in enumerate(found)
+            if code is not None and code.code and code.refused is None
+        ]
+        batch = run_batch(
+            [(found[i].code, tests) for i in runnable],  # type: ignore[union-attr]
+            SandboxLimits(wall_seconds=settings.timeout_s),
+            workers=settings.workers,
+            budget_seconds=settings.budget_s,
+        )
+        for i, result in zip(runnable, batch, strict=True):
+            results[i] = result
+    return CodeFact(tests, settings.sandbox, found, tuple(results), ran)
+
+
+code_fact.self_bounded = True  # type: ignore[attr-defined]  # the sandbox bounds its runs
+
+
+def _settings_of(record: Any) -> CodeSettings:
+    settings: CodeSettings = fact_setting(record, "code", CodeSettings)
+    return settings
+
+
+def code_scores(fact: CodeFact) -> list[Score]:
+    """``code_exec``'s scores, from a round's ``code`` fact (see the module docstring).
+
+    What ``efficiency`` reads too: the share of tests passed, or the syntax check.
+    """
+    tests = list(fact.tests)
+    if fact.sandbox == "off":
+        return [_off_score(code, tests) for code in fact.found]
+    if not fact.ran:
+        return [_syntax_score(code) for code in fact.found]
+    counted = [s for s in tests if s.kind != "setup"]
+    total = len(counted)
+    scores: list[Score] = []
+    for code, result in zip(fact.found, fact.results, strict=True):
+        if code is not None and code.refused is not None:
+            scores.append(Score(None, f"{code.refused}; 0/{total} tests run"))
+        elif code is None or (not code.blocks and code.other_languages):
+            langs = ", ".join(code.other_languages) if code else ""
+            what = f"only {langs} code" if langs else "no Python code in the answer"
+            scores.append(Score(0.0, f"{what}; 0/{total} tests run"))
+        elif not code.code:
+            scores.append(Score(0.0, f"syntax error ({code.syntax_error}); 0/{total} passed"))
+        else:
+            scores.append(_test_score(result, counted, code))
+    return scores
+
+
 class CodeExec:
     """Share of the prompt's tests the candidate's code passes, or a syntax check.
+
+    Reads the group record's ``code`` fact (keyword ``group``); called without one
+    (offline use) it builds its own record under its own settings.
 
     Args:
         timeout_s: wall-clock limit of one candidate's run.
@@ -441,6 +559,7 @@ class CodeExec:
     """
 
     name = "code_exec"
+    reads: ClassVar[tuple[str, ...]] = ("code",)
     self_bounded = True  # its sandboxed runs have their own wall-clock and group budgets
 
     def __init__(
@@ -452,15 +571,17 @@ class CodeExec:
         sandbox: SandboxMode = "wasi",
         max_code_chars: int = MAX_CODE_CHARS,
     ) -> None:
-        if timeout_s <= 0 or budget_s <= 0 or workers < 1 or max_code_chars < 1:
-            raise ValueError("timeout_s and budget_s must be > 0, workers and max_code_chars >= 1")
-        if sandbox not in ("wasi", "off"):
-            raise ValueError(f"sandbox must be 'wasi' or 'off', not {sandbox!r}")
+        self.settings = CodeSettings(timeout_s, budget_s, workers, sandbox, max_code_chars)
         self.timeout_s = timeout_s
         self.budget_s = budget_s
         self.workers = workers
         self.sandbox = sandbox
         self.max_code_chars = max_code_chars
+
+    @property
+    def fact_settings(self) -> dict[str, Any]:
+        """The settings its facts are computed under (the record's ``settings``)."""
+        return {"code": self.settings}
 
     def __call__(
         self,
@@ -477,44 +598,12 @@ class CodeExec:
             context: the request context: the prompt's tests, from
                 ``references["tests"]`` (a list of :class:`~rewards.sandbox.Step`) or
                 extracted from the user's words.
-            candidates: the candidates (unused).
-            **kwargs: ignored, for forward compatibility.
+            candidates: the candidates.
+            **kwargs: ``group`` (the round's record, whose ``code`` fact is read); the
+                rest is ignored, for forward compatibility.
         """
-        tests = tests_for(context)
-        found = [extract_code(text, self.max_code_chars) for text in completions]
-        if self.sandbox == "off":
-            return [_off_score(code, tests) for code in found]
-        if not tests:
-            return [_syntax_score(code) for code in found]
-
-        counted = [s for s in tests if s.kind != "setup"]
-        runnable = {
-            i: code.code
-            for i, code in enumerate(found)
-            if code is not None and code.code and code.refused is None
-        }
-        limits = SandboxLimits(wall_seconds=self.timeout_s)
-        results = run_batch(
-            [(source, tests) for source in runnable.values()],
-            limits,
-            workers=self.workers,
-            budget_seconds=self.budget_s,
-        )
-        by_index = dict(zip(runnable, results, strict=True))
-        total = len(counted)
-        scores: list[Score] = []
-        for i, code in enumerate(found):
-            if code is not None and code.refused is not None:
-                scores.append(Score(None, f"{code.refused}; 0/{total} tests run"))
-            elif code is None or (not code.blocks and code.other_languages):
-                langs = ", ".join(code.other_languages) if code else ""
-                what = f"only {langs} code" if langs else "no Python code in the answer"
-                scores.append(Score(0.0, f"{what}; 0/{total} tests run"))
-            elif not code.code:
-                scores.append(Score(0.0, f"syntax error ({code.syntax_error}); 0/{total} passed"))
-            else:
-                scores.append(_test_score(by_index[i], counted, code))
-        return scores
+        group = record_for(kwargs, context, completions, candidates, self.fact_settings)
+        return code_scores(group.fact("code"))
 
 
 def ran_tests(score: Score) -> bool:

@@ -6,22 +6,24 @@ values most of them agree on are the likelier ones (the JSON counterpart of
 agreement on a math answer). Per-field agreement, rather than whole-document
 equality, keeps one odd field from discarding an otherwise consistent answer.
 
-For the candidates whose answer holds a JSON object (found as ``json_valid`` finds
-it), the *consensus keys* are the top-level keys at least half of them have. A
-candidate's score is the mean, over the consensus keys, of the share of the parsed
-candidates that give the same value for that key as it does (0 for a key it lacks).
-Values are compared as canonical JSON (key order and spacing do not matter; ``20``
-and ``"20"`` differ). Range 0..1; ``None`` when the candidate has no JSON object, or
-fewer than two candidates have one (nothing to agree with).
+For the candidates whose answer holds a JSON object (the group record's ``json``
+fact, which ``json_valid`` reads too), the *consensus keys* are the top-level keys
+at least half of them have. A candidate's score is the mean, over the consensus
+keys, of the share of the parsed candidates that give the same value for that key
+as it does (0 for a key it lacks). Values are compared as canonical JSON (key order
+and spacing do not matter; ``20`` and ``"20"`` differ). Range 0..1; ``None`` when
+the candidate has no JSON object, or fewer than two candidates have one (nothing to
+agree with).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
-from rewards.builtin.json_valid import JsonTooDeep, find_json
+from rewards.builtin._record import record_for
+from rewards.builtin.json_valid import JsonFact
 from rewards.types import Candidate, RewardContext, Score
 
 
@@ -46,6 +48,7 @@ class JsonAgreement:
     """
 
     name = "json_agreement"
+    reads: ClassVar[tuple[str, ...]] = ("json",)
 
     def __call__(
         self,
@@ -61,16 +64,16 @@ class JsonAgreement:
             completions: the candidates' texts.
             context: the request context (unused: the group is the reference).
             candidates: the candidates (unused).
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record, whose ``json`` fact is read); the
+                rest is ignored, for forward compatibility.
         """
+        group = record_for(kwargs, context or RewardContext(""), completions, candidates)
+        fact: JsonFact = group.fact("json")
         objects: dict[int, dict[str, str]] = {}
-        for i, text in enumerate(completions):
-            try:
-                found = find_json(text)
-            except JsonTooDeep:  # nested past MAX_JSON_DEPTH: not an answer to compare
-                continue
-            if found is not None and isinstance(found[0], dict):
-                objects[i] = {str(k): _canonical(v) for k, v in found[0].items()}
+        for i, item in enumerate(fact.items):
+            # Nested past MAX_JSON_DEPTH (item.error): not an answer to compare.
+            if item.found and isinstance(item.value, dict):
+                objects[i] = {str(k): _canonical(v) for k, v in item.value.items()}
         if len(objects) < 2:
             why = "no JSON object" if len(objects) == 0 else "only one JSON object in the group"
             return [

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import referencing.exceptions
 from jsonschema import exceptions
 
 from rewards import linear_re
+from rewards.builtin._record import record_for
 from rewards.json_limits import MAX_JSON_DEPTH, SchemaRefused, json_depth, linear_validator
 from rewards.types import Candidate, RewardContext, Score
 
@@ -93,8 +96,148 @@ def _find_json(text: str) -> tuple[Any, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class ParsedJson:
+    """One candidate's JSON, as the ``json`` fact holds it.
+
+    Attributes:
+        found: a JSON document was found (``value`` holds it; it may be JSON ``null``).
+        value: the document (bounded: at most ``MAX_JSON_DEPTH`` deep).
+        where: where it was found (``whole text``, ``fenced block``, ``first {...} span``).
+        error: why there is no document when one was there but refused (too deep).
+        schema_check: ``none`` (no schema, or nothing to check), ``valid``, ``invalid``,
+            ``recursion`` or ``unresolvable`` (the schema could not be applied).
+        schema_error: for ``invalid``, the failure's path and rule (never a value).
+    """
+
+    found: bool = False
+    value: Any = None
+    where: str = ""
+    error: str | None = None
+    schema_check: str = "none"
+    schema_error: str | None = None
+
+
+@dataclass(frozen=True)
+class JsonFact:
+    """The group record's ``json`` fact: each candidate's JSON and its schema check.
+
+    Attributes:
+        items: per candidate, its :class:`ParsedJson`.
+        schema: whether the request has a schema (:func:`schema_for`) that was applied.
+        schema_note: what :func:`~rewards.json_limits.linear_validator` said of it.
+        schema_refused: why the schema was refused (its reason's words), or None.
+    """
+
+    items: tuple[ParsedJson, ...]
+    schema: bool = False
+    schema_note: str = ""
+    schema_refused: str | None = None
+
+
+def json_fact(record: Any) -> JsonFact:
+    """The ``json`` fact of a group record: every candidate's JSON, parsed once
+    (:func:`find_json`, bounded) and checked once against the request's schema (the
+    validator built once, by :func:`~rewards.json_limits.linear_validator`)."""
+    refused = None
+    try:
+        validator, note = linear_validator(schema_for(record.context))
+    except SchemaRefused as exc:  # e.g. a pattern RE2 cannot run: never fall back to re
+        # The reason's words, not the schema's: what follows its colon quotes the schema.
+        validator, note, refused = None, "", str(exc).split(":", 1)[0]
+    items = tuple(_parsed(c.text, validator) for c in record.candidates)
+    return JsonFact(items, validator is not None, note, refused)
+
+
+def _parsed(text: str, validator: Any) -> ParsedJson:
+    try:
+        found = find_json(text)
+    except JsonTooDeep as exc:
+        return ParsedJson(error=str(exc))
+    if found is None:
+        return ParsedJson()
+    document, where = found
+    if validator is None:
+        return ParsedJson(True, document, where)
+    try:
+        error = exceptions.best_match(validator.iter_errors(document))
+    except RecursionError:  # a schema that refers to itself without consuming the document
+        return ParsedJson(True, document, where, schema_check="recursion")
+    except referencing.exceptions.Unresolvable:  # schema_problem refuses these first
+        return ParsedJson(True, document, where, schema_check="unresolvable")
+    if error is None:
+        return ParsedJson(True, document, where, schema_check="valid")
+    return ParsedJson(True, document, where, schema_check="invalid", schema_error=_describe(error))
+
+
+def json_asked(context: RewardContext) -> bool:
+    """Whether the request asks for JSON: the ``json`` task, a JSON ``response_format``,
+    or the word JSON in the instructions."""
+    strict = (context.response_format or {}).get("type") in _JSON_FORMATS
+    instructions = f"{context.system_prompt or ''}\n{context.user_text}"
+    return context.task == "json" or strict or _JSON_WORD.search(instructions) is not None
+
+
+def json_scores(
+    fact: JsonFact,
+    context: RewardContext,
+    candidates: Sequence[Candidate] = (),
+    embedded_penalty: float = 0.2,
+) -> list[Score]:
+    """``json_valid``'s scores, from a round's ``json`` fact (see the module docstring).
+
+    What ``efficiency`` reads too (a score of 1.0 is fully valid JSON).
+    """
+    n = len(fact.items)
+    if not json_asked(context):
+        return [Score(None, "no JSON asked for")] * n
+    if fact.schema_refused is not None:
+        return [Score(None, f"schema refused: {fact.schema_refused}")] * n
+    format_type = (context.response_format or {}).get("type")
+    strict = format_type in _JSON_FORMATS
+    want_object = format_type == "json_object"
+    finish = [c.finish_reason for c in candidates] if len(candidates) == n else [None] * n
+    return [
+        _score_one(item, fact, strict, want_object, reason, embedded_penalty)
+        for item, reason in zip(fact.items, finish, strict=True)
+    ]
+
+
+def _score_one(
+    item: ParsedJson,
+    fact: JsonFact,
+    strict: bool,
+    want_object: bool,
+    finish_reason: str | None,
+    embedded_penalty: float,
+) -> Score:
+    if item.error is not None:
+        return Score(0.0, item.error)
+    if not item.found:
+        cut = " (cut off at max_tokens)" if finish_reason == "length" else ""
+        return Score(0.0, f"no parseable JSON{cut}")
+    where = item.where
+    penalty = embedded_penalty if strict and where != "whole text" else 0.0
+    where_note = where if not penalty else f"{where}, not the whole message"
+    if want_object and not isinstance(item.value, dict):
+        kind = type(item.value).__name__
+        return Score(0.5 - penalty, f"valid JSON but a {kind}, not an object (json_object mode)")
+    if not fact.schema:
+        return Score(1.0 - penalty, f"valid JSON ({where_note}){fact.schema_note}")
+    if item.schema_check == "recursion":
+        return Score(None, f"valid JSON ({where_note}); schema could not be checked: recursion")
+    if item.schema_check == "unresolvable":
+        return Score(None, f"valid JSON ({where_note}); schema $ref outside the schema refused")
+    if item.schema_check == "valid":
+        return Score(1.0 - penalty, f"valid JSON matching the schema ({where_note})")
+    return Score(0.5 - penalty, f"valid JSON failing the schema: {item.schema_error}")
+
+
 class JsonValid:
     """Scores JSON validity and JSON Schema conformance.
+
+    Reads the group record's ``json`` fact (keyword ``group``); called without one
+    (offline use) it builds its own record.
 
     Args:
         embedded_penalty: deducted when a ``response_format`` asks for JSON but the
@@ -109,11 +252,17 @@ class JsonValid:
     """
 
     name = "json_valid"
+    reads: ClassVar[tuple[str, ...]] = ("json",)
 
     def __init__(self, embedded_penalty: float = 0.2) -> None:
         if not 0.0 <= embedded_penalty <= 0.5:
             raise ValueError(f"embedded_penalty must be in [0, 0.5], got {embedded_penalty}")
         self.embedded_penalty = embedded_penalty
+
+    @staticmethod
+    def reads_for(context: RewardContext) -> tuple[str, ...]:
+        """The ``json`` fact, when the request asks for JSON (else nothing is parsed)."""
+        return ("json",) if json_asked(context) else ()
 
     def __call__(
         self,
@@ -129,65 +278,13 @@ class JsonValid:
             completions: the candidates' texts.
             context: the request context: task, response_format, references, prompt.
             candidates: the candidates, for their finish reasons (may be empty).
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record, whose ``json`` fact is read); the
+                rest is ignored, for forward compatibility.
         """
-        format_type = (context.response_format or {}).get("type")
-        strict = format_type in _JSON_FORMATS
-        instructions = f"{context.system_prompt or ''}\n{context.user_text}"
-        if context.task != "json" and not strict and not _JSON_WORD.search(instructions):
+        if not json_asked(context):  # nothing to parse: the fact is not needed
             return [Score(None, "no JSON asked for")] * len(completions)
-        try:
-            validator, schema_note = linear_validator(schema_for(context))
-        except SchemaRefused as exc:  # e.g. a pattern RE2 cannot run: never fall back to re
-            # The reason's words, not the schema's: what follows its colon quotes the schema.
-            reason = str(exc).split(":", 1)[0]
-            return [Score(None, f"schema refused: {reason}")] * len(completions)
-        want_object = format_type == "json_object"
-        finish = (
-            [c.finish_reason for c in candidates] if len(candidates) == len(completions) else []
-        )
-        return [
-            self._score_one(
-                t, validator, schema_note, strict, want_object, finish[i] if finish else None
-            )
-            for i, t in enumerate(completions)
-        ]
-
-    def _score_one(
-        self,
-        text: str,
-        validator: Any,
-        schema_note: str,
-        strict: bool,
-        want_object: bool = False,
-        finish_reason: str | None = None,
-    ) -> Score:
-        try:
-            found = find_json(text)
-        except JsonTooDeep as exc:
-            return Score(0.0, str(exc))
-        if found is None:
-            cut = " (cut off at max_tokens)" if finish_reason == "length" else ""
-            return Score(0.0, f"no parseable JSON{cut}")
-        document, where = found
-        penalty = self.embedded_penalty if strict and where != "whole text" else 0.0
-        where_note = where if not penalty else f"{where}, not the whole message"
-        if want_object and not isinstance(document, dict):
-            kind = type(document).__name__
-            return Score(
-                0.5 - penalty, f"valid JSON but a {kind}, not an object (json_object mode)"
-            )
-        if validator is None:
-            return Score(1.0 - penalty, f"valid JSON ({where_note}){schema_note}")
-        try:
-            error = exceptions.best_match(validator.iter_errors(document))
-        except RecursionError:  # a schema that refers to itself without consuming the document
-            return Score(None, f"valid JSON ({where_note}); schema could not be checked: recursion")
-        except referencing.exceptions.Unresolvable:  # schema_problem refuses these first
-            return Score(None, f"valid JSON ({where_note}); schema $ref outside the schema refused")
-        if error is None:
-            return Score(1.0 - penalty, f"valid JSON matching the schema ({where_note})")
-        return Score(0.5 - penalty, f"valid JSON failing the schema: {_describe(error)}")
+        group = record_for(kwargs, context, completions, candidates)
+        return json_scores(group.fact("json"), context, group.candidates, self.embedded_penalty)
 
 
 def schema_for(context: RewardContext) -> Any:

@@ -9,15 +9,21 @@ are left out before detection: they are not prose in any language.
 
 Range 0..1. ``None`` when the prompt's language is unclear (detector confidence
 under ``min_confidence``, or no words) or the answer has no prose left to check.
+
+Each candidate's prose is detected once per round: the group record's ``languages``
+fact (:func:`languages_fact`, one :class:`LanguageReading` a candidate), which this
+reward reads; the prompt's language is the reward's own (one detection a round).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from rewards import linear_re
-from rewards.language import detect_language, language_shares, letter_count
+from rewards.builtin._record import record_for
+from rewards.language import detect_language, letter_count, segment_languages, shares_of
 from rewards.types import Candidate, RewardContext, Score
 
 # Candidate text: all on RE2 (linear time; \z is RE2's end of text). Under re an
@@ -59,6 +65,46 @@ def prose(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class LanguageReading:
+    """The language of one candidate's prose (the ``languages`` fact's item).
+
+    Attributes:
+        letters: letters of prose (:func:`prose`: no reasoning, code, URLs or LaTeX).
+        language: the language with the largest share of those letters, or None.
+        confidence: the detector's confidence in it, averaged over its segments by
+            letters (0.0 when there is no language).
+        shares: each detected language's share of the letters, largest first.
+    """
+
+    letters: int
+    language: str | None
+    confidence: float
+    shares: tuple[tuple[str, float], ...]
+
+
+def read_language(text: str) -> LanguageReading:
+    """The :class:`LanguageReading` of ``text``'s prose (one detection a segment).
+
+    >>> reading = read_language("Das ist gut. `code` hier.")
+    >>> reading.language, reading.shares
+    ('de', (('de', 1.0),))
+    """
+    words = prose(text)
+    segments = segment_languages(words)
+    shares = shares_of(segments)
+    language = next(iter(shares), None)
+    mine = [(confidence, letters) for code, confidence, letters in segments if code == language]
+    weight = sum(letters for _, letters in mine)
+    confidence = sum(c * n for c, n in mine) / weight if weight else 0.0
+    return LanguageReading(letter_count(words), language, confidence, tuple(shares.items()))
+
+
+def languages_fact(record: Any) -> tuple[LanguageReading, ...]:
+    """The ``languages`` fact of a group record: each candidate's prose language."""
+    return tuple(read_language(c.text) for c in record.candidates)
+
+
 def target_language(context: RewardContext, min_confidence: float) -> tuple[str | None, str]:
     """The language answers should be in, and why (for the evidence)."""
     instructions = f"{context.system_prompt or ''}\n{context.user_text}"
@@ -91,6 +137,7 @@ class LanguageConsistency:
     """
 
     name = "language"
+    reads: ClassVar[tuple[str, ...]] = ("languages",)
 
     def __init__(self, min_confidence: float = 0.5, min_letters: int = 8) -> None:
         if not 0.0 <= min_confidence <= 1.0 or min_letters < 1:
@@ -111,20 +158,22 @@ class LanguageConsistency:
         Args:
             completions: the candidates' texts.
             context: the request context: the user's words and system prompt.
-            candidates: the candidates (unused).
-            **kwargs: ignored, for forward compatibility.
+            candidates: the candidates.
+            **kwargs: ``group`` (the round's record, whose ``languages`` fact is read);
+                the rest is ignored, for forward compatibility.
         """
         target, why = target_language(context, self.min_confidence)
         if target is None:
             return [Score(None, why)] * len(completions)
-        return [self._score_one(text, target, why) for text in completions]
+        group = record_for(kwargs, context, completions, candidates)
+        readings: tuple[LanguageReading, ...] = group.fact("languages")
+        return [self._score_one(reading, target, why) for reading in readings]
 
-    def _score_one(self, text: str, target: str, why: str) -> Score:
-        words = prose(text)
-        letters = letter_count(words)
+    def _score_one(self, reading: LanguageReading, target: str, why: str) -> Score:
+        letters = reading.letters
         if letters < self.min_letters:
             return Score(None, f"{why}; answer has no prose to check ({letters} letters)")
-        shares = language_shares(words)
+        shares = dict(reading.shares)
         share = shares.get(target, 0.0)
         others = ", ".join(f"{code} {s:.0%}" for code, s in shares.items() if code != target)
         evidence = f"{share:.0%} {target} ({why})" + (f"; also {others}" if others else "")

@@ -11,6 +11,10 @@ without one, so weights cannot make an invalid call win.
 share of the group that makes the same calls (name and canonical arguments, in any
 order). Under ``tool_choice: auto``, answering without a call is a vote too ("no
 call"), so a group that mostly answers in words favours the plain answers.
+
+Both read the group record's ``tool_checks`` fact (:func:`tool_checks_fact`: one
+:class:`CallCheck` a candidate, each call's arguments parsed and validated once), as
+does the ranking's hard constraint (:func:`rewards.tool_calls.invalid_in`).
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import referencing.exceptions
 from jsonschema import exceptions
 
+from rewards.builtin._record import record_for
 from rewards.builtin.json_valid import _describe as describe_schema_error
 from rewards.json_limits import SchemaRefused, linear_validator
 from rewards.tool_calls import (
-    call_key,
     declared_tools,
     is_tool_turn,
     named_choice,
@@ -51,11 +55,15 @@ class CallCheck:
             where one is required), the mean over the calls; None for a plain answer.
         evidence: what was checked and what failed, in words: tool names, the schema
             error's path and rule, never an argument's value.
+        key: what the candidate's calls vote for in ``tool_agreement``: sorted (name,
+            canonical arguments) pairs, ``()`` for a plain answer, None when some
+            call's arguments are not a usable JSON object (no vote).
     """
 
     valid: bool | None
     score: float | None
     evidence: str
+    key: tuple[tuple[str, str], ...] | None = ()
 
 
 class ToolChecker:
@@ -93,19 +101,23 @@ class ToolChecker:
             if self.required:
                 return CallCheck(False, 0.0, "no tool call: tool_choice is required")
             return CallCheck(None, None, "plain answer: no tool call (tool_choice auto)")
-        grades = [self._check_call(call) for call in calls]
+        parsed = [parse_arguments(call.arguments) for call in calls]  # once a call
+        pairs = list(zip(calls, parsed, strict=True))
+        grades = [self._check_call(c, value, problem) for c, (value, problem) in pairs]
         score = sum(g for g, _ in grades) / len(grades)
         valid = all(g == 1.0 for g, _ in grades)
-        return CallCheck(valid, score, "; ".join(note for _, note in grades))
+        key = None
+        if all(problem is None for _, problem in parsed):
+            key = tuple(sorted((c.name, _canonical(v)) for c, (v, _) in pairs))
+        return CallCheck(valid, score, "; ".join(note for _, note in grades), key)
 
-    def _check_call(self, call: ToolCall) -> tuple[float, str]:
+    def _check_call(self, call: ToolCall, value: Any, problem: str | None) -> tuple[float, str]:
         name = call.name
         if name not in self.tools:
             shown = name if len(name) <= _SHOWN_NAME else name[: _SHOWN_NAME - 3] + "..."
             return 0.0, f"{shown!r} is not a declared tool"
         if self.named is not None and name != self.named:
             return 0.0, f"{name}: tool_choice names {self.named}"
-        value, problem = parse_arguments(call.arguments)
         if problem is not None:
             return 0.25, f"{name}: {problem}"
         validator, note = self._validator(name)
@@ -136,12 +148,41 @@ class ToolChecker:
         return self._validators[name]
 
 
+def _canonical(value: Any) -> str:
+    """As :func:`rewards.tool_calls.canonical_arguments` dumps parsed arguments."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _not_a_tool_turn(context: RewardContext, n: int) -> list[Score] | None:
     if not context.tools:
         return [Score(None, "no tools declared")] * n
     if not is_tool_turn(context):
         return [Score(None, "tool_choice none: no call expected")] * n
     return None
+
+
+def tool_checks_fact(record: Any) -> tuple[CallCheck, ...]:
+    """The ``tool_checks`` fact of a group record: one :class:`CallCheck` a candidate
+    (validators built once a tool). Outside a tool turn every check is a plain answer
+    (``valid`` None) whose evidence says why no call is judged."""
+    context: RewardContext = record.context
+    skipped = _not_a_tool_turn(context, len(record.candidates))
+    if skipped is not None:
+        return tuple(CallCheck(None, None, s.evidence) for s in skipped)
+    checker = ToolChecker(context)
+    return tuple(checker.check(c) for c in record.candidates)
+
+
+def tool_scores(record: Any) -> list[float | None] | None:
+    """``tool_valid``'s score values from a record's ``tool_checks`` fact (what the
+    ranking's valid-first constraint reads), or None when the fact failed."""
+    from rewards.group import FactError
+
+    try:
+        checks: tuple[CallCheck, ...] = record.fact("tool_checks")
+    except FactError:
+        return None
+    return [check.score for check in checks]
 
 
 class ToolValid:
@@ -159,6 +200,7 @@ class ToolValid:
     """
 
     name = "tool_valid"
+    reads: ClassVar[tuple[str, ...]] = ("tool_checks",)
 
     def __call__(
         self,
@@ -174,13 +216,14 @@ class ToolValid:
             completions: the candidates' texts (unused: the parsed calls are judged).
             context: the request context (``tools``, ``tool_choice``).
             candidates: the candidates, with their parsed ``tool_calls``.
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record, whose ``tool_checks`` fact is read);
+                the rest is ignored, for forward compatibility.
         """
         skipped = _not_a_tool_turn(context, len(candidates))
         if skipped is not None:
             return skipped
-        checker = ToolChecker(context)
-        return [Score(check.score, check.evidence) for check in map(checker.check, candidates)]
+        group = record_for(kwargs, context, _texts(completions, candidates), candidates)
+        return [Score(check.score, check.evidence) for check in group.fact("tool_checks")]
 
 
 class ToolAgreement:
@@ -203,6 +246,7 @@ class ToolAgreement:
     """
 
     name = "tool_agreement"
+    reads: ClassVar[tuple[str, ...]] = ("tool_checks",)
 
     def __call__(
         self,
@@ -220,14 +264,16 @@ class ToolAgreement:
             context: the request context (``tools``, ``tool_choice``).
             candidates: the candidates, with their parsed ``tool_calls``.
             vetoed: per candidate, whether a gate vetoed it (it does not vote).
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record, whose ``tool_checks`` fact is read);
+                the rest is ignored, for forward compatibility.
         """
         n = len(candidates)
         skipped = _not_a_tool_turn(context, n)
         if skipped is not None:
             return skipped
         cut = vetoed if vetoed is not None and len(vetoed) == n else [False] * n
-        keys = [call_key(c.tool_calls) for c in candidates]
+        group = record_for(kwargs, context, _texts(completions, candidates), candidates)
+        keys = [check.key for check in group.fact("tool_checks")]
         votes = Counter(k for k, out in zip(keys, cut, strict=True) if k is not None and not out)
         voters = sum(votes.values())
         scores = []
@@ -240,6 +286,11 @@ class ToolAgreement:
                 agree = votes[key]
                 scores.append(Score(agree / voters, f"{agree} of {voters} {_describe(key)}"))
         return scores
+
+
+def _texts(completions: list[str], candidates: list[Candidate]) -> list[str]:
+    """The texts a record of these candidates holds (tool rewards may get no completions)."""
+    return completions if len(completions) == len(candidates) else [c.text for c in candidates]
 
 
 def _describe(key: tuple[tuple[str, str], ...]) -> str:

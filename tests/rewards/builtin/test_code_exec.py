@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from rewards.builtin.code_exec import CodeExec, extract_code, extract_tests
@@ -334,7 +332,6 @@ def test_a_long_fence_is_split_once_not_per_node(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(ast, "unparse", counting_unparse)
     body = "a=1\n" * 3000 + "assert f(a) == 2\n"  # 12 KB
     prompt = f"Write f(x).\n```python\n{body}```\n"
-    code_exec._tests_of.cache_clear()
     steps = code_exec.extract_tests(prompt)
     assert [(s.kind, s.source) for s in steps] == [
         ("setup", "a=1"),
@@ -356,28 +353,6 @@ def test_segments_match_ast_get_source_segment() -> None:
     lines = _SourceLines(src)
     for node in tree.body:
         assert lines.segment(node) == ast.get_source_segment(src, node)
-
-
-def test_the_same_prompt_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ast
-
-    import rewards.builtin.code_exec as code_exec
-
-    parses = 0
-    real_parse = ast.parse
-
-    def counting_parse(*args: Any, **kwargs: Any) -> Any:
-        nonlocal parses
-        parses += 1
-        return real_parse(*args, **kwargs)
-
-    monkeypatch.setattr(ast, "parse", counting_parse)
-    code_exec._tests_of.cache_clear()
-    prompt = "Write inc(x).\n```python\nassert inc(1) == 2\n```\n"
-    first = code_exec.extract_tests(prompt)
-    after_one = parses
-    assert code_exec.extract_tests(prompt) == first
-    assert parses == after_one  # planning, adaptive and the rewards share one extraction
 
 
 # --- issue 10: deep nesting and size are marked, never raised --------------------------------
