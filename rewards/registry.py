@@ -10,15 +10,24 @@ Third-party packages add rewards through the entry-point group
 name is the reward's name, its object a factory (usually the class). A plugin
 that fails to load is skipped with a warning; it never takes the server down.
 Built-in names win over plugins.
+
+A plain function with TRL's reward signature, ``def f(completions, **kwargs) ->
+list[float | None]``, registers as a reward too, by itself or by entry point: no class,
+no factory (:class:`FunctionReward` wraps it). It is called with the same keywords as
+any reward (``completions``, ``context``, ``candidates``, ``prompts``, ...); plain
+numbers become :class:`~rewards.types.Score` objects, None means "no signal". A
+module-level function pickles, so it runs in a budget worker like the built-ins.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 from rewards.builtin import BUILTIN_REWARDS
 from rewards.gates import BUILTIN_GATES
@@ -43,6 +52,51 @@ class UnknownRewardError(ValueError):
         super().__init__(f"{message}. {hint}" if hint else message)
 
 
+RewardFunction = Callable[..., Sequence[float | None]]
+"""TRL's reward signature: ``f(completions, **kwargs) -> list[float | None]``."""
+
+
+def is_reward_function(obj: object) -> bool:
+    """Whether ``obj`` is a plain reward function rather than a factory.
+
+    A factory is called with configuration keywords and returns a reward; a reward
+    function takes ``completions`` and ``**kwargs`` (TRL's convention) and returns the
+    scores. A class is always a factory.
+    """
+    if isinstance(obj, type) or not callable(obj):
+        return False
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: a factory
+        return False
+    names = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    return "completions" in names and any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+@dataclass(frozen=True)
+class FunctionReward:
+    """A plain reward function as a :class:`~rewards.types.Reward`.
+
+    Picklable when ``function`` is (a module-level function): it then runs in a budget
+    worker, under the reward time budget, like any reward.
+    """
+
+    name: str
+    function: RewardFunction
+
+    def __call__(self, *, completions: list[str], **kwargs: Any) -> list[Any]:
+        return list(self.function(completions=completions, **kwargs))
+
+
+def _factory_of(name: str, given: Callable[..., Any]) -> RewardFactory:
+    """The factory registered for ``given``: itself, or a plain function's wrapper."""
+    if is_reward_function(given):
+        # Not a Reward to the letter: it returns plain numbers, which scoring accepts
+        # from any reward (scoring._as_scores) and checks there.
+        return cast(RewardFactory, functools.partial(FunctionReward, name, given))
+    return given
+
+
 class RewardRegistry:
     """Reward and gate factories by name.
 
@@ -58,18 +112,38 @@ class RewardRegistry:
         self._rewards: dict[str, RewardFactory] = {}
         self._gates: dict[str, GateFactory] = {}
 
-    def register_reward(self, name: str, factory: RewardFactory) -> None:
-        """Registers a reward factory.
+    def register_reward(
+        self,
+        name: str | RewardFunction,
+        factory: RewardFactory | RewardFunction | None = None,
+    ) -> None:
+        """Registers a reward factory, or a plain reward function.
+
+        ``register_reward(f)`` registers the function ``f`` under ``f.__name__``;
+        ``register_reward("name", f)`` under the name given.
 
         Args:
-            name: the stable name clients and traces use.
-            factory: called with the reward's configuration keywords; returns the reward.
+            name: the stable name clients and traces use (or the function itself).
+            factory: called with the reward's configuration keywords, returns the
+                reward; or a function with TRL's signature (:func:`is_reward_function`).
 
         Raises:
-            ValueError: the name is taken (by a reward or a gate) or the factory is not callable.
+            ValueError: the name is taken (by a reward or a gate), the factory is not
+                callable, or a function given alone is not a reward function.
         """
-        self._check_new(name, factory)
-        self._rewards[name] = factory
+        given: object = name if factory is None else factory
+        if factory is None:
+            if not is_reward_function(name):
+                raise ValueError(
+                    f"{name!r} is not a reward function (completions, **kwargs); give a name"
+                    " and a factory"
+                )
+            name = getattr(name, "__name__", "")
+        if not isinstance(name, str):
+            raise ValueError(f"a reward's name must be a string, got {name!r}")
+        self._check_new(name, given)
+        assert callable(given)  # _check_new refused anything else
+        self._rewards[name] = _factory_of(name, given)
 
     def register_gate(self, name: str, factory: GateFactory) -> None:
         """Registers a gate factory; every registered gate runs on every group.
@@ -94,7 +168,7 @@ class RewardRegistry:
             raise KeyError(f"unknown gate {name!r}; known gates: {', '.join(self.gate_names())}")
         self._gates[name] = factory
 
-    def replace_reward(self, name: str, factory: RewardFactory) -> None:
+    def replace_reward(self, name: str, factory: RewardFactory | RewardFunction) -> None:
         """Replaces a registered reward's factory (e.g. the judge, once configured).
 
         Raises:
@@ -104,7 +178,7 @@ class RewardRegistry:
         self.validate([name])
         if not callable(factory):
             raise ValueError(f"factory for {name!r} is not callable: {factory!r}")
-        self._rewards[name] = factory
+        self._rewards[name] = _factory_of(name, factory)
 
     def _check_new(self, name: str, factory: object) -> None:
         if not name or name in self._rewards or name in self._gates:
