@@ -75,5 +75,11 @@ test: install system-deps lint docs
 bench: install
 	$(BIN)/python bench/latency.py
 
+# The server's own time per request and the call counts (docs/overhead.md); BEFORE=/tmp/base
+# (a worktree of an older commit) measures it side by side with this checkout.
+.PHONY: bench-overhead
+bench-overhead: install
+	$(BIN)/python bench/overhead.py $(if $(BEFORE),--before $(BEFORE))
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
