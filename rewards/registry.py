@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -111,6 +112,10 @@ class RewardRegistry:
     def __init__(self) -> None:
         self._rewards: dict[str, RewardFactory] = {}
         self._gates: dict[str, GateFactory] = {}
+        # Each gate is built once, on first use (the server's startup check), and the
+        # instance serves every group after: gates hold configuration, not per-call state.
+        self._gate_instances: dict[str, Gate] = {}
+        self._gate_lock = threading.Lock()
 
     def register_reward(
         self,
@@ -166,7 +171,9 @@ class RewardRegistry:
         """
         if name not in self._gates:
             raise KeyError(f"unknown gate {name!r}; known gates: {', '.join(self.gate_names())}")
-        self._gates[name] = factory
+        with self._gate_lock:
+            self._gates[name] = factory
+            self._gate_instances.pop(name, None)
 
     def replace_reward(self, name: str, factory: RewardFactory | RewardFunction) -> None:
         """Replaces a registered reward's factory (e.g. the judge, once configured).
@@ -200,14 +207,24 @@ class RewardRegistry:
         return self._rewards[name](**config)
 
     def gate(self, name: str) -> Gate:
-        """Builds the gate ``name``.
+        """The gate ``name``, built by its factory on the first call and kept.
+
+        Every later call (every prompt check and group) gets the same instance, so a
+        gate's set-up (compiled rules, a loaded policy) is paid once per registry.
 
         Raises:
             KeyError: ``name`` is not a registered gate.
         """
-        if name not in self._gates:
-            raise KeyError(f"unknown gate {name!r}; known gates: {', '.join(self.gate_names())}")
-        return self._gates[name]()
+        built = self._gate_instances.get(name)
+        if built is not None:
+            return built
+        with self._gate_lock:
+            if name not in self._gates:
+                known = ", ".join(self.gate_names())
+                raise KeyError(f"unknown gate {name!r}; known gates: {known}")
+            if name not in self._gate_instances:
+                self._gate_instances[name] = self._gates[name]()
+            return self._gate_instances[name]
 
     def reward_names(self) -> list[str]:
         """Registered reward names, sorted."""
@@ -233,7 +250,10 @@ class RewardRegistry:
                 raise UnknownRewardError(name, self._rewards, hint)
 
     def copy(self) -> RewardRegistry:
-        """An independent registry with the same entries (to extend without side effects)."""
+        """An independent registry with the same entries (to extend without side effects).
+
+        The copy builds its own gates: it shares factories, not instances.
+        """
         clone = RewardRegistry()
         clone._rewards = dict(self._rewards)
         clone._gates = dict(self._gates)

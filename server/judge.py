@@ -29,8 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rewards.builtin.judge import JudgeReward, judge_messages, parse_rating
-from rewards.registry import RewardRegistry
+from rewards import JudgeReward, RewardRegistry, judge_messages, parse_rating
 from server.config import Settings
 from server.engines.base import Engine, GenerationRequest
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from rewards.token_logprobs import TokenLogprobs
+from rewards import TokenLogprobs
 from server.errors import InvalidRequest
 
 # 64 candidates x 256 tokens x 21 (the top 20 and the chosen one) fit; so do 8 x 2048 x 21.

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from rewards.json_limits import meta_schema_problem, schema_problem
+from rewards import meta_schema_problem, schema_problem
 from server.reference import Reference
 from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
 from server.tools import FunctionTool, ToolChoice

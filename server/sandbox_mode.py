@@ -17,10 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from rewards import sandbox
-from rewards.builtin.code_exec import CodeExec
-from rewards.builtin.efficiency import Efficiency
-from rewards.registry import RewardRegistry
+from rewards import CodeExec, Efficiency, RewardRegistry, sandbox
 from server.config import Settings
 
 __all__ = ["SandboxRefused", "SandboxStatus", "code_exec_for", "start_sandbox", "with_sandbox"]

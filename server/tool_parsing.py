@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rewards.types import Candidate, ToolCall
+from rewards import Candidate, ToolCall
 from server.tools import ToolSpec
 
 log = logging.getLogger(__name__)

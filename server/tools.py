@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rewards.json_limits import meta_schema_problem, schema_problem
-from rewards.types import Candidate, ToolCall
+from rewards import Candidate, ToolCall, meta_schema_problem, schema_problem
 from server.errors import InvalidRequest
 
 if TYPE_CHECKING:

@@ -18,6 +18,9 @@ invisible and bidi characters removed, Unicode confusables read as ASCII, case f
 per character, with a map back to the text as written), computed once per text
 whichever gates ask. The prompt check (``check_prompt``) judges every message of a
 request, whatever its role (``RewardContext.screened_text``).
+
+This module's ``__all__`` is the gates' public surface (the server imports gates only
+from here and from :mod:`rewards`); the modules under it are private by convention.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from collections.abc import Callable
 from rewards.gates.hazards import HazardClassifier, HazardsGate
 from rewards.gates.injection import InjectionGate
 from rewards.gates.leakage import LeakageGate
+from rewards.gates.llama_guard import LlamaGuardClassifier
 from rewards.gates.pii import PiiGate
+from rewards.policy import Policy, PolicyError, PolicyGate, load_policy
 from rewards.types import Gate
 
 BUILTIN_GATES: dict[str, Callable[[], Gate]] = {
@@ -43,5 +48,10 @@ __all__ = [
     "HazardsGate",
     "InjectionGate",
     "LeakageGate",
+    "LlamaGuardClassifier",
     "PiiGate",
+    "Policy",
+    "PolicyError",
+    "PolicyGate",
+    "load_policy",
 ]

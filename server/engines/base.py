@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from rewards.types import Candidate
+from rewards import Candidate
 
 
 class EngineError(RuntimeError):

@@ -36,8 +36,7 @@ from typing import Any
 
 import httpx
 
-from rewards.token_logprobs import LOGPROB_FLOOR, LogprobsBuilder, TokenLogprobs
-from rewards.types import Candidate, ToolCall
+from rewards import LOGPROB_FLOOR, Candidate, LogprobsBuilder, TokenLogprobs, ToolCall
 from server.engines.base import (
     EngineInputError,
     EngineUnavailable,

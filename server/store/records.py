@@ -24,12 +24,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rewards.builtin.code_exec import CodeExec, extract_tests, ran_tests
-from rewards.builtin.json_valid import JsonTooDeep, find_json
-from rewards.builtin.math_answers import extract_answer
-from rewards.json_limits import SchemaRefused, linear_validator
-from rewards.mathverify_pool import classify_answers
-from rewards.types import Candidate, RewardContext
+from rewards import (
+    Candidate,
+    CodeExec,
+    JsonTooDeep,
+    RewardContext,
+    SchemaRefused,
+    classify_answers,
+    extract_answer,
+    extract_tests,
+    find_json,
+    linear_validator,
+    ran_tests,
+)
 
 __all__ = ["TraceRecord", "Verified", "build_record", "verify_from_trace"]
 
