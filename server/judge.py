@@ -16,7 +16,7 @@ with the model's chat template when it has one, gets the model's probability.
 
 Enabled with ``--judge serving`` or ``--judge model --judge-model DIR`` (off by
 default). The selector then may add ``judge`` for a second look (see
-``rewards.selector.refine_selection``), and a client or profile may name it.
+``rewards.refine_selection``), and a client or profile may name it.
 """
 
 from __future__ import annotations
