@@ -32,8 +32,7 @@ from typing import Any
 
 import yaml
 
-from rewards.token_logprobs import LogprobsBuilder, TokenLogprobs
-from rewards.types import Candidate, content_text
+from rewards import Candidate, LogprobsBuilder, TokenLogprobs, messages_text
 from server.engines.base import EngineError, Generation, GenerationRequest
 
 
@@ -111,10 +110,9 @@ class ScriptedEngine:
     def _prompt_of(self, request: GenerationRequest) -> str:
         if request.prompt is not None:
             return request.prompt
-        parts = [
-            f"{m.get('role')}: {content_text(m.get('content'))}" for m in request.messages or []
-        ]
-        return "\n".join(parts) + "\nassistant:"
+        # The server's own flattening (what the rewards and the trace read), then the
+        # assistant's turn, as a chat template would open it.
+        return messages_text(request.messages or []) + "\nassistant:"
 
     def _rule_for(self, prompt: str) -> _Rule:
         low = prompt.lower()

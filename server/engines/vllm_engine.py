@@ -46,8 +46,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rewards.token_logprobs import LogprobsBuilder, TokenLogprobs
-from rewards.types import Candidate
+from rewards import Candidate, LogprobsBuilder, TokenLogprobs, content_text
 from server.engines.base import (
     EngineError,
     EngineInputError,
@@ -493,15 +492,12 @@ def token_logprobs(positions: Any, token_ids: Any, top: int) -> TokenLogprobs | 
 
 
 def _normalize_message(message: Mapping[str, Any]) -> dict[str, Any]:
-    """OpenAI multi-part text content -> a plain string (what chat templates expect)."""
+    """OpenAI multi-part text content -> a plain string (what chat templates expect),
+    joined as the rewards and the trace read it (:func:`rewards.types.content_text`)."""
     out = dict(message)
     content = out.get("content")
     if isinstance(content, list):
-        out["content"] = "".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text"
-        )
+        out["content"] = content_text(content)
     elif content is None:
         out["content"] = ""
     return out

@@ -23,6 +23,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from rewards import content_text
 from server.protocol import ChatCompletionRequest, ChatCompletionResponse
 from server.responses.protocol import (
     FormatJSONObject,
@@ -51,9 +52,11 @@ def _part_text(part: InputText | OutputText | RefusalPart) -> str:
 
 
 def _content(content: str | list[Any]) -> str:
+    """A message's parts as one text, joined as a chat message's are
+    (:func:`rewards.types.content_text`: a newline between parts)."""
     if isinstance(content, str):
         return content
-    return "".join(_part_text(p) for p in content)
+    return content_text([{"type": "text", "text": _part_text(p)} for p in content])
 
 
 def input_messages(req: ResponsesRequest) -> list[dict[str, Any]]:
