@@ -11,8 +11,9 @@ SERVE_ARGS ?=
 PYTEST_ARGS ?=
 # Extra pip options, e.g. --extra-index-url for PyTorch's CPU wheels off these machines.
 PIP_ARGS ?=
-# The test tools; the Docker image installs with DEV= (no test tools in it).
-DEV    ?= ,dev
+# The test tools (and the `train` extra: tests/train runs TRL's trainers); the Docker
+# image installs with DEV= (neither in it).
+DEV    ?= ,dev,train
 # Debian packages the tests run for real (promtool/prometheus, headless chromium; Debian's
 # python3 + venv and util-linux's setpriv run the sandbox as uid 10001 without capabilities;
 # postgresql: the store tests start a real server on loopback, tests/store/postgres.py).

@@ -1,0 +1,327 @@
+"""TRL's trainers on ``bon-server export`` files: the training data the store gives out
+is data TRL trains on.
+
+A store is built the real way (the app on the scripted engine, the store on SQLite, a
+reference answer and a schema verifying two groups, the owner's feedback rating a third);
+``bon-server export`` (the CLI, in a subprocess) writes each kind; then SFTTrainer,
+DPOTrainer, KTOTrainer and GRPOTrainer (the last with this project's rewards through
+:mod:`rewards.trl`) run two optimizer steps each on the embedded model, on CPU, in fp32.
+What is asserted is that each trainer ran on the files: two steps, a finite loss logged
+at each, and GRPO's reward functions called with the dataset's reference columns. Nothing
+about what the model learned: two steps of a 135M model teach it nothing measurable.
+
+Cost (docs/training.md): one torch thread, tiny batches, short sequences; about 20 s of
+CPU for the four trainers after TRL's import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rewards.builtin import AnswerAgreement, JsonValid
+from rewards.builtin.math_answers import extract_answer
+from rewards.trl import as_trl_reward
+from server.app import create_app
+from tests.conftest import MODEL, make_engine, make_settings
+from tests.store.helpers import BUDGETS, written
+
+# transformers, TRL and datasets are imported inside the fixtures: importing TRL imports
+# vLLM (trl.generation), which costs seconds that collection should not pay.
+pytestmark = [
+    pytest.mark.train,
+    # Third-party chatter on CPU-only torch (TRL probing vLLM, transformers on fp32
+    # defaults); the trainers' behaviour is what these tests check.
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+]
+
+MATH = "12 apples, times 3, then 6 more?"
+PERSON = "Give a person as JSON with name and age."
+CAPITAL = "What is the capital of France?"
+SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
+SCRIPT: dict[str, Any] = {
+    "rules": [
+        {
+            "match": "apples",  # reference 42: 0 and 2 right, 1 and 3 wrong
+            "candidates": [
+                {"text": "12 * 3 = 36, 36 + 6 = 42. The answer is \\boxed{42}.", "logprob": -0.4},
+                {"text": "12 * 3 = 36, 36 + 5 = 41. The answer is \\boxed{41}.", "logprob": -0.2},
+                {"text": "36 + 6 = 42, so \\boxed{42}.", "logprob": -0.5},
+                {"text": "The answer is \\boxed{40}.", "logprob": -0.3},
+            ],
+        },
+        {
+            "match": "person",  # the schema: only 0 is valid
+            "candidates": [
+                {"text": '{"name": "Ada", "age": 36}', "logprob": -0.3},
+                {"text": '{"name": "Ada"}', "logprob": -0.2},
+                {"text": "Ada is 36 years old.", "logprob": -0.4},
+            ],
+        },
+        {
+            "candidates": [
+                {"text": "Paris is the capital of France.", "logprob": -0.3},
+                {"text": "Paris. Paris. Paris. Paris. Paris. Paris. Paris.", "logprob": -0.1},
+                {"text": "The capital of France is Paris, on the Seine.", "logprob": -0.6},
+            ],
+        },
+    ]
+}
+KINDS = ("sft", "dpo", "kto", "grpo")
+STEPS = 2
+
+
+def _build_store(url: str) -> None:
+    """Three full-trace groups: math (reference answer), JSON (reference schema), and a
+    general one the owner rates good."""
+    with TestClient(
+        create_app(make_settings(database_url=url, **BUDGETS), engine=make_engine(SCRIPT))
+    ) as c:
+
+        def chat(content: str, **extra: Any) -> str:
+            body = {
+                "model": MODEL,
+                "messages": [{"role": "user", "content": content}],
+                "best_of": 4,
+                "trace": "full",
+                **extra,
+            }
+            r = c.post("/v1/chat/completions", json=body)
+            assert r.status_code == 200, r.text
+            trace_id: str = r.headers["X-Bon-Trace-Id"]
+            return trace_id
+
+        chat(MATH, reference={"answer": "42"})
+        chat(PERSON, reference={"json_schema": SCHEMA})
+        capital = chat(CAPITAL)
+        written(c, 3)
+        rating = {"trace_id": capital, "choice_index": 0, "name": "thumbs", "value": 1}
+        r = c.post("/v1/feedback", json=rating)
+        assert r.status_code == 201, r.text
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each kind, written by ``bon-server export`` (the installed command) as JSONL."""
+    root = tmp_path_factory.mktemp("train")
+    url = f"sqlite+aiosqlite:///{root / 'store.db'}"
+    _build_store(url)
+    command = Path(sys.executable).with_name("bon-server")
+    paths = {}
+    for kind in KINDS:
+        path = root / f"{kind}.jsonl"
+        done = subprocess.run(
+            [str(command), "export", kind, "-o", str(path), "--database-url", url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"{kind}: wrote" in done.stdout, done.stdout
+        paths[kind] = path
+    return paths
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _dataset(path: Path) -> Any:
+    import datasets  # type: ignore[import-untyped]
+
+    return datasets.load_dataset("json", data_files=str(path), split="train")
+
+
+def _model(path: Path) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+
+
+def _tokenizer(path: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def _common(out: Path) -> dict[str, Any]:
+    """TrainingArguments every trainer here shares: two steps of two rows, on CPU, fp32
+    (TRL defaults bf16 on), no checkpoints, no reporting integrations, a log per step."""
+    return {
+        "output_dir": str(out),
+        "max_steps": STEPS,
+        "per_device_train_batch_size": 2,
+        "learning_rate": 1e-5,
+        "logging_steps": 1,
+        "report_to": "none",
+        "save_strategy": "no",
+        "bf16": False,
+        "fp16": False,
+        "use_cpu": True,
+        "gradient_checkpointing": False,
+        "disable_tqdm": True,
+        "dataloader_num_workers": 0,
+        "seed": 0,
+    }
+
+
+def _assert_trained(trainer: Any) -> list[dict[str, Any]]:
+    """Two optimizer steps, each with a finite loss logged; the step logs."""
+    assert trainer.state.global_step == STEPS
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    assert [h["step"] for h in logs] == list(range(1, STEPS + 1)), trainer.state.log_history
+    for h in logs:
+        assert math.isfinite(h["loss"]), h
+    return logs
+
+
+def test_sft_trains_on_the_export(
+    exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
+) -> None:
+    from trl import SFTConfig, SFTTrainer
+
+    rows = _rows(exports["sft"])
+    # Verified or rated good only: the math group's right answer, the valid JSON, the
+    # rated answer.
+    assert {r["prompt"].removeprefix("user: ") for r in rows} == {MATH, PERSON, CAPITAL}
+    trainer = SFTTrainer(
+        model=_model(model_path),
+        processing_class=_tokenizer(model_path),
+        train_dataset=_dataset(exports["sft"]),
+        args=SFTConfig(max_length=128, **_common(tmp_path)),
+    )
+    trainer.train()
+    _assert_trained(trainer)
+
+
+def test_dpo_trains_on_the_export(
+    exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
+) -> None:
+    from trl import DPOConfig, DPOTrainer
+
+    rows = _rows(exports["dpo"])
+    assert rows and all(r["chosen"] != r["rejected"] and r["margin"] > 0 for r in rows)
+    trainer = DPOTrainer(
+        model=_model(model_path),  # the reference model: TRL's frozen copy of it
+        processing_class=_tokenizer(model_path),
+        train_dataset=_dataset(exports["dpo"]),
+        args=DPOConfig(max_length=128, **_common(tmp_path)),
+    )
+    trainer.train()
+    logs = _assert_trained(trainer)
+    assert all(math.isfinite(h["rewards/margins"]) for h in logs), logs
+
+
+def test_kto_trains_on_the_export(
+    exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
+) -> None:
+    from trl import KTOConfig, KTOTrainer
+
+    labels = {r["label"] for r in _rows(exports["kto"])}
+    assert labels == {True, False}  # KTO needs both desirable and undesirable rows
+    trainer = KTOTrainer(
+        model=_model(model_path),
+        processing_class=_tokenizer(model_path),
+        train_dataset=_dataset(exports["kto"]),
+        args=KTOConfig(max_length=128, **_common(tmp_path)),
+    )
+    trainer.train()
+    _assert_trained(trainer)
+
+
+@dataclass
+class Recorded:
+    """A TRL reward function that keeps the keyword columns of each call."""
+
+    func: Any
+    calls: list[dict[str, list[Any]]]
+
+    @property
+    def __name__(self) -> str:  # TRL logs each reward by its function's name
+        return str(self.func.__name__)
+
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any
+    ) -> list[float | None]:
+        columns = ("task", "answer", "tests", "json_schema")
+        self.calls.append({k: list(kwargs[k]) for k in columns if k in kwargs})
+        return list(self.func(prompts=prompts, completions=completions, **kwargs))
+
+
+def reference_answer(
+    prompts: Sequence[Any], completions: Sequence[str], answer: Sequence[str | None], **_: Any
+) -> list[float | None]:
+    """1.0 when the completion's final answer is the row's reference ``answer`` (the GRPO
+    export's column), 0.0 when not, None (no signal) for a row without one."""
+    return [
+        None if ref is None else float(extract_answer(text) == ref)
+        for text, ref in zip(completions, answer, strict=True)
+    ]
+
+
+def test_grpo_trains_on_the_export_with_this_projects_rewards(
+    exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
+) -> None:
+    from trl import GRPOConfig, GRPOTrainer
+
+    rows = _rows(exports["grpo"])
+    assert [(r["prompt"].removeprefix("user: "), r["task"]) for r in rows] == [
+        (MATH, "math"),
+        (PERSON, "json"),
+        (CAPITAL, "general"),
+    ]
+    calls: list[dict[str, list[Any]]] = []
+    funcs = [
+        Recorded(reference_answer, calls),
+        Recorded(as_trl_reward(JsonValid()), []),  # reads the json_schema column
+        Recorded(as_trl_reward(AnswerAgreement()), []),
+    ]
+    trainer = GRPOTrainer(
+        model=_model(model_path),
+        processing_class=_tokenizer(model_path),
+        train_dataset=_dataset(exports["grpo"]),
+        reward_funcs=funcs,
+        args=GRPOConfig(
+            num_generations=2,  # two prompts' groups of two: one prompt per step
+            max_completion_length=16,
+            use_vllm=False,
+            shuffle_dataset=False,  # the rows in export order: math, then JSON
+            temperature=1.0,
+            **_common(tmp_path),
+        ),
+    )
+    trainer.train()
+    logs = _assert_trained(trainer)
+    # Each step's group came with its row's references, one value per completion.
+    assert calls == [
+        {
+            "task": ["math"] * 2,
+            "answer": ["42"] * 2,
+            "tests": [None] * 2,
+            "json_schema": [None] * 2,
+        },
+        {
+            "task": ["json"] * 2,
+            "answer": [None] * 2,
+            "tests": [None] * 2,
+            "json_schema": [json.dumps(SCHEMA, sort_keys=True)] * 2,
+        },
+    ]
+    for f in funcs:
+        assert len(f.calls) == STEPS
+        assert any(f"rewards/{f.__name__}/mean" in h for h in logs), logs
