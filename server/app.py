@@ -19,12 +19,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rewards import RewardRegistry, default_registry, default_reward_sets
-from rewards.gates import HazardsGate
-from rewards.gates.llama_guard import LlamaGuardClassifier
-from rewards.mathverify_pool import default_pool
-from rewards.policy import PolicyGate, load_policy
-from rewards.profiles import Profiles, check_profiles, load_profiles
+from rewards import (
+    Profiles,
+    RewardRegistry,
+    check_profiles,
+    default_registry,
+    default_reward_sets,
+    load_profiles,
+)
+from rewards import default_mathverify_pool as default_pool
+from rewards.gates import HazardsGate, LlamaGuardClassifier, PolicyGate, load_policy
 from server.auth import APIKeyMiddleware, load_api_keys
 from server.config import Settings
 from server.engines.base import Engine
@@ -38,6 +42,7 @@ from server.pipeline import BestOfNPipeline
 from server.ratelimit import RateLimiter
 from server.request_id import RequestIdMiddleware
 from server.responses.routes import router as responses_router
+from server.rewards_routes import rewards_router
 from server.routes import ClientDisconnected, router
 from server.sandbox_mode import start_sandbox, with_sandbox
 from server.serving import BestOfNServing
@@ -144,6 +149,7 @@ def _install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.engine = engine
     app.state.metrics.bind_engine(engine.num_unfinished_requests)
     app.state.pipeline = pipeline
+    pipeline.scorer.reweigh = app.state.traces.learning.apply  # learned reward weights
     app.state.serving = BestOfNServing(pipeline, settings, app.state.rate_limiter)
 
 
@@ -281,6 +287,7 @@ def create_app(
     app.include_router(viewer_router)
     app.include_router(responses_router)
     app.include_router(feedback_router)
+    app.include_router(rewards_router)
     _drop_unused_422(app)
     # Inside the metrics and the access log, so refused requests are counted and logged;
     # the key is checked before a body is read.

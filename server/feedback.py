@@ -170,4 +170,6 @@ async def post_feedback(
             code="idempotency_conflict",
         )
     metrics.feedback.labels(result="created" if created else "duplicate").inc()
+    if created:  # a `correct` label teaches the reward weights (server.store.learning)
+        traces.labelled(stored.trace_id, stored.name, stored.value, stored.value_type)
     return JSONResponse(feedback_view(stored), status_code=201 if created else 200)

@@ -24,8 +24,9 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rewards.types import Candidate, content_text
+from rewards import Candidate
 from server.config import LogFormat
+from server.outcome import Outcome
 
 __all__ = [
     "ACCESS_LOGGER",
@@ -77,43 +78,41 @@ def _gate_actions(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def note_group(
     trace: dict[str, Any],
+    outcome: Outcome,
     *,
     prompt: str | None = None,
-    messages: list[dict[str, Any]] | None = None,
     candidates: list[Candidate] | None = None,
 ) -> None:
     """Attach a finished group to the current request's access line (no-op outside one).
 
     Args:
         trace: the group's trace (``server.trace.build_trace``).
-        prompt: the text prompt (completions), logged only with ``log_text``.
-        messages: the chat messages, logged only with ``log_text``.
+        outcome: the group's outcome (``server.outcome.decide_outcome``): what the line
+            says was selected, and whether the response was a refusal.
+        prompt: the prompt as one text (``GroupJob.prompt_text``), logged only with
+            ``log_text``.
         candidates: the group's candidates; the selected ones' texts are logged only
             with ``log_text``.
     """
     record = _current.get()
     if record is None:
         return
-    selected = list(trace.get("selected", []))
+    selected = list(outcome.selected)
     record.group = {
         "id": trace.get("id"),
         "endpoint": trace.get("endpoint"),
         "task": (trace.get("task") or {}).get("name"),
-        "group_size": trace.get("group_size"),
+        "group_size": outcome.group_size,
         "n": trace.get("n"),
         "selected": selected,
-        "selected_index": selected[0] if selected else None,
-        "outcome": trace.get("outcome"),
+        "selected_index": outcome.selected_index,
+        "outcome": outcome.kind,
         "timings": trace.get("timings"),
         "usage": trace.get("usage"),
         **_gate_actions(trace),
     }
     if record.log_text:
-        if messages is not None:
-            record.texts["prompt"] = "\n".join(
-                f"{m.get('role', 'user')}: {content_text(m.get('content'))}" for m in messages
-            )
-        elif prompt is not None:
+        if prompt is not None:
             record.texts["prompt"] = prompt
         if candidates is not None:
             by_index = {c.index: c for c in candidates}

@@ -23,6 +23,8 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from server.outcome import Outcome
+
 __all__ = ["CONTENT_TYPE_LATEST", "GroupStats", "Metrics"]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -36,7 +38,7 @@ class GroupStats:
     """What one best-of-N group did, as the pipeline saw it."""
 
     endpoint: str
-    group_size: int
+    outcome: Outcome  # answered or refused (the group's size is its group_size)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     queue_s: float = 0.0
@@ -48,8 +50,6 @@ class GroupStats:
     vetoes: list[tuple[str, str]] = field(default_factory=list)  # (gate, category)
     penalties: list[tuple[str, str]] = field(default_factory=list)  # (gate, rule)
     flags: list[tuple[str, str]] = field(default_factory=list)  # (gate, rule)
-    refused: bool = False
-    refusal_reason: str | None = None  # "all_vetoed" | "unsafe_prompt"
     budget_overruns: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
 
 
@@ -213,6 +213,13 @@ class Metrics:
         )
         for result in ("created", "duplicate", "conflict"):
             self.feedback.labels(result=result)
+        # Learned reward weights (server.learning): set whenever the snapshot is loaded.
+        self.reward_reliability = Gauge(
+            "bon_reward_reliability",
+            "Share of labelled (correct, incorrect) pairs each reward ordered right, per task.",
+            ["task", "reward"],
+            registry=r,
+        )
 
     def bind_engine(self, num_unfinished: Callable[[], int]) -> None:
         """Read the engine's own count at scrape time (so it can't drift from the engine)."""
@@ -231,7 +238,7 @@ class Metrics:
         self.queue_duration.observe(stats.queue_s)
         self.generate_duration.observe(stats.generate_s)
         self.score_duration.observe(stats.score_s)
-        self.candidates.observe(stats.group_size)
+        self.candidates.observe(stats.outcome.group_size)
         self.tokens.labels(kind="prompt").inc(stats.prompt_tokens)
         self.tokens.labels(kind="completion").inc(stats.completion_tokens)
         for name, values in stats.reward_scores.items():
@@ -250,8 +257,8 @@ class Metrics:
             self.flags.labels(gate=gate, rule=rule).inc()
         for kind, name in stats.budget_overruns:
             self.budget_overruns.labels(kind=kind, name=name).inc()
-        if stats.refused:
-            self.refusals.labels(reason=stats.refusal_reason or "all_vetoed").inc()
+        if stats.outcome.refused:
+            self.refusals.labels(reason=stats.outcome.kind).inc()
 
     def set_sandbox_mode(self, mode: str) -> None:
         """Shows the sandbox mode in force (set once, at startup)."""

@@ -11,25 +11,32 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rewards import (
+    AdaptivePolicy,
+    AggregationMode,
+    Budgets,
+    Candidate,
+    GateResult,
     GroupResult,
+    Profile,
+    Profiles,
+    RewardContext,
     RewardRegistry,
     Selection,
     UnknownRewardError,
     build_context,
+    choose_rewards,
+    default_budget_pool,
     detect_task,
+    messages_text,
+    refine_selection,
     score_group,
+    screen_prompt,
+    settle,
 )
-from rewards.adaptive import AdaptivePolicy, settle
-from rewards.aggregate import AggregationMode
-from rewards.budget import Budgets, default_budget_pool
-from rewards.profiles import Profiles
-from rewards.scoring import GateResult, screen_prompt
-from rewards.selector import choose_rewards, refine_selection
-from rewards.types import Candidate, RewardContext, content_text
 from server.auth import ANONYMOUS
 from server.config import Settings
 from server.engines.base import (
@@ -51,17 +58,12 @@ from server.errors import (
 )
 from server.logs import note_group
 from server.metrics import GroupStats, Metrics
+from server.outcome import Outcome, decide_outcome
 from server.tool_parsing import ToolParsing, UnknownToolParser
 from server.tools import ToolSpec
 from server.trace import Timings, TraceStore, build_trace
 
 log = logging.getLogger(__name__)
-
-
-def _messages_text(messages: list[dict[str, Any]]) -> str:
-    """The chat's contents as one text (multi-part messages: their text parts)."""
-    parts = ((m.get("role", "user"), content_text(m.get("content"))) for m in messages)
-    return "\n".join(f"{role}: {text}" for role, text in parts if text)
 
 
 Progress = Callable[[str, dict[str, Any]], None]
@@ -93,13 +95,20 @@ class GroupJob:
     reward_weights: dict[str, float] | None = None
     deadline_s: float | None = None  # the client's deadline; the server's limit still applies
     adaptive: bool = False  # best_of="auto": rounds up to best_of candidates, stop when settled
-    profile: str | None = None  # the reward profile (already checked to exist)
+    profile: Profile | None = None  # the reward profile, resolved once by the serving layer
     owner: str = ANONYMOUS  # the caller's key hash (server.auth.owner_of): who may read the trace
     tools: ToolSpec | None = None  # the declared tools and tool_choice (server.tools)
     # The client's `reference` extension (answer, tests, schema): decides the verified
     # outcome in the store; never part of the reward context.
     reference: dict[str, Any] | None = None
     logprobs: int | None = None  # alternatives per token the client asked for (None: none)
+    # The prompt as one text, flattened once here (rewards.types.messages_text for a chat):
+    # what the reward context, the task detection and the trace read.
+    prompt_text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        text = self.prompt if self.prompt is not None else messages_text(self.messages or [])
+        object.__setattr__(self, "prompt_text", text)
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,16 @@ class GroupOutcome:
     job: GroupJob
     created: int
     candidates: list[Candidate]
-    selected: list[int]  # best first, at most n; empty when every candidate was vetoed
     result: GroupResult
     selection: Selection
     usage: dict[str, int]  # prompt_tokens, completion_tokens (every candidate), total_tokens
     trace: dict[str, Any]
-    refusal: str | None = None  # "unsafe_prompt" | "all_vetoed" when nothing is returned
+    outcome: Outcome  # answered or refused, and why: what the response is built from
+
+    @property
+    def selected(self) -> tuple[int, ...]:
+        """The returned candidates, best first (at most n); empty for a refusal."""
+        return self.outcome.selected
 
 
 class GroupScorer:
@@ -123,12 +136,9 @@ class GroupScorer:
     as the server does.
     """
 
-    def __init__(
-        self, settings: Settings, registry: RewardRegistry, profiles: Profiles | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, registry: RewardRegistry) -> None:
         self.settings = settings
         self.registry = registry
-        self.profiles = profiles or Profiles()
         # One process-wide pool: every app (and test) in a process shares its workers.
         self.budgets = Budgets(
             reward_s=settings.reward_timeout_s,
@@ -136,10 +146,13 @@ class GroupScorer:
             group_s=settings.score_timeout_s,
             pool=default_budget_pool(settings.score_workers),
         )
+        # Learned reward weights (server.learning.Learning.apply): None keeps the
+        # selection's own weights (benchmarks, a scorer without a store).
+        self.reweigh: Callable[[Selection], Selection] | None = None
 
     def plan(self, job: GroupJob) -> tuple[RewardContext, Selection]:
         """Build the reward context and choose the rewards (client errors raise 400)."""
-        prompt = job.prompt if job.prompt is not None else _messages_text(job.messages or [])
+        prompt = job.prompt_text
         tools, choice = (job.tools.tools, job.tools.tool_choice) if job.tools else ((), None)
         task, evidence = detect_task(
             prompt,
@@ -151,13 +164,13 @@ class GroupScorer:
         context = build_context(
             prompt, job.messages, job.response_format, task=task, tools=tools, tool_choice=choice
         )
-        context = replace(context, profile=job.profile)
+        context = replace(context, profile=job.profile.name if job.profile else None)
         try:
             selection = choose_rewards(
                 context,
                 self.registry,
                 requested=job.reward_weights,
-                profile=self.profiles.get(job.profile) if job.profile else None,
+                profile=job.profile,
                 task_evidence=evidence,
                 optional=self.settings.optional_rewards,
             )
@@ -172,9 +185,8 @@ class GroupScorer:
         return screen_prompt(context, self.registry, budgets=self.budgets)
 
     def mode(self, job: GroupJob) -> AggregationMode:
-        profile = self.profiles.get(job.profile) if job.profile else None
-        if profile is not None and profile.aggregation is not None:
-            return profile.aggregation
+        if job.profile is not None and job.profile.aggregation is not None:
+            return job.profile.aggregation
         return self.settings.aggregation
 
     def score(
@@ -188,6 +200,8 @@ class GroupScorer:
         refined = refine_selection(
             selection, context, candidates, optional=self.settings.optional_rewards
         )
+        if self.reweigh is not None:  # after the refinement: the weights actually used
+            refined = self.reweigh(refined)
         result = score_group(
             context,
             candidates,
@@ -214,7 +228,7 @@ class BestOfNPipeline:
     ) -> None:
         self.engine = engine
         self.profiles = profiles or Profiles()
-        self.scorer = GroupScorer(settings, registry, self.profiles)
+        self.scorer = GroupScorer(settings, registry)
         self.settings = settings
         self.registry = registry
         self.metrics = metrics
@@ -506,9 +520,9 @@ class BestOfNPipeline:
     ) -> GroupOutcome:
         t0, t_admit, t_plan, t_gen, t_score = marks  # admitted, then planned and screened
         prompt_gates = prompt_gates or []
-        unsafe_prompt = any(not g.verdicts[0].passed for g in prompt_gates)
         candidates = generation.candidates
-        selected = list(result.ranking[: job.n])
+        # Decided once; the trace, the log line, the metrics and the response read it.
+        outcome = decide_outcome(result, job.n, prompt_gates)
         completion_tokens = sum(c.num_tokens for c in candidates)
         usage = {
             "prompt_tokens": generation.prompt_tokens,
@@ -534,21 +548,19 @@ class BestOfNPipeline:
             candidates=candidates,
             selection=selection,
             result=result,
-            selected=selected,
+            outcome=outcome,
             timings=timings,
             usage=usage,
             adaptive=adaptive,
-            prompt=job.prompt if job.prompt is not None else _messages_text(job.messages or []),
+            prompt=job.prompt_text,
             messages=job.messages,
             prompt_gates=prompt_gates,
             trace_text=self.settings.trace_text,
         )
         self.traces.put(trace, candidates=candidates, reference=job.reference)
-        note_group(trace, prompt=job.prompt, messages=job.messages, candidates=candidates)
-        refusal = None if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed"
-        stats = self._stats(job, generation, usage, result, timings, refused=not selected)
+        note_group(trace, outcome, prompt=job.prompt_text, candidates=candidates)
+        stats = self._stats(job, usage, result, timings, outcome)
         stats.budget_overruns += [("prompt", g.name) for g in prompt_gates if g.overrun]
-        stats.refusal_reason = refusal
         self.metrics.observe_group(stats)
         if adaptive is not None:
             self.metrics.observe_adaptive(len(adaptive["rounds"]), adaptive["saved"])
@@ -556,32 +568,29 @@ class BestOfNPipeline:
             job=job,
             created=created,
             candidates=candidates,
-            selected=selected,
             result=result,
             selection=selection,
             usage=usage,
             trace=trace,
-            refusal=refusal,
+            outcome=outcome,
         )
 
     @staticmethod
     def _stats(
         job: GroupJob,
-        generation: Generation,
         usage: dict[str, int],
         result: GroupResult,
         timings: Timings,
-        refused: bool,
+        outcome: Outcome,
     ) -> GroupStats:
         stats = GroupStats(
             endpoint=job.endpoint,
-            group_size=len(generation.candidates),
+            outcome=outcome,
             prompt_tokens=usage["prompt_tokens"],
             completion_tokens=usage["completion_tokens"],
             queue_s=timings.queue_s,
             generate_s=timings.generate_s,
             score_s=timings.score_s,
-            refused=refused,
         )
         stats.budget_overruns += [("reward", r.name) for r in result.rewards if r.overrun]
         stats.budget_overruns += [("gate", g.name) for g in result.gates if g.overrun]

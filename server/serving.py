@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from rewards.types import content_text
+from rewards import content_text
 from server import __version__, logprobs
 from server.auth import Caller
 from server.config import Settings
@@ -30,27 +30,12 @@ from server.ratelimit import RateLimited, RateLimiter
 from server.reference import checked_reference
 from server.tools import chat_tools, tool_finish_reason, tool_message
 
-REFUSAL_TEXT = "I can't provide that response: every candidate answer was blocked by a safety gate."
-PROMPT_REFUSAL_TEXT = "I can't help with that request: it was blocked by a safety gate."
-SELF_HARM_REFUSAL_TEXT = (
-    "I can't help with that. If you are thinking about suicide or hurting yourself, please "
-    "reach out now to someone you trust or a local crisis line (in the US, call or text 988)."
-)
-
 
 def system_fingerprint(model_name: str) -> str:
     """OpenAI's ``system_fingerprint``: changes when the server version or the model does,
     so a client can tell that answers to the same seed may differ."""
     digest = hashlib.sha256(f"bon-server {__version__}\0{model_name}".encode()).hexdigest()
     return f"fp_{digest[:10]}"
-
-
-def refusal_text(outcome: GroupOutcome) -> str:
-    """The refusal for a response without an answer (self-harm requests get a pointer to help)."""
-    if outcome.refusal != "unsafe_prompt":
-        return REFUSAL_TEXT
-    categories = {g.get("category") for g in outcome.trace.get("prompt_gates", [])}
-    return SELF_HARM_REFUSAL_TEXT if "hazard.S11" in categories else PROMPT_REFUSAL_TEXT
 
 
 def _group_size(params: dict[str, Any]) -> dict[str, int]:
@@ -198,7 +183,7 @@ class BestOfNServing:
             "trace_level": req.trace or s.default_trace,
             "reward_weights": req.reward_weights(),
             "adaptive": adaptive,
-            "profile": profile.name if profile is not None else None,
+            "profile": profile,  # resolved here, once: the pipeline reads this object
             "deadline_s": req.deadline_s,
             "reference": reference,
         }
@@ -254,7 +239,7 @@ class BestOfNServing:
             choices = [
                 ChatChoice(
                     index=0,
-                    message=AssistantMessage(content=None, refusal=refusal_text(outcome)),
+                    message=AssistantMessage(content=None, refusal=outcome.outcome.refusal_text),
                     finish_reason="content_filter",
                 )
             ]

@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from rewards import GroupResult, Selection
-from rewards.scoring import GateResult, verdict_dict
-from rewards.types import Candidate, Verdict, content_text
+from rewards import (
+    Candidate,
+    GateResult,
+    GroupResult,
+    Selection,
+    Verdict,
+    content_text,
+    messages_text,
+    verdict_dict,
+)
 from server.auth import ANONYMOUS, Caller
+from server.outcome import Outcome
 from server.tools import trace_tool_calls
 
 
@@ -81,16 +89,14 @@ def _prompt_view(
     (their length shown) unless the operator's ``--trace-text`` is ``full``."""
     if messages is None or trace_text == "full":
         return prompt
-    lines = []
+    shown = []
     for message in messages:
-        role = message.get("role", "user")
         text = content_text(message.get("content"))
-        if not text:
-            continue
-        if role in _SYSTEM_ROLES:
-            text = f"[withheld: {len(text)} characters; shown with --trace-text full]"
-        lines.append(f"{role}: {text}")
-    return "\n".join(lines)
+        if text and message.get("role") in _SYSTEM_ROLES:
+            withheld = f"[withheld: {len(text)} characters; shown with --trace-text full]"
+            message = {**message, "content": withheld}
+        shown.append(message)
+    return messages_text(shown)  # the prompt's own flattening, with those texts withheld
 
 
 def build_trace(
@@ -105,7 +111,7 @@ def build_trace(
     candidates: list[Candidate],
     selection: Selection,
     result: GroupResult,
-    selected: list[int],
+    outcome: Outcome,
     timings: Timings,
     usage: dict[str, int],
     adaptive: dict[str, Any] | None = None,
@@ -120,7 +126,8 @@ def build_trace(
     text: ``full`` (the text itself, as each hit's ``excerpt``, in full traces only),
     ``redacted`` (what was found, masked) or ``none`` (only actions, categories and rule
     ids). ``owner`` is the caller's key hash (:func:`server.auth.owner_of`): only that
-    caller and operators read the trace back.
+    caller and operators read the trace back. ``outcome`` is the pipeline's decision
+    (:func:`server.outcome.decide_outcome`): the trace shows it, never decides it again.
     """
     trace_text = _text_level(level, trace_text)
     prompt = _prompt_view(prompt, messages, trace_text)
@@ -161,8 +168,7 @@ def build_trace(
         }
         for g in prompt_gates or []
     ]
-    unsafe_prompt = any(not e["passed"] for e in prompt_entries)
-    chosen = set(selected)
+    chosen = set(outcome.selected)
     cand_entries = []
     for c in candidates:
         i = c.index
@@ -211,8 +217,8 @@ def build_trace(
         "rewards": reward_entries,
         "gates": gate_entries,
         "candidates": cand_entries,
-        "selected": list(selected),
-        "outcome": "ok" if selected else "unsafe_prompt" if unsafe_prompt else "all_vetoed",
+        "selected": list(outcome.selected),
+        "outcome": outcome.kind,
         "prompt_gates": prompt_entries,
         "timings": timings.to_dict(),
         "usage": usage,
