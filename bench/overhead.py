@@ -126,6 +126,8 @@ PROFILE = "bench"
 PROFILES_YAML = f"profiles:\n  {PROFILE}:\n    description: the overhead bench\n    best_of: 8\n"
 
 FLOOR = "GET /health (floor)"
+# Counted with budgets on: the calls pickled to budget workers, and their requests' size.
+BUDGET_KEYS = ("budget worker calls", "budget request bytes")
 
 # What is counted: "module:qualname" where each lives or lived (the first that resolves
 # wins); a name found nowhere is reported as absent rather than as zero.
@@ -262,24 +264,38 @@ class Counts:
             self._undo.pop()()
 
 
-def _gate_factories(app: Any, counts: Counts) -> None:
-    """Count each registered gate factory's calls (a gate built), if the registry keeps them."""
-    factories = getattr(app.state.registry, "_gates", None)
-    if not isinstance(factories, dict):
-        return
-    for name, factory in list(factories.items()):
-        label = f"gate built: {name}"
-        counts.found[label] = "registry._gates"
-        factories[name] = counts._wrap(label, factory)
-        counts._undo.append(functools.partial(factories.__setitem__, name, factory))
+def _gate_constructions(app: Any, counts: Counts) -> None:
+    """Count each gate class's constructions (a registry may build a gate per call or once)."""
+    registry = app.state.registry
+    seen: set[type] = set()
+    for name in registry.gate_names():
+        cls = type(registry.gate(name))  # built here, before the counted requests
+        if cls in seen:
+            continue  # one class behind two gates: counted under the first
+        seen.add(cls)
+        label = f"gate built: {name} ({cls.__name__})"
+        init = cls.__init__
+        counts.found[label] = f"{cls.__module__}:{cls.__qualname__}.__init__"
+        if "__init__" in cls.__dict__:
+            counts._set(cls, "__init__", counts._wrap(label, init))
+        else:  # inherited: shadow it on this class only, and remove the shadow after
+            cls.__init__ = counts._wrap(label, init)  # type: ignore[misc]
+            counts._undo.append(functools.partial(delattr, cls, "__init__"))
 
 
 def _budget_calls(counts: Counts) -> None:
-    spec = "rewards.budget:BudgetPool.run"
-    resolved = _resolve(spec)
-    if resolved is not None:
-        owner, attr, obj = resolved
-        counts.patch("budget worker calls", spec, obj, owner, attr)
+    """Count the calls sent to budget workers and the bytes of their pickled requests."""
+    from rewards.budget import BudgetPool
+
+    run = BudgetPool.run
+
+    def counted(pool: Any, payload: bytes, *args: Any, **kwargs: Any) -> Any:
+        counts.calls["budget worker calls"] += 1
+        counts.calls["budget request bytes"] += len(payload)
+        return run(pool, payload, *args, **kwargs)
+
+    counts.found["budget worker calls"] = "rewards.budget:BudgetPool.run"
+    counts._set(BudgetPool, "run", counted)
 
 
 def _scorer(app: Any) -> Any:
@@ -300,8 +316,8 @@ def _quiet() -> Iterator[None]:
 
 def _quantiles(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
-    cuts = statistics.quantiles(ms, n=100, method="inclusive")
-    return {"p50_ms": statistics.median(ms), "p95_ms": cuts[94], "n": len(ms)}
+    p95 = statistics.quantiles(ms, n=100, method="inclusive")[94] if len(ms) > 1 else ms[0]
+    return {"p50_ms": statistics.median(ms), "p95_ms": p95, "n": len(ms)}
 
 
 def _cpu_s(processes: list[Any]) -> float:
@@ -387,14 +403,15 @@ async def _count(app: Any, post: Callable[..., Any]) -> dict[str, Any]:
     scorer = _scorer(app)
     counts = Counts()
     counts.install()
-    _gate_factories(app, counts)
+    _gate_constructions(app, counts)
     budgets, scorer.budgets = scorer.budgets, None  # every call on this thread: all counted
     try:
         for label, kind, best_of in COUNTED:
             counts.calls.clear()
             profile = PROFILE if "reward_profile" in label else None
             body = await post(kind, best_of, trace=best_of == "auto", profile=profile)
-            result["requests"][label] = {"calls": dict(sorted(counts.calls.items()))}
+            calls = {k: counts.calls.get(k, 0) for k in sorted({*counts.found, *counts.calls})}
+            result["requests"][label] = {"calls": calls}
             adaptive = (body.get("trace") or {}).get("adaptive") if best_of == "auto" else None
             if adaptive:
                 result["requests"][label]["rounds"] = len(adaptive.get("rounds", []))
@@ -409,7 +426,8 @@ async def _count(app: Any, post: Callable[..., Any]) -> dict[str, Any]:
         for label, kind, best_of in COUNTED:
             pool.calls.clear()
             await post(kind, best_of, profile=PROFILE if "reward_profile" in label else None)
-            result["requests"][label]["budget worker calls"] = pool.calls["budget worker calls"]
+            for key in ("budget worker calls", "budget request bytes"):
+                result["requests"][label][key] = pool.calls[key]
     finally:
         pool.uninstall()
     return result
@@ -506,18 +524,19 @@ def _count_table(trees: dict[str, dict[str, Any]]) -> list[str]:
         per = {n: (trees[n]["counts"] or {}).get("requests", {}).get(request, {}) for n in names}
         keys: list[str] = []
         for n in names:
-            for k in [*per[n].get("calls", {}), "budget worker calls"]:
+            for k in [*per[n].get("calls", {}), *BUDGET_KEYS]:
                 if k not in keys:
                     keys.append(k)
         rounds = {n: per[n].get("rounds") for n in names if per[n].get("rounds")}
         note = f" ({', '.join(f'{n}: {r} rounds' for n, r in rounds.items())})" if rounds else ""
         lines += [f"**{request}**{note}", "", "| computed | " + " | ".join(names) + " |"]
         lines.append("|---|" + "---:|" * len(names))
-        for k in sorted(keys):
+        known = [*FUNCTIONS, *BUDGET_KEYS]
+        for k in sorted(keys, key=lambda k: (known.index(k) if k in known else len(known), k)):
             cells = []
             for n in names:
                 absent = k in (trees[n]["counts"] or {}).get("absent", [])
-                value = per[n].get(k) if k == "budget worker calls" else per[n]["calls"].get(k, 0)
+                value = per[n].get(k) if k in BUDGET_KEYS else per[n]["calls"].get(k, 0)
                 cells.append("absent" if absent else str(value))
             lines.append(f"| {k} | " + " | ".join(cells) + " |")
         lines.append("")
