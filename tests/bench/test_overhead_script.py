@@ -25,7 +25,9 @@ def test_one_child_run_times_every_row_and_counts_every_request(tmp_path: Path) 
     counts = part["counts"]
     assert list(counts["requests"]) == [label for label, _, _ in overhead.COUNTED]
     assert counts["requests"]["math/auto (2 rounds of 4)"]["rounds"] == 2
-    assert counts["absent"] == []  # every counted function resolves in this tree
+    # A counted function that moved or was renamed: add its new "module:qualname" to
+    # bench/overhead.py FUNCTIONS (the old one stays for the older trees).
+    assert counts["absent"] == [], counts["absent"]
 
     report = {
         "meta": {"repeats": 2, "warmup": 0, "rounds": 1, "machine": "m", "load": "0", "when": "t"},
