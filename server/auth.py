@@ -3,7 +3,9 @@
 Keys come from ``--api-keys`` / ``BON_API_KEYS`` (comma-separated) and
 ``--api-keys-file`` (one key a line, ``#`` comments), together. With no key
 configured the server is open (the default, for loopback use). ``/metrics``
-needs a key too unless ``--metrics-require-key false``.
+needs a key too unless ``--metrics-require-key false``; it is server-wide (every
+tenant's traffic and refusals), so where operator keys are configured it needs an
+operator key (a tenant's key gets a 403).
 
 Operator keys (``--operator-keys``, ``--operator-keys-file``, same format) are
 keys too, and read every caller's traces; an ordinary key reads only its own.
@@ -38,6 +40,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.errors import error_body, error_response
 
 OPEN_PATHS = frozenset({"/health"})
+# Server-wide views: an operator's, once operator keys exist (see the module docstring).
+OPERATOR_PATHS = frozenset({"/metrics"})
 # Browser pages: HTTP Basic is accepted here besides Bearer (see the module docstring).
 VIEWER_PREFIX = "/traces"
 ANONYMOUS = "anonymous"
@@ -168,6 +172,15 @@ class APIKeyMiddleware:
         key = self._key(auth, viewer)
         if key is not None:
             operator = key_matches(key, self.operator_keys)
+            if scope["path"] in OPERATOR_PATHS and self.operator_keys and not operator:
+                body = error_body(
+                    "This route is for operator keys.",
+                    "invalid_request_error",
+                    None,
+                    "insufficient_permissions",
+                )
+                await error_response(403, body)(scope, receive, send)
+                return
             scope.setdefault("state", {})[_SCOPE_KEY] = Caller(owner_of(key), operator)
             await self.app(scope, receive, send)
             return

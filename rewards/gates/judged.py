@@ -10,9 +10,18 @@ gates judge, for each candidate:
   upstream's message, whose calls came as structured ``tool_calls``);
 * each call's name and raw arguments;
 * every string inside the parsed arguments, keys and values, decoded: JSON escapes
-  (``"\\u0073k-..."``) hide a secret from a recogniser reading the raw text.
+  (``"\\u0073k-..."``) hide a secret from a recogniser reading the raw text; a string
+  that is itself JSON (arguments sent as a JSON string of escaped JSON, or a value
+  holding a JSON document) is decoded too, at most :data:`MAX_NESTING` levels deep;
+* every run of hex digits in those strings that decodes to UTF-8 text (``736b2d...``
+  is ``sk-...``), at most :data:`MAX_HEX_RUNS` runs;
+* the candidate's string values, over all its calls, joined as one text: a secret or a
+  sentence of the system prompt split across two fields or two calls is whole there
+  (token-like values, with a letter and no space, joined directly, ``"sk-proj-Q7f3"``
+  + ``"Kx9L..."``; all values joined with spaces, for sentences).
 
-One function for every gate, so none of them can forget the calls.
+One function for every gate, so none of them can forget the calls. Every view is
+bounded by the arguments' size (:data:`rewards.tool_calls.MAX_ARGUMENT_CHARS` each).
 """
 
 from __future__ import annotations
@@ -31,6 +40,16 @@ __all__ = ["judged_text", "judged_texts"]
 # joined into one character). The gates' RE2 reads UTF-8 only and raised on it, so one
 # candidate's arguments vetoed its whole group (fail closed): it reads as U+FFFD instead.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+MAX_NESTING = 3
+"""JSON inside a JSON string is decoded this many levels deep (double encoding and more)."""
+MAX_HEX_RUNS = 32
+"""Hex runs decoded per candidate (each is bounded by its arguments' size)."""
+# At least 8 bytes (16 hex digits): shorter runs are ids and colours, not hidden text.
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
+_TOKEN_LIKE = re.compile(r"(?=[^\s]*[A-Za-z])[^\s]+")
+_JSON_STARTS = frozenset('{["')
+_JSON_ENDS = frozenset('}]"')
 
 
 def judged_text(completion: str, candidate: Candidate | None = None) -> str:
@@ -54,9 +73,20 @@ def judged_text(completion: str, candidate: Candidate | None = None) -> str:
     content = candidate.content
     if content and content not in completion:
         parts.append(content)
+    values: list[str] = []
+    decoded: list[str] = []
     for call in candidate.tool_calls:
         parts.extend((call.name, call.arguments))
-        parts.extend(_decoded_strings(call.arguments))
+        strings, call_values = _decoded_strings(call.arguments)
+        decoded.extend(strings)
+        values.extend(call_values)
+    parts.extend(decoded)
+    parts.extend(_hex_decoded([c.name for c in candidate.tool_calls] + decoded))
+    if len(values) > 1:
+        tokens = [v for v in values if _TOKEN_LIKE.fullmatch(v)]
+        if len(tokens) > 1:
+            parts.append("".join(tokens))
+        parts.append(" ".join(values))
     return "\n".join(p for p in parts if p)
 
 
@@ -67,25 +97,68 @@ def judged_texts(completions: Sequence[str], candidates: Sequence[Candidate]) ->
     return [judged_text(t, c) for t, c in zip(completions, candidates, strict=True)]
 
 
-def _decoded_strings(arguments: str) -> list[str]:
-    """Every string (key or value) in the arguments' JSON, decoded; none if it is not JSON."""
-    if len(arguments) > MAX_ARGUMENT_CHARS:
-        return []  # the raw text is still judged
-    try:
-        value = json.loads(arguments)
-    except (ValueError, RecursionError):
-        return []
+def _decoded_strings(arguments: str) -> tuple[list[str], list[str]]:
+    """Every string (key or value) in the arguments' JSON, decoded, and the values alone,
+    in the order written; none if it is not JSON. A string that parses as JSON (an object,
+    an array or a string) is walked too, :data:`MAX_NESTING` levels deep at most."""
     found: list[str] = []
-    # Iterative: the model's JSON may nest as deep as the parser allows.
-    stack: list[Any] = [value]
+    values: list[str] = []
+    if len(arguments) > MAX_ARGUMENT_CHARS:
+        return found, values  # the raw text is still judged
+    try:
+        root = json.loads(arguments)
+    except (ValueError, RecursionError):
+        return found, values
+    # Iterative: the model's JSON may nest as deep as the parser allows. Each entry is
+    # (node, is_key, JSON levels decoded so far).
+    stack: list[tuple[Any, bool, int]] = [(root, False, 0)]
     while stack:
-        node = stack.pop()
+        node, is_key, level = stack.pop()
         if isinstance(node, str):
-            found.append(_LONE_SURROGATE.sub("\ufffd", node))
+            text = _LONE_SURROGATE.sub("\ufffd", node)
+            found.append(text)
+            inner = _nested_json(text, level)
+            if inner is not _NOT_JSON:
+                stack.append((inner, is_key, level + 1))
+            elif not is_key:
+                values.append(text)
         elif isinstance(node, dict):
             for key, child in reversed(node.items()):
-                stack.append(child)
-                stack.append(key)
+                stack.append((child, False, level))
+                stack.append((key, True, level))
         elif isinstance(node, list):
-            stack.extend(reversed(node))
-    return found
+            stack.extend((child, False, level) for child in reversed(node))
+    return found, values
+
+
+_NOT_JSON = object()
+
+
+def _nested_json(text: str, level: int) -> Any:
+    """``text`` parsed, when it is a JSON object, array or string and nesting allows."""
+    if level >= MAX_NESTING or text[:1] not in _JSON_STARTS or text[-1:] not in _JSON_ENDS:
+        return _NOT_JSON
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _hex_decoded(strings: Sequence[str]) -> list[str]:
+    """The hex runs of ``strings`` that decode to printable UTF-8 text, decoded.
+
+    A hash or an id decodes to bytes that are seldom valid UTF-8, and never to
+    printable text but by chance; those are skipped.
+    """
+    out: list[str] = []
+    for text in strings:
+        for match in _HEX_RUN.finditer(text):
+            if len(out) >= MAX_HEX_RUNS:
+                return out
+            try:
+                plain = bytes.fromhex(match.group(0)).decode("utf-8")
+            except ValueError:
+                continue
+            if plain.isprintable():
+                out.append(plain)
+    return out

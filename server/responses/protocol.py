@@ -37,6 +37,11 @@ from server.tolerance import UNSUPPORTED, Unserved, refuse_unless_noop
 
 # The ``include`` values that ask for something this server returns or has no use for.
 LOGPROBS_INCLUDE = "message.output_text.logprobs"
+# Most ``input`` items in one request: twice the default --max-messages, since calls made in
+# one turn are items of their own but ride on one chat message. Checked on the raw list
+# before any item is validated: 40,000 items (3.3 MB, under the body limit) otherwise
+# held the event loop while they were parsed and converted (docs/attacks-tools-responses.md).
+MAX_INPUT_ITEMS = 2048
 
 
 def _null(value: Any) -> bool:
@@ -255,6 +260,17 @@ class ResponsesRequest(BestOfExtensions):
     @classmethod
     def _noop_only(cls, v: Any, info: ValidationInfo) -> Any:
         return refuse_unless_noop(RESPONSES_UNSERVED, str(info.field_name), v)
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _at_most_max_items(cls, v: Any) -> Any:
+        # Before the items are validated: the count alone decides, so a huge list costs
+        # one len() on the event loop, not one parse per item.
+        if isinstance(v, list) and len(v) > MAX_INPUT_ITEMS:
+            raise ValueError(
+                f"input has {len(v)} items; this server accepts at most {MAX_INPUT_ITEMS}"
+            )
+        return v
 
     @field_validator("input")
     @classmethod
