@@ -38,20 +38,26 @@ import os
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rewards.builtin.math_answers import answer_classes, normalize_text
 from rewards.workers import RETRY_START_AFTER_S, WorkerError, WorkerPool, WorkerProcess
+
+if TYPE_CHECKING:
+    from rewards.group import GroupRecord
 
 __all__ = [
     "CALL_TIMEOUT_S",
     "RETRY_START_AFTER_S",
     "START_TIMEOUT_S",
+    "AnswerClasses",
     "Classification",
     "MathVerifyPool",
     "WorkerError",
+    "answer_classes_fact",
     "classify_answers",
     "default_pool",
     "run_here",
@@ -298,3 +304,43 @@ def main() -> None:
     # seconds on a loaded machine): pay that here, not inside a group's 2 s alarms.
     answer_classes(["\\frac{1}{2}", "0.5", "x^2+1", "1+x^2"], budget_s=30, timeout_s=None)
     _serve(sys.stdin, replies)
+
+
+@dataclass(frozen=True)
+class AnswerClasses:
+    """The group record's ``answer_classes`` fact: one notion of "the same answer".
+
+    The kept candidates' stated answers (the ``answers`` fact's ``found``: a
+    truncated candidate's stated answer is classed too, though it does not vote),
+    grouped by :func:`classify_answers` once per round. Agreement, efficiency, the
+    refinement and auto's stopping rule all read these classes.
+
+    Attributes:
+        classes: per candidate, its answer's class id (0, 1, ... in order of first
+            appearance), or None (vetoed, or no answer).
+        notes: by candidate position, why its answer was compared as text only.
+        where: how the comparison ran (:attr:`Classification.where`).
+        timeouts: math-verify calls that hit their timeout.
+    """
+
+    classes: tuple[int | None, ...]
+    notes: dict[int, str] = field(default_factory=dict)
+    where: str = "worker"
+    timeouts: int = 0
+
+    def votes(self, voters: Sequence[int]) -> Counter[int]:
+        """Votes per class among the candidates ``voters`` (positions) that have a class."""
+        return Counter(c for i in voters if (c := self.classes[i]) is not None)
+
+
+def answer_classes_fact(record: GroupRecord) -> AnswerClasses:
+    """The ``answer_classes`` fact (see :class:`AnswerClasses`)."""
+    answers = record.fact("answers")
+    stated = {i: a for i in record.kept if (a := answers[i].answer) is not None}
+    positions = list(stated)
+    result = classify_answers(list(stated.values()), record.verify_budget_s)
+    classes: list[int | None] = [None] * len(record.candidates)
+    for position, class_id in zip(positions, result.classes, strict=True):
+        classes[position] = class_id
+    notes = {positions[k]: note for k, note in result.notes.items()}
+    return AnswerClasses(tuple(classes), notes, result.where, result.timeouts)

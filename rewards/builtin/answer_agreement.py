@@ -31,19 +31,24 @@ denominator: they vote for no answer). With equal weights it is the plain
 majority share ``count / n``. The evidence shows the answer, the cluster's raw
 count, its weighted share and the candidate's own weight with its parts.
 
-Equivalence runs in a math-verify worker process with its timeouts on (see
-``rewards.mathverify_pool``); when that is not possible the evidence says how
-the answers were compared instead.
+A candidate a gate vetoed neither votes nor counts in the denominator: the group's
+facts are its kept candidates' (the group record's ``answer_classes``).
+
+The answers, their classes and the steps are the group record's facts
+(``rewards.group``), shared with ``efficiency``, the refinement and auto's stopping
+rule: one notion of "the same answer". Equivalence runs in a math-verify worker
+process with its timeouts on (see ``rewards.mathverify_pool``); when that is not
+possible the evidence says how the answers were compared instead.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from rewards.builtin.math_answers import extract_answer, truncated, voting_answer
-from rewards.builtin.math_reasoning import check_reasoning, question_of
-from rewards.builtin.math_steps import check_steps
-from rewards.mathverify_pool import classify_answers
+from rewards.builtin.math_answers import truncated
+from rewards.builtin.math_reasoning import ReasoningReport
+from rewards.builtin.math_steps import StepReport
+from rewards.group import GroupRecord
 from rewards.types import Candidate, RewardContext, Score
 
 _SHOWN_CHARS = 40
@@ -55,7 +60,8 @@ class AnswerAgreement:
 
     Args:
         budget_s: seconds of math-verify work per group before comparing the
-            remaining answers as text.
+            remaining answers as text (when it builds its own group record; the
+            server's record has its own budget).
         weighted: False gives every vote weight 1 (plain majority share).
         steps_power: the exponent on the smoothed share of true claims.
         steps: ``arithmetic`` (the share of ``math_steps``' claims that hold) or
@@ -71,6 +77,7 @@ class AnswerAgreement:
     """
 
     name = "answer_agreement"
+    reads: ClassVar[tuple[str, ...]] = ("answers", "answer_classes", "steps", "reasoning")
 
     def __init__(
         self,
@@ -102,38 +109,48 @@ class AnswerAgreement:
             completions: the candidates' texts.
             context: the request context (unused: agreement needs no reference).
             candidates: the candidates, for their finish reasons; may be empty.
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record) and ``vetoed`` (used when it
+                builds its own record); the rest is ignored, for forward compatibility.
         """
         n = len(completions)
         if n < 2:
             return [Score(None, "single candidate: nothing to agree with")] * n
-        reasons = [c.finish_reason for c in candidates] if len(candidates) == n else [None] * n
-        cut = [truncated(r) for r in reasons]
-        found = [extract_answer(text, r) for text, r in zip(completions, reasons, strict=True)]
+        record = GroupRecord.of(
+            completions,
+            context,
+            candidates,
+            kwargs.get("group"),
+            kwargs.get("vetoed"),
+            verify_budget_s=self.budget_s,
+        )
+        answers = record.fact("answers")
+        result = record.fact("answer_classes")
+        steps = record.fact("steps") if self.weighted else None
+        reasoning = (
+            record.fact("reasoning") if self.weighted and self.steps == "reasoning" else None
+        )
+        cut = [truncated(c.finish_reason) for c in record.candidates]
         weights: list[float] = []
         parts: list[str] = []
-        answers: dict[int, str] = {}
-        for i, (text, answer) in enumerate(zip(completions, found, strict=True)):
-            weight, why = (
-                (0.0, "0 (truncated: does not vote)") if cut[i] else self._weight(text, context)
-            )
+        for i in range(n):
+            if record.vetoed[i]:
+                weight, why = 0.0, "0 (vetoed: does not vote)"
+            elif cut[i]:
+                weight, why = 0.0, "0 (truncated: does not vote)"
+            else:
+                weight, why = self._weight(
+                    steps[i] if steps else None, reasoning[i] if reasoning else None
+                )
             weights.append(weight)
             parts.append(why)
-            if answer is not None:
-                answers[i] = answer
-        voters = {i for i in answers if voting_answer(completions[i], reasons[i]) is not None}
-
-        answered = list(answers)
-        result = classify_answers(list(answers.values()), self.budget_s)
-        cluster_of = dict(zip(answered, result.classes, strict=True))
-        note_of = {answered[pos]: note for pos, note in result.notes.items()}
+        cluster_of = {i: c for i, c in enumerate(result.classes) if c is not None}
+        # A truncated candidate forms and joins no cluster; a vetoed one has no class.
+        voters = [i for i in cluster_of if answers[i].voting is not None]
         total = sum(weights)
-        raw: dict[int, int] = {}
+        raw = result.votes(voters)
         mass: dict[int, float] = {}
-        for i, cluster in cluster_of.items():
-            if i in voters:  # a truncated candidate forms and joins no cluster
-                raw[cluster] = raw.get(cluster, 0) + 1
-                mass[cluster] = mass.get(cluster, 0.0) + weights[i]
+        for i in voters:
+            mass[cluster_of[i]] = mass.get(cluster_of[i], 0.0) + weights[i]
         quiet = result.where == "worker" or result.where.startswith("text (one distinct")
         how = "" if quiet else f"; compared: {result.where}"
         if result.timeouts:
@@ -141,7 +158,10 @@ class AnswerAgreement:
 
         scores: list[Score] = []
         for i in range(n):
-            answer = found[i]
+            answer = answers[i].answer
+            if record.vetoed[i]:
+                scores.append(Score(None, "vetoed: not compared"))
+                continue
             if answer is None:
                 why = "truncated before stating an answer" if cut[i] else "no final answer"
                 scores.append(Score(0.0, f"{why}; weight {parts[i]}"))
@@ -152,7 +172,7 @@ class AnswerAgreement:
                 share *= TRUNCATED_FACTOR
             shown = answer
             shown = shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS] + "..."
-            note = f" ({note_of[i]})" if i in note_of else ""
+            note = f" ({result.notes[i]})" if i in result.notes else ""
             evidence = (
                 f"answer {shown}{note}: cluster {raw.get(cluster, 0)}/{n} candidates, "
                 f"weighted share {share:.2f}; own weight {parts[i]}{how}"
@@ -166,15 +186,14 @@ class AnswerAgreement:
             scores.append(Score(share, evidence))
         return scores
 
-    def _weight(self, text: str, context: RewardContext) -> tuple[float, str]:
+    def _weight(
+        self, report: StepReport | None, checked: ReasoningReport | None
+    ) -> tuple[float, str]:
         """A complete candidate's vote weight and its parts, for the evidence."""
-        if not self.weighted:
+        if not self.weighted or report is None:
             return 1.0, "1 (unweighted)"
-        if self.steps == "reasoning":
-            checked = check_reasoning(question_of(context), text)
-            if checked is not None and checked.steps:  # no step: as no claim, below
-                weight = ((checked.held + 1) / (checked.total + 2)) ** self.steps_power
-                return weight, f"{weight:.2f} (steps {checked.held}/{checked.total})"
-        report = check_steps(text)
+        if checked is not None and checked.steps:  # no step: as no claim, below
+            weight = ((checked.held + 1) / (checked.total + 2)) ** self.steps_power
+            return weight, f"{weight:.2f} (steps {checked.held}/{checked.total})"
         weight = ((report.held + 1) / (len(report.claims) + 2)) ** self.steps_power
         return weight, f"{weight:.2f} (steps {report.held}/{len(report.claims)})"

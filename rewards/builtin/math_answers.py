@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from math_verify import parse, verify
 
@@ -41,6 +41,9 @@ from sympy.functions.combinatorial.factorials import (  # type: ignore[import-un
 )
 
 from rewards import linear_re
+
+if TYPE_CHECKING:
+    from rewards.group import GroupRecord
 
 MAX_ANSWER_CHARS = 200
 MAX_DIGITS = 10_000
@@ -191,12 +194,48 @@ def voting_answer(text: str, finish_reason: str | None = None) -> str | None:
     """The answer a candidate votes with in agreement (clusters, majorities), or None.
 
     A truncated candidate never votes, even with a stated answer: it never finished
-    checking it. This is the one place that rule lives; ``answer_agreement``,
-    ``efficiency``, the selector's second look and the adaptive stop all ask here.
+    checking it. This is the one place that rule lives; the group record's
+    ``answers`` fact (:func:`answers_fact`) applies it once per candidate for
+    ``answer_agreement``, ``efficiency``, the refinement and the adaptive stop.
     """
     if truncated(finish_reason):
         return None
     return extract_answer(text)
+
+
+@dataclass(frozen=True)
+class CandidateAnswer:
+    """One candidate's entry of the group record's ``answers`` fact.
+
+    Attributes:
+        found: its final answer and how it was found, truncation-aware
+            (:func:`find_answer` with its finish reason), or None.
+        voting: the answer it votes with (:func:`voting_answer`'s rule: a truncated
+            candidate never votes), or None.
+    """
+
+    found: FoundAnswer | None
+    voting: str | None
+
+    @property
+    def answer(self) -> str | None:
+        """The found answer's text, or None."""
+        return self.found.answer if self.found is not None else None
+
+
+def answers_fact(record: GroupRecord) -> tuple[CandidateAnswer, ...]:
+    """The ``answers`` fact: :func:`find_answer` once per candidate of the group.
+
+    Its two readings (the stated answer, truncation-aware, and the voting answer)
+    come from the one extraction: for a candidate that was not cut off they are the
+    same answer, and a cut-off one does not vote.
+    """
+    answers = []
+    for candidate in record.candidates:
+        found = find_answer(candidate.text, finish_reason=candidate.finish_reason)
+        votes = found is not None and not truncated(candidate.finish_reason)
+        answers.append(CandidateAnswer(found, found.answer if votes and found else None))
+    return tuple(answers)
 
 
 def _ends_with(text: str, answer: str) -> bool:

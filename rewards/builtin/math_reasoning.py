@@ -39,12 +39,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from rewards import linear_re
-from rewards.builtin.math_answers import find_answer
+from rewards.builtin.math_answers import FoundAnswer, find_answer
 from rewards.builtin.math_steps import Claim, check_steps
+from rewards.group import GroupRecord
 from rewards.types import Candidate, RewardContext, Score, content_text
+
+_UNSET: Any = object()
 
 MAX_QUESTION_CHARS = 4000
 MAX_QUANTITIES = 50
@@ -220,11 +223,19 @@ class ReasoningReport:
 
 
 def check_reasoning(
-    question: str, text: str, finish_reason: str | None = None
+    question: str,
+    text: str,
+    finish_reason: str | None = None,
+    *,
+    claims: tuple[Claim, ...] | None = None,
+    found: FoundAnswer | None = _UNSET,
 ) -> ReasoningReport | None:
     """Checks a candidate's steps against the question (see the module docstring).
 
     Returns None when the question gives no quantity (nothing to trace back to).
+    ``claims`` (:func:`check_steps`'s) and ``found`` (:func:`find_answer`'s, with the
+    finish reason) are the group record's facts when the caller has them; else they
+    are computed here.
 
     >>> q = "Ivo has 12 stickers and buys 7 more. How many stickers does he have?"
     >>> check_reasoning(q, "12 * 7 = 84. Answer: 84").steps[0].why
@@ -237,8 +248,10 @@ def check_reasoning(
         return None
     known = set(given) | CONSTANTS
     cues = cued_operators(question)
-    claims = check_steps(text).claims
-    found = find_answer(text, finish_reason=finish_reason)
+    if claims is None:
+        claims = check_steps(text).claims
+    if found is _UNSET:
+        found = find_answer(text, finish_reason=finish_reason)
     # Only an answer the candidate marked ("Answer: 19", \boxed{}): a bare last number
     # is already the reading of its last computation.
     stated = _value(found.answer) if found is not None and found.marked else None
@@ -310,6 +323,20 @@ def question_of(context: RewardContext) -> str:
     return context.prompt
 
 
+def reasoning_fact(record: GroupRecord) -> tuple[ReasoningReport | None, ...]:
+    """The group record's ``reasoning`` fact: :func:`check_reasoning` once per candidate,
+    from the record's ``steps`` and ``answers`` (None: the question gives no quantity)."""
+    question = question_of(record.context)
+    steps = record.fact("steps")
+    answers = record.fact("answers")
+    return tuple(
+        check_reasoning(
+            question, c.text, c.finish_reason, claims=steps[i].claims, found=answers[i].found
+        )
+        for i, c in enumerate(record.candidates)
+    )
+
+
 class MathReasoning:
     """Share of a candidate's steps that compute with the question's numbers.
 
@@ -322,6 +349,7 @@ class MathReasoning:
     """
 
     name = "math_reasoning"
+    reads: ClassVar[tuple[str, ...]] = ("reasoning",)
 
     def __call__(
         self,
@@ -337,14 +365,12 @@ class MathReasoning:
             completions: the candidates' texts.
             context: the request context: its last user message is the question.
             candidates: the candidates, for their finish reasons; may be empty.
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record: its ``reasoning`` fact); the rest
+                is ignored, for forward compatibility.
         """
-        question = question_of(context)
-        n = len(completions)
-        reasons = [c.finish_reason for c in candidates] if len(candidates) == n else [None] * n
+        record = GroupRecord.of(completions, context, candidates, kwargs.get("group"))
         scores: list[Score] = []
-        for text, reason in zip(completions, reasons, strict=True):
-            report = check_reasoning(question, text, reason)
+        for report in record.fact("reasoning"):
             if report is None:
                 scores.append(Score(None, "the question gives no quantity"))
             else:

@@ -40,8 +40,9 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
+from rewards.group import GroupRecord
 from rewards.types import Candidate, RewardContext, Score
 
 MAX_CLAIMS = 100
@@ -405,6 +406,11 @@ def _show(value: Fraction) -> str:
     return shown if math.isfinite(float(value)) else str(value)
 
 
+def steps_fact(record: GroupRecord) -> tuple[StepReport, ...]:
+    """The group record's ``steps`` fact: :func:`check_steps` once per candidate."""
+    return tuple(check_steps(c.text) for c in record.candidates)
+
+
 class MathSteps:
     """Share of the arithmetic claims in a candidate that hold.
 
@@ -417,6 +423,7 @@ class MathSteps:
     """
 
     name = "math_steps"
+    reads: ClassVar[tuple[str, ...]] = ("steps",)
 
     def __call__(
         self,
@@ -432,10 +439,8 @@ class MathSteps:
             completions: the candidates' texts.
             context: the request context (unused).
             candidates: the candidates (unused).
-            **kwargs: ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record: its ``steps`` fact); the rest
+                is ignored, for forward compatibility.
         """
-        scores: list[Score] = []
-        for text in completions:
-            report = check_steps(text)
-            scores.append(Score(report.share, report.describe()))
-        return scores
+        record = GroupRecord.of(completions, context, candidates, kwargs.get("group"))
+        return [Score(r.share, r.describe()) for r in record.fact("steps")]

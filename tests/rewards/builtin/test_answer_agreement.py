@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from rewards.builtin import answer_agreement
+from rewards import mathverify_pool
 from rewards.builtin.answer_agreement import AnswerAgreement
 from rewards.mathverify_pool import MathVerifyPool
 from rewards.types import Candidate, RewardContext, Score
@@ -159,7 +159,8 @@ def test_evidence_says_when_math_verify_ran_without_its_worker(
 ) -> None:
     pool = MathVerifyPool(size=1)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no worker can start
-    monkeypatch.setattr(answer_agreement, "classify_answers", pool.classify)
+    # The group record's answer_classes fact classifies (once a round, for every reader).
+    monkeypatch.setattr(mathverify_pool, "classify_answers", pool.classify)
     try:
         scores = score(["\\boxed{1/2}", "\\boxed{0.5}", "\\boxed{3}"])
     finally:
