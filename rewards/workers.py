@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
-import selectors
+import select
 import subprocess
 import sys
 import threading
@@ -70,45 +71,48 @@ class WorkerProcess:
         )
         self.fresh = True  # no answer read yet (the interpreter may still be starting)
         self._pending = b""
+        # One poll object per pipe for the process's life: a selector made per call costs
+        # more than the wait itself (tens of microseconds, twice a call). poll, not select:
+        # a server's descriptors can be numbered past select's 1024.
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        os.set_blocking(self.proc.stdin.fileno(), False)
+        self._writable = select.poll()
+        self._writable.register(self.proc.stdin.fileno(), select.POLLOUT)
+        self._readable = select.poll()
+        self._readable.register(self.proc.stdout.fileno(), select.POLLIN)
 
     def send_line(self, line: bytes, deadline: float) -> None:
         """Writes one request line without blocking past ``deadline`` (a hung worker
         stops reading, and a request can be larger than the pipe holds)."""
         assert self.proc.stdin is not None
         fd = self.proc.stdin.fileno()
-        os.set_blocking(fd, False)
         view = memoryview(line + b"\n")
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_WRITE)
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WorkerError("worker did not read its request in time", timed_out=True)
-                if not selector.select(remaining):
-                    continue
-                try:
-                    view = view[os.write(fd, view) :]
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    raise WorkerError(f"worker gone ({exc})") from exc
+        while view:
+            try:  # first without waiting: a request usually fits in the pipe at once
+                view = view[os.write(fd, view) :]
+                continue
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise WorkerError(f"worker gone ({exc})") from exc
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerError("worker did not read its request in time", timed_out=True)
+            self._writable.poll(_ms(remaining))
 
     def read_line(self, deadline: float) -> bytes:
         """Reads one answer line, waiting at most until ``deadline``."""
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        # poll, not select: a server's descriptors can be numbered past select's 1024.
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WorkerError("worker did not answer in time", timed_out=True)
-                if selector.select(remaining):
-                    chunk = os.read(fd, 1 << 20)
-                    if not chunk:
-                        raise WorkerError(f"worker exited (status {self.proc.poll()})")
-                    self._pending += chunk
+        while b"\n" not in self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerError("worker did not answer in time", timed_out=True)
+            if self._readable.poll(_ms(remaining)):
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise WorkerError(f"worker exited (status {self.proc.poll()})")
+                self._pending += chunk
         line, _, self._pending = self._pending.partition(b"\n")
         self.fresh = False
         return line
@@ -127,6 +131,11 @@ class WorkerProcess:
                 with contextlib.suppress(OSError):  # a broken pipe is already closed
                     stream.close()
         logger.debug("worker %d stopped", self.proc.pid)
+
+
+def _ms(seconds: float) -> int:
+    """A poll timeout: whole milliseconds, rounded up (0 would not wait at all)."""
+    return max(1, math.ceil(seconds * 1000))
 
 
 W = TypeVar("W", bound=WorkerProcess)
