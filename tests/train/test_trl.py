@@ -10,12 +10,14 @@ What is asserted is that each trainer ran on the files: two steps, a finite loss
 at each, and GRPO's reward functions called with the dataset's reference columns. Nothing
 about what the model learned: two steps of a 135M model teach it nothing measurable.
 
-Cost (docs/training.md): one torch thread, tiny batches, short sequences; about 20 s of
-CPU for the four trainers after TRL's import.
+The trainers are the ones examples/train/train_export.py builds (docs/training.md shows
+it): one torch thread, batches of two, short sequences, so the file costs about a minute
+of CPU (figures in docs/training.md).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -29,7 +31,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rewards.builtin import AnswerAgreement, JsonValid
-from rewards.builtin.math_answers import extract_answer
 from rewards.trl import as_trl_reward
 from server.app import create_app
 from tests.conftest import MODEL, make_engine, make_settings
@@ -80,7 +81,8 @@ SCRIPT: dict[str, Any] = {
         },
     ]
 }
-KINDS = ("sft", "dpo", "kto", "grpo")
+# Both of the export's formats, through the recipe's loader.
+FILES = {"sft": "sft.jsonl", "dpo": "dpo.parquet", "kto": "kto.parquet", "grpo": "grpo.jsonl"}
 STEPS = 2
 
 
@@ -115,14 +117,14 @@ def _build_store(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each kind, written by ``bon-server export`` (the installed command) as JSONL."""
+    """Each kind, written by ``bon-server export`` (the installed command)."""
     root = tmp_path_factory.mktemp("train")
     url = f"sqlite+aiosqlite:///{root / 'store.db'}"
     _build_store(url)
     command = Path(sys.executable).with_name("bon-server")
     paths = {}
-    for kind in KINDS:
-        path = root / f"{kind}.jsonl"
+    for kind, name in FILES.items():
+        path = root / name
         done = subprocess.run(
             [str(command), "export", kind, "-o", str(path), "--database-url", url],
             capture_output=True,
@@ -136,47 +138,26 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        return rows
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def _dataset(path: Path) -> Any:
-    import datasets  # type: ignore[import-untyped]
-
-    return datasets.load_dataset("json", data_files=str(path), split="train")
-
-
-def _model(path: Path) -> Any:
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+def _recipe() -> Any:
+    """examples/train/train_export.py, the script docs/training.md shows: the trainers
+    here are the ones it builds (not a package, so loaded from its path)."""
+    path = Path(__file__).resolve().parents[2] / "examples" / "train" / "train_export.py"
+    spec = importlib.util.spec_from_file_location("train_export", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _tokenizer(path: Path) -> Any:
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(path)
-
-
-def _common(out: Path) -> dict[str, Any]:
-    """TrainingArguments every trainer here shares: two steps of two rows, on CPU, fp32
-    (TRL defaults bf16 on), no checkpoints, no reporting integrations, a log per step."""
-    return {
-        "output_dir": str(out),
-        "max_steps": STEPS,
-        "per_device_train_batch_size": 2,
-        "learning_rate": 1e-5,
-        "logging_steps": 1,
-        "report_to": "none",
-        "save_strategy": "no",
-        "bf16": False,
-        "fp16": False,
-        "use_cpu": True,
-        "gradient_checkpointing": False,
-        "disable_tqdm": True,
-        "dataloader_num_workers": 0,
-        "seed": 0,
-    }
+RECIPE = _recipe()
 
 
 def _assert_trained(trainer: Any) -> list[dict[str, Any]]:
@@ -192,18 +173,11 @@ def _assert_trained(trainer: Any) -> list[dict[str, Any]]:
 def test_sft_trains_on_the_export(
     exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
 ) -> None:
-    from trl import SFTConfig, SFTTrainer
-
     rows = _rows(exports["sft"])
     # Verified or rated good only: the math group's right answer, the valid JSON, the
     # rated answer.
     assert {r["prompt"].removeprefix("user: ") for r in rows} == {MATH, PERSON, CAPITAL}
-    trainer = SFTTrainer(
-        model=_model(model_path),
-        processing_class=_tokenizer(model_path),
-        train_dataset=_dataset(exports["sft"]),
-        args=SFTConfig(max_length=128, **_common(tmp_path)),
-    )
+    trainer = RECIPE.trainer("sft", exports["sft"], model_path, tmp_path)
     trainer.train()
     _assert_trained(trainer)
 
@@ -211,16 +185,9 @@ def test_sft_trains_on_the_export(
 def test_dpo_trains_on_the_export(
     exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
 ) -> None:
-    from trl import DPOConfig, DPOTrainer
-
     rows = _rows(exports["dpo"])
     assert rows and all(r["chosen"] != r["rejected"] and r["margin"] > 0 for r in rows)
-    trainer = DPOTrainer(
-        model=_model(model_path),  # the reference model: TRL's frozen copy of it
-        processing_class=_tokenizer(model_path),
-        train_dataset=_dataset(exports["dpo"]),
-        args=DPOConfig(max_length=128, **_common(tmp_path)),
-    )
+    trainer = RECIPE.trainer("dpo", exports["dpo"], model_path, tmp_path)
     trainer.train()
     logs = _assert_trained(trainer)
     assert all(math.isfinite(h["rewards/margins"]) for h in logs), logs
@@ -229,16 +196,9 @@ def test_dpo_trains_on_the_export(
 def test_kto_trains_on_the_export(
     exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
 ) -> None:
-    from trl import KTOConfig, KTOTrainer
-
     labels = {r["label"] for r in _rows(exports["kto"])}
     assert labels == {True, False}  # KTO needs both desirable and undesirable rows
-    trainer = KTOTrainer(
-        model=_model(model_path),
-        processing_class=_tokenizer(model_path),
-        train_dataset=_dataset(exports["kto"]),
-        args=KTOConfig(max_length=128, **_common(tmp_path)),
-    )
+    trainer = RECIPE.trainer("kto", exports["kto"], model_path, tmp_path)
     trainer.train()
     _assert_trained(trainer)
 
@@ -262,22 +222,9 @@ class Recorded:
         return list(self.func(prompts=prompts, completions=completions, **kwargs))
 
 
-def reference_answer(
-    prompts: Sequence[Any], completions: Sequence[str], answer: Sequence[str | None], **_: Any
-) -> list[float | None]:
-    """1.0 when the completion's final answer is the row's reference ``answer`` (the GRPO
-    export's column), 0.0 when not, None (no signal) for a row without one."""
-    return [
-        None if ref is None else float(extract_answer(text) == ref)
-        for text, ref in zip(completions, answer, strict=True)
-    ]
-
-
 def test_grpo_trains_on_the_export_with_this_projects_rewards(
     exports: dict[str, Path], model_path: Path, tmp_path: Path, one_thread: None
 ) -> None:
-    from trl import GRPOConfig, GRPOTrainer
-
     rows = _rows(exports["grpo"])
     assert [(r["prompt"].removeprefix("user: "), r["task"]) for r in rows] == [
         (MATH, "math"),
@@ -286,23 +233,17 @@ def test_grpo_trains_on_the_export_with_this_projects_rewards(
     ]
     calls: list[dict[str, list[Any]]] = []
     funcs = [
-        Recorded(reference_answer, calls),
+        Recorded(RECIPE.reference_answer, calls),  # reads the answer column
         Recorded(as_trl_reward(JsonValid()), []),  # reads the json_schema column
         Recorded(as_trl_reward(AnswerAgreement()), []),
     ]
-    trainer = GRPOTrainer(
-        model=_model(model_path),
-        processing_class=_tokenizer(model_path),
-        train_dataset=_dataset(exports["grpo"]),
+    trainer = RECIPE.trainer(
+        "grpo",
+        exports["grpo"],
+        model_path,
+        tmp_path,
         reward_funcs=funcs,
-        args=GRPOConfig(
-            num_generations=2,  # two prompts' groups of two: one prompt per step
-            max_completion_length=16,
-            use_vllm=False,
-            shuffle_dataset=False,  # the rows in export order: math, then JSON
-            temperature=1.0,
-            **_common(tmp_path),
-        ),
+        shuffle_dataset=False,  # the rows in export order: math, then JSON
     )
     trainer.train()
     logs = _assert_trained(trainer)
