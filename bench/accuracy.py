@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.evalset import Item, build
+from bench.pools import candidate_record, disjoint_groups, load_candidates, write_pool
 
 RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "results"))
 CANDIDATES = RESULTS / "accuracy_candidates.json"
@@ -69,15 +69,7 @@ async def _generate(items: list[Item], pool: int, max_tokens: int, temperature: 
                 {
                     "item": item.to_dict(),
                     "prompt_tokens": gen.prompt_tokens,
-                    "candidates": [
-                        {
-                            "text": c.text,
-                            "token_ids": list(c.token_ids),
-                            "finish_reason": c.finish_reason,
-                            "cumulative_logprob": c.cumulative_logprob,
-                        }
-                        for c in gen.candidates
-                    ],
+                    "candidates": [candidate_record(c) for c in gen.candidates],
                 }
             )
             print(f"[{i + 1}/{len(items)}] {item.id}: {time.perf_counter() - t0:.1f} s", flush=True)
@@ -88,18 +80,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     items = build(args.seed)
     t0 = time.perf_counter()
     groups = asyncio.run(_generate(items, args.pool, args.max_tokens, args.temperature))
-    meta = {
-        "seed": args.seed,
-        "pool": args.pool,
-        "max_tokens": args.max_tokens,
-        "temperature": args.temperature,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "seconds": round(time.perf_counter() - t0, 1),
-        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    CANDIDATES.write_text(json.dumps({"meta": meta, "groups": groups}))
-    print(f"wrote {CANDIDATES} ({len(groups)} items x {args.pool}) in {meta['seconds']} s")
+    write_pool(
+        CANDIDATES,
+        groups,
+        t0,
+        seed=args.seed,
+        pool=args.pool,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+    )
     return 0
 
 
@@ -189,21 +178,6 @@ class Evaluator:
         return best, used
 
 
-def _candidates(group: dict[str, Any]) -> list[Any]:
-    from rewards.types import Candidate
-
-    return [
-        Candidate(
-            index=i,
-            text=c["text"],
-            token_ids=tuple(c["token_ids"]),
-            finish_reason=c["finish_reason"],
-            cumulative_logprob=c["cumulative_logprob"],
-        )
-        for i, c in enumerate(group["candidates"])
-    ]
-
-
 def evaluate(
     groups: list[dict[str, Any]], sizes: list[int], modes: list[str], shuffles: int
 ) -> dict[str, Any]:
@@ -218,13 +192,12 @@ def evaluate(
     auto_rows: dict[str, dict[str, list[float]]] = {}
     for g in groups:
         item = Item(**g["item"])
-        pool = _candidates(g)
+        pool = load_candidates(g)
         texts = [c.text for c in pool]
         correct = [is_correct(item, c.text, c.finish_reason) for c in pool]
         for size in sizes:
             per = rows.setdefault(item.kind, {}).setdefault(size, {})
-            for start in range(0, len(pool) - size + 1, size):
-                idx = list(range(start, start + size))
+            for idx in disjoint_groups(len(pool), size):
                 # The expected accuracy of returning one sample of the group, unjudged.
                 per.setdefault("one sample", []).append(sum(correct[i] for i in idx) / size)
                 per.setdefault("majority", []).append(float(correct[_majority(item, texts, idx)]))

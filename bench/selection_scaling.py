@@ -31,8 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.accuracy import Evaluator, _candidates, _job
+from bench.accuracy import Evaluator, _job
 from bench.evalset import Item, is_correct
+from bench.pools import disjoint_groups, load_candidates
 
 RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "results"))
 POOLS = {
@@ -68,15 +69,13 @@ def score_groups(source: str, sizes: list[int]) -> list[dict[str, Any]]:
         label, item, correct = _judge(source, g)
         if source == "accuracy" and label != "math":
             continue  # code and json pools: the scaling change matters there too, but slowly
-        pool = _candidates(g)
+        pool = load_candidates(g)
         ok = [bool(correct(c)) for c in pool]
         for size in sizes:
-            for start in range(0, len(pool) - size + 1, size):
+            for idx in disjoint_groups(len(pool), size):
                 from dataclasses import replace
 
-                group = [
-                    replace(pool[i], index=j) for j, i in enumerate(range(start, start + size))
-                ]
+                group = [replace(pool[i], index=j) for j, i in enumerate(idx)]
                 job = _job(item, size)
                 context, selection = ev.scorer.plan(job)
                 _, result = ev.scorer.score(job, context, selection, group)
@@ -85,7 +84,7 @@ def score_groups(source: str, sizes: list[int]) -> list[dict[str, Any]]:
                         "label": label,
                         "size": size,
                         "candidates": group,
-                        "correct": ok[start : start + size],
+                        "correct": [ok[i] for i in idx],
                         "rewards": [(r.name, r.weight, r.scores) for r in result.rewards],
                         "vetoed": result.vetoed,
                         "penalties": result.penalties,

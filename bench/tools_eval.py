@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import sys
 import time
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.pools import candidate_record, disjoint_groups, load_candidates, write_pool
 
 RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "results"))
 CANDIDATES = RESULTS / "tools_candidates.json"
@@ -242,11 +243,8 @@ async def _generate(items: list[Item], pool: int, max_tokens: int, temperature: 
                 {
                     "item": asdict(item),
                     "candidates": [
-                        {
-                            "text": c.text,
-                            "token_ids": list(c.token_ids),
-                            "finish_reason": c.finish_reason,
-                            "cumulative_logprob": c.cumulative_logprob,
+                        candidate_record(c)
+                        | {
                             "content": c.content,
                             "tool_calls": [[t.name, t.arguments] for t in c.tool_calls],
                         }
@@ -262,41 +260,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     items = build(args.seed)
     t0 = time.perf_counter()
     groups = asyncio.run(_generate(items, args.pool, args.max_tokens, args.temperature))
-    meta = {
-        "seed": args.seed,
-        "pool": args.pool,
-        "max_tokens": args.max_tokens,
-        "temperature": args.temperature,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "seconds": round(time.perf_counter() - t0, 1),
-        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    CANDIDATES.write_text(json.dumps({"meta": meta, "groups": groups}))
-    print(f"wrote {CANDIDATES} ({len(groups)} items x {args.pool}) in {meta['seconds']} s")
+    write_pool(
+        CANDIDATES,
+        groups,
+        t0,
+        seed=args.seed,
+        pool=args.pool,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+    )
     return 0
 
 
 # ---------------------------------------------------------------------------- evaluate
-
-
-def _candidates(group: dict[str, Any]) -> list[Any]:
-    from rewards.types import Candidate, ToolCall
-
-    return [
-        Candidate(
-            index=i,
-            text=c["text"],
-            token_ids=tuple(c["token_ids"]),
-            finish_reason=c["finish_reason"],
-            cumulative_logprob=c["cumulative_logprob"],
-            tool_calls=tuple(
-                ToolCall(n, a, f"call_{i}_{j}") for j, (n, a) in enumerate(c["tool_calls"])
-            ),
-            content=c["content"],
-        )
-        for i, c in enumerate(group["candidates"])
-    ]
 
 
 def is_correct(item: Item, candidate: Any, valid: bool | None) -> bool:
@@ -352,7 +328,7 @@ def evaluate(groups: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
     rows: dict[int, dict[str, list[float]]] = {}
     for g in groups:
         item = Item(**g["item"])
-        pool = _candidates(g)
+        pool = load_candidates(g)
         job = _job(item, len(pool))
         context, selection = scorer.plan(job)
         checker = ToolChecker(context)
@@ -362,8 +338,7 @@ def evaluate(groups: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
         keys = [call_key(c.tool_calls) for c in pool]
         for size in sizes:
             per = rows.setdefault(size, {})
-            for start in range(0, len(pool) - size + 1, size):
-                idx = list(range(start, start + size))
+            for idx in disjoint_groups(len(pool), size):
                 per.setdefault("one sample", []).append(sum(correct[i] for i in idx) / size)
                 per.setdefault("one sample invalid", []).append(sum(invalid[i] for i in idx) / size)
                 m = _majority(keys, idx)

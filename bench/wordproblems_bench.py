@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import time
 from collections import Counter
@@ -37,8 +36,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.accuracy import Evaluator, _candidates, _mean
+from bench.accuracy import Evaluator, _mean
 from bench.evalset import Item
+from bench.pools import candidate_record, disjoint_groups, load_candidates, write_pool
 from bench.wordproblems import SPLIT_SEEDS, WordProblem, answer_key, is_correct, load
 
 RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "results"))
@@ -84,15 +84,7 @@ async def _generate(
             return {
                 "item": item.to_dict(),
                 "prompt_tokens": gen.prompt_tokens,
-                "candidates": [
-                    {
-                        "text": c.text,
-                        "token_ids": list(c.token_ids),
-                        "finish_reason": c.finish_reason,
-                        "cumulative_logprob": c.cumulative_logprob,
-                    }
-                    for c in gen.candidates
-                ],
+                "candidates": [candidate_record(c) for c in gen.candidates],
             }
 
         return list(await asyncio.gather(*(one(i) for i in items)))
@@ -106,20 +98,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     groups = asyncio.run(
         _generate(items, args.pool, args.max_tokens, args.temperature, args.concurrency)
     )
-    meta = {
-        "split": args.split,
-        "seed": SPLIT_SEEDS[args.split],
-        "pool": args.pool,
-        "max_tokens": args.max_tokens,
-        "temperature": args.temperature,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "seconds": round(time.perf_counter() - t0, 1),
-        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    out = args.out or candidates_path(args.split)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "groups": groups}))
-    print(f"wrote {out} ({len(groups)} items x {args.pool}) in {meta['seconds']} s")
+    write_pool(
+        args.out or candidates_path(args.split),
+        groups,
+        t0,
+        split=args.split,
+        seed=SPLIT_SEEDS[args.split],
+        pool=args.pool,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+    )
     return 0
 
 
@@ -148,12 +136,11 @@ def evaluate(groups: list[dict[str, Any]], sizes: list[int], modes: list[str]) -
     for g in groups:
         p = WordProblem(**g["item"])
         item = _as_item(p)
-        pool = _candidates(g)
+        pool = load_candidates(g)
         correct = [is_correct(p, c.text, c.finish_reason) for c in pool]
         for size in sizes:
             per = rows.setdefault(p.template, {}).setdefault(size, {})
-            for start in range(0, len(pool) - size + 1, size):
-                idx = list(range(start, start + size))
+            for idx in disjoint_groups(len(pool), size):
                 per.setdefault("one sample", []).append(sum(correct[i] for i in idx) / size)
                 per.setdefault("majority", []).append(float(correct[majority(p, pool, idx)]))
                 for mode, ev in evaluators.items():
