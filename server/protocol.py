@@ -22,6 +22,7 @@ refused field is named in one 400.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -50,6 +51,19 @@ def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
     JSON's \\ud800 escapes decode to lone surrogates, which cannot be encoded as UTF-8
     (tokenizers and JSON responses would fail on them).
     """
+    # Every nested model checks its own part again: the clean case (nearly every request)
+    # is one encode in C, not a Python walk per string (a 3 MB body took seconds).
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass  # there is one: the walk finds where
+    except (TypeError, ValueError, RecursionError):
+        pass  # not plain JSON data: the walk decides
+    return _surrogate_walk(value, path)
+
+
+def _surrogate_walk(value: Any, path: str) -> str | None:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -59,14 +73,12 @@ def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
     if isinstance(value, dict):
         for k, v in value.items():
             key = str(k).encode("utf-8", "backslashreplace").decode()
-            found = _lone_surrogate_at(k, path) or _lone_surrogate_at(
-                v, f"{path}.{key}" if path else key
-            )
+            found = _surrogate_walk(k, path) or _surrogate_walk(v, f"{path}.{key}" if path else key)
             if found:
                 return found
     if isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            found = _lone_surrogate_at(v, f"{path}[{i}]")
+            found = _surrogate_walk(v, f"{path}[{i}]")
             if found:
                 return found
     return None
