@@ -18,18 +18,21 @@ scores the whole, larger group again, up to a budget. A group is settled when:
 
 A group where every candidate was vetoed is never settled: another round may
 produce an answer that passes the gates.
+
+The answers and their classes are the round's group record's (``result.group``, see
+``rewards.group``): the classes ``answer_agreement`` and ``efficiency`` read, never
+computed again here.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rewards.builtin.code_exec import extract_tests, ran_tests
 from rewards.builtin.json_valid import schema_for
-from rewards.builtin.math_answers import normalize_text, voting_answer
-from rewards.mathverify_pool import classify_answers
+from rewards.builtin.math_answers import normalize_text
+from rewards.group import FactError, GroupRecord
 from rewards.scoring import GroupResult
 from rewards.types import Candidate, RewardContext
 
@@ -138,26 +141,30 @@ def settle(
         return Settlement(False, f"no candidate verified yet ({', '.join(checks.values())})")
     if context.task == "json":
         return _json_agreed(result, best, policy)
-    answers = {
-        c.index: a
-        for c in candidates
-        if context.task == "math"
-        and not result.vetoed[c.index]
-        and (a := voting_answer(c.text, c.finish_reason))  # cut off: never votes
-    }
-    if not answers:
+    if context.task != "math":
         return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")
-    # Equivalent answers are one answer ("20", "20.0", "\\frac{40}{2}"): math-verify decides.
-    classes = dict(zip(answers, classify_answers(list(answers.values())).classes, strict=True))
-    counts = Counter(classes.values()).most_common(2)
+    record = result.group
+    if record is None or len(record.candidates) != len(candidates):
+        record = GroupRecord(context, candidates, result.vetoed)
+    try:
+        found = record.fact("answers")
+        classes = record.fact("answer_classes")
+    except FactError as exc:
+        return Settlement(False, f"not settled: {exc}")
+    # The kept candidates' voting answers (a cut-off one never votes); equivalent
+    # answers ("20", "20.0", "\\frac{40}{2}") are one class, as math-verify decides.
+    voters = [i for i, a in enumerate(found) if a.voting and classes.classes[i] is not None]
+    if not voters:
+        return Settlement(True, "nothing to settle on: no verifiable reward, no final answers")
+    counts = classes.votes(voters).most_common(2)
     top, votes = counts[0]
     runner_up = counts[1][1] if len(counts) > 1 else 0
-    share = votes / len(answers)
+    share = votes / len(voters)
     lead = votes - runner_up
-    shown = normalize_text(next(answers[i] for i, k in classes.items() if k == top))
-    summary = f"top answer {shown!r}: {votes} of {len(answers)} ({share:.0%}), lead {lead}"
+    shown = normalize_text(str(next(found[i].voting for i in voters if classes.classes[i] == top)))
+    summary = f"top answer {shown!r}: {votes} of {len(voters)} ({share:.0%}), lead {lead}"
     if share >= policy.min_agreement and lead >= policy.min_margin:
-        if classes.get(best) == top:
+        if best in voters and classes.classes[best] == top:
             return Settlement(True, f"agreed: {summary}")
         return Settlement(False, f"winner does not give the agreed answer; {summary}")
     return Settlement(False, f"not settled: {summary}")

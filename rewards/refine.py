@@ -4,18 +4,49 @@
 ``<think>`` output weighs ``format`` up; a math group that disagrees on the final
 answer gets a second look (``math_steps`` up, ``judge`` when configured). A client's
 or a profile's set is never changed.
+
+The second look reads the group record's answer classes (``rewards.group``): the
+same notion of "the same answer" the rewards and auto's stopping rule use, computed
+once a round. ``rewards.scoring.score_group(refine=True)`` refines after the gates,
+on the round's record, so the counts are the kept candidates' only.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from rewards.builtin.math_answers import voting_answer
-from rewards.mathverify_pool import classify_answers
+from rewards.group import FactError, GroupRecord
 from rewards.selection import RewardChoice, Selection
 from rewards.types import Candidate, RewardContext
+
+
+def refiner(
+    optional: Iterable[str] = (), then: Callable[[Selection], Selection] | None = None
+) -> Callable[[Selection, GroupRecord], Selection]:
+    """:func:`refine_selection` bound to its options, for ``score_group(refine=...)``.
+
+    Args:
+        optional: the optional rewards the second look may add (``judge``).
+        then: applied to the refined selection (the server's learned weights), so the
+            weights scored are the weights the trace shows.
+    """
+    enabled = tuple(optional)
+
+    def refine(selection: Selection, record: GroupRecord) -> Selection:
+        refined = refine_selection(
+            selection, record.context, record.candidates, optional=enabled, group=record
+        )
+        return then(refined) if then is not None else refined
+
+    return refine
+
+
+def refine_reads(selection: Selection, context: RewardContext, n: int) -> tuple[str, ...]:
+    """The group record's facts :func:`refine_selection` reads for this group."""
+    if selection.source == "automatic" and context.task == "math" and n > 1:
+        return ("answers", "answer_classes")
+    return ()
 
 
 def _second_look_weight(selection: Selection, name: str) -> float | None:
@@ -31,8 +62,12 @@ def refine_selection(
     candidates: Sequence[Candidate],
     *,
     optional: Iterable[str] = (),
+    group: GroupRecord | None = None,
 ) -> Selection:
     """Adjusts an automatic selection after seeing the candidates.
+
+    ``group`` is the round's record (its answer classes are read); without one a
+    record of ``candidates`` is built here.
 
     Only the context selector's sets change; a client's or a profile's set is kept as
     it is. Each change is recorded in ``decisions`` and in the reward's reason:
@@ -76,17 +111,27 @@ def refine_selection(
         decisions.append(f"format weighted 0.5: {why}")
 
     if context.task == "math" and len(candidates) > 1:
-        # Answers of finished candidates; equivalent ones ("20", "20.0") are one answer.
-        answers = [a for c in candidates if (a := voting_answer(c.text, c.finish_reason))]
-        if answers:
-            classes = classify_answers(answers).classes
-            count = Counter(classes).most_common(1)[0][1]
-            if count * 2 < len(answers):
-                # Counts only, never the answer: this runs before the gates, so the most
-                # common answer may be a vetoed candidate's (a card number, say).
+        record = group if group is not None else GroupRecord(context, candidates)
+        # Answers of finished (kept) candidates; equivalent ones ("20", "20.0") are one.
+        try:
+            answers = record.fact("answers")
+            classes = record.fact("answer_classes")
+        except FactError as exc:  # out of time, say: no second look, and the trace says why
+            decisions.append(f"no second look: {exc}")
+            answers, classes = (), None
+        voters = [
+            i
+            for i, a in enumerate(answers)
+            if a.voting and classes is not None and classes.classes[i] is not None
+        ]
+        if classes is not None and voters:
+            count = classes.votes(voters).most_common(1)[0][1]
+            if count * 2 < len(voters):
+                # Counts only, never the answer: decisions are shown whatever the gates
+                # said, and the most common answer may be a vetoed one (a card number).
                 why = (
                     f"group disagrees on the final answer (the most common has {count} of"
-                    f" {len(answers)} answered)"
+                    f" {len(voters)} answered)"
                 )
                 before = _second_look_weight(selection, "math_steps") or 0.0
                 put("math_steps", max(1.0, before), f"second look: {why}")
@@ -96,6 +141,6 @@ def refine_selection(
                     f"second look: {why}; math_steps {before:g} -> {max(1.0, before):g}"
                     + ("; judge added" if "judge" in enabled else "")
                 )
-    if rewards == selection.rewards:
+    if rewards == selection.rewards and decisions == list(selection.decisions):
         return selection
     return replace(selection, rewards=rewards, decisions=decisions)

@@ -21,6 +21,16 @@ deviation of a weight-1 reward), after aggregation and before ranking; a ``flag`
 only annotates. :func:`screen_prompt` runs the gates that also judge prompts
 (those with a ``check_prompt`` method) before anything is generated.
 
+The group record (:mod:`rewards.group`): after the gates, one record of the round is
+built (the veto known); the facts the selected rewards declare (``reads``) are
+computed once, here, before the rewards, each under a reward's time budget in a
+budget worker (fact functions that bound themselves, ``self_bounded``, on this
+thread); a fact that fails or runs out of time is recorded, and every reward that
+reads it carries no signal with ``error`` saying which fact and why. Every reward
+receives the record (keyword ``group``) holding the facts it declared. With
+``refine`` (:func:`rewards.refine.refiner`) the automatic selection is refined on that
+same record, so the refinement reads the answer classes the rewards read.
+
 Nothing derived from a vetoed candidate's text leaves here except the gates'
 redacted evidence: the rewards' evidence for it is withheld (scores are kept), and
 rewards are told which candidates were vetoed (keyword ``vetoed``) so that the group
@@ -32,12 +42,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rewards.aggregate import DEFAULT_MODE, AggregationMode, aggregate
 from rewards.budget import BudgetExceeded, Budgets, RemoteError, runs_in_worker
+from rewards.group import NEEDS, GroupRecord, fact_function, ordered, reads_of
 from rewards.ranking import rank_candidates
 from rewards.registry import RewardRegistry, default_registry
 from rewards.selection import RewardChoice, Selection
@@ -150,6 +161,16 @@ def verdict_dict(verdict: Verdict, *, excerpts: bool = False) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class FactResult:
+    """How one fact of the group record was computed (see the module docstring)."""
+
+    name: str
+    seconds: float
+    where: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class GroupResult:
     """Everything :func:`score_group` decided, per reward, per gate and per candidate.
 
@@ -164,6 +185,9 @@ class GroupResult:
         ranks: per candidate, its position in ``ranking`` (0 = best) or None when vetoed.
         seconds: wall time of the whole scoring.
         penalties: per candidate, the sum of the gates' penalty weights subtracted.
+        facts: each fact computed for the round: seconds, where, error.
+        group: the round's record (its facts), for the stopping rule; not serialised.
+        selection: the selection scored (refined, with ``refine=True``).
     """
 
     mode: AggregationMode
@@ -175,6 +199,9 @@ class GroupResult:
     ranks: list[int | None]
     seconds: float = 0.0
     penalties: list[float] = field(default_factory=list)
+    facts: list[FactResult] = field(default_factory=list)
+    group: GroupRecord | None = field(default=None, compare=False, repr=False)
+    selection: Selection | None = field(default=None, compare=False, repr=False)
 
     @property
     def best(self) -> int | None:
@@ -353,6 +380,62 @@ def _run_reward(
     return scores, None, seconds, where, seconds > budget_s
 
 
+def _compute_facts(
+    record: GroupRecord,
+    names: Iterable[str],
+    budgets: Budgets | None,
+    clock: _Clock,
+) -> list[FactResult]:
+    """Computes the facts ``names`` (and what they need) once, each under a budget.
+
+    Without budgets a fact runs on this thread (:meth:`GroupRecord.fact`). With them it
+    runs in a budget worker like a reward, sent the record holding only the facts it
+    needs (plain data), and its value is put into the record; a fact function that
+    bounds itself (``self_bounded``) runs on this thread. A fact that fails or runs out
+    of time is recorded as failed, and so is every fact that needs it.
+    """
+    results: list[FactResult] = []
+    for name in ordered(names):
+        if record.has(name):
+            continue
+        start = time.perf_counter()
+        failed = next((need for need in NEEDS.get(name, ()) if record.error(need)), None)
+        if failed is not None:
+            record.fail(name, f"needs fact {failed!r}: {record.error(failed)}")
+            results.append(FactResult(name, 0.0, "not run", record.error(name)))
+            continue
+        budget_s, note = clock.allow(budgets.reward_s if budgets else math.inf)
+        where = "worker"
+        try:
+            if budgets is None:
+                record.fact(name)
+                where = "thread"
+            else:
+                sent = record.only(NEEDS.get(name, ()))
+                value, where = _call(
+                    fact_function(name), "__call__", {"record": sent}, budgets, budget_s
+                )
+                record.put(name, value)
+        except BudgetExceeded as exc:
+            record.fail(name, _timeout_text(exc.budget_s, note))
+            logger.warning("fact %r: %s; its readers carry no signal", name, record.error(name))
+        except Exception as exc:
+            if not record.error(name):  # GroupRecord.fact records its own failure
+                record.fail(name, _describe(exc))
+            logger.warning("fact %r failed; its readers carry no signal", name, exc_info=True)
+        results.append(FactResult(name, time.perf_counter() - start, where, record.error(name)))
+    return results
+
+
+def _fact_error(reads: Sequence[str], record: GroupRecord) -> str | None:
+    """Why a reward that reads ``reads`` cannot run: the first fact that failed."""
+    for name in reads:
+        why = record.error(name)
+        if why is not None:
+            return f"fact {name!r} unavailable: {why}"[:_MAX_ERROR_CHARS]
+    return None
+
+
 def screen_prompt(
     context: RewardContext,
     registry: RewardRegistry | None = None,
@@ -432,6 +515,7 @@ def score_group(
     registry: RewardRegistry | None = None,
     mode: AggregationMode = DEFAULT_MODE,
     budgets: Budgets | None = None,
+    refine: Callable[[Selection, GroupRecord], Selection] | None = None,
 ) -> GroupResult:
     """Scores, gates, aggregates and ranks one group of candidates.
 
@@ -446,6 +530,9 @@ def score_group(
         registry: where rewards and gates come from; :func:`default_registry` if None.
         mode: the aggregation mode.
         budgets: the time budgets (:class:`~rewards.budget.Budgets`); None for none.
+        refine: refines the selection on the round's record, after the gates and
+            before the rewards (:func:`rewards.refine.refiner`); the result's
+            ``selection`` is the one scored.
 
     Returns:
         The :class:`GroupResult`; ``ranking`` is empty when every candidate was vetoed.
@@ -466,22 +553,46 @@ def score_group(
     # The gates ran first, so rewards learn the veto (``vetoed``, one bool a candidate):
     # a fact about the group they quote (a majority answer) leaves the vetoed ones out.
     reward_kwargs = {**kwargs, "vetoed": list(vetoed)}
+    # One record for the round: every fact below is computed once and read by all.
+    record = GroupRecord(context, candidates, vetoed)
+    facts: list[FactResult] = []
+    if refine is not None:
+        from rewards.refine import refine_reads
+
+        facts += _compute_facts(record, refine_reads(selection, context, n), budgets, clock)
+        selection = refine(selection, record)
 
     choices = _with_tool_validity(selection.rewards, context)
-    raw: list[tuple[list[Score], str | None, float, str, bool]] = []
+    rewards: list[Callable[..., Any] | BaseException] = []
     for choice in choices:
         try:
-            reward = registry.reward(choice.name)
+            rewards.append(registry.reward(choice.name))
         except Exception as exc:
             logger.warning("reward %r failed; it carries no signal", choice.name, exc_info=True)
-            raw.append(([Score(None, "reward failed")] * n, _describe(exc), 0.0, "thread", False))
+            rewards.append(exc)
+    # A reward's fact settings (code_exec's sandbox limits) are the record's: the first
+    # selected reward that states them decides, so every reader sees the same runs.
+    for reward in rewards:
+        for name, value in (getattr(reward, "fact_settings", None) or {}).items():
+            record.settings.setdefault(name, value)
+    reads = [() if isinstance(r, BaseException) else reads_of(r, context) for r in rewards]
+    facts += _compute_facts(record, [name for names in reads for name in names], budgets, clock)
+
+    raw: list[tuple[list[Score], str | None, float, str, bool]] = []
+    for reward, names in zip(rewards, reads, strict=True):
+        if isinstance(reward, BaseException):
+            raw.append(
+                ([Score(None, "reward failed")] * n, _describe(reward), 0.0, "thread", False)
+            )
             continue
-        scores, error, seconds, where, overrun = _run_reward(
-            reward, reward_kwargs, n, budgets, clock
-        )
+        unavailable = _fact_error(names, record)
+        if unavailable is not None:
+            raw.append(([Score(None, unavailable)] * n, unavailable, 0.0, "not run", False))
+            continue
+        call_kwargs = {**reward_kwargs, "group": record.only(names)}
+        scores, error, seconds, where, overrun = _run_reward(reward, call_kwargs, n, budgets, clock)
         scores = [Score(s.value, _WITHHELD) if vetoed[i] else s for i, s in enumerate(scores)]
         raw.append((scores, error, seconds, where, overrun))
-
     # Names may repeat only by mistake; keying by position keeps each result its own.
     keys = [f"{i}:{choice.name}" for i, choice in enumerate(choices)]
     agg = aggregate(
@@ -533,4 +644,7 @@ def score_group(
         ranks=ranks,
         seconds=time.perf_counter() - started,
         penalties=penalties,
+        facts=facts,
+        group=record,
+        selection=selection,
     )

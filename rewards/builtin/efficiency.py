@@ -3,15 +3,18 @@
 Length is relative to the group: ``1 - (len - min) / (max - min)`` over the
 compared candidates, in tokens when every candidate has its token ids, else in
 characters. Which candidates are compared depends on the correctness signal the
-context offers:
+context offers, read from the round's group record (``rewards.group``), never
+recomputed here:
 
-* math: the group's majority final answer (a strict plurality of at least two);
-  only candidates giving it are compared;
+* math: the group's majority final answer (a strict plurality of at least two) by
+  the record's ``answer_classes``, the same classes ``answer_agreement`` votes with
+  (``\\frac{1}{2}`` and ``0.5`` are one answer); only candidates giving it are
+  compared;
 * code with tests in the prompt: the candidates with the group's best share of
-  tests passed (above 0), from the same sandbox runs ``code_exec`` makes (shared
-  through the sandbox's result cache); with the sandbox off no test is run, so code
-  has no correctness signal;
-* JSON with a ``response_format``: the candidates whose JSON is fully valid;
+  tests passed (above 0), from the record's ``code`` fact (the runs ``code_exec``
+  reads too); with the sandbox off no test is run, so code has no correctness signal;
+* JSON with a ``response_format``: the candidates whose JSON is fully valid, from
+  the record's ``json`` fact;
 * otherwise (or when no candidate has the signal) every complete candidate.
 
 Candidates a gate vetoed (keyword ``vetoed``) are never compared and make no majority:
@@ -26,24 +29,29 @@ Range 0..1.
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
-from rewards.budget import (
-    DEFAULT_REWARD_TIMEOUT_S,
-    BudgetExceeded,
-    RemoteError,
-    default_budget_pool,
+from rewards.budget import DEFAULT_REWARD_TIMEOUT_S
+from rewards.builtin._record import record_for
+from rewards.builtin.code_exec import (
+    MAX_CODE_CHARS,
+    CodeSettings,
+    SandboxMode,
+    code_scores,
+    tests_for,
 )
-from rewards.builtin.code_exec import MAX_CODE_CHARS, CodeExec, SandboxMode, tests_for
-from rewards.builtin.json_valid import JsonValid
-from rewards.builtin.math_answers import normalize_text, truncated, voting_answer
+from rewards.builtin.json_valid import json_scores
+from rewards.builtin.math_answers import normalize_text, truncated
+from rewards.group import GroupRecord
 from rewards.types import Candidate, RewardContext, Score
-from rewards.workers import WorkerError
 
 
 class Efficiency:
     """Relative brevity among the candidates that look correct; truncation scores 0.
+
+    The settings below are the ``code`` fact's when this reward builds its own group
+    record (offline); the server's record runs the code under the configured
+    sandbox settings, which ``code_exec`` reads too.
 
     Args:
         code_timeout_s: wall-clock limit of one sandbox run (when tests are run).
@@ -51,9 +59,8 @@ class Efficiency:
         sandbox: ``wasi``, or ``off`` (no code is run: code has no correctness signal).
         max_code_chars: longest answer ``code_exec`` parses.
         workers: sandbox runs at the same time (as ``code_exec``'s).
-        json_timeout_s: budget of the JSON Schema check, run in a killable budget
-            worker (this reward itself runs on the scoring thread, for its sandbox runs:
-            a client schema that is slow to check must not hold that thread).
+        json_timeout_s: kept for callers that pass it; the ``json`` fact is computed
+            under the scoring budget of one reward.
 
     Example:
         >>> reward = Efficiency()
@@ -64,7 +71,7 @@ class Efficiency:
     """
 
     name = "efficiency"
-    self_bounded = True  # its sandboxed runs have their own wall-clock and group budgets
+    reads: ClassVar[tuple[str, ...]] = ("answers", "answer_classes", "code", "json")
 
     def __init__(
         self,
@@ -76,12 +83,30 @@ class Efficiency:
         json_timeout_s: float = DEFAULT_REWARD_TIMEOUT_S,
         workers: int = 2,
     ) -> None:
+        self.settings = CodeSettings(
+            code_timeout_s, code_budget_s, workers, sandbox, max_code_chars
+        )
         self.code_timeout_s = code_timeout_s
         self.code_budget_s = code_budget_s
         self.sandbox = sandbox
         self.max_code_chars = max_code_chars
         self.json_timeout_s = json_timeout_s
         self.workers = workers
+
+    @property
+    def fact_settings(self) -> dict[str, Any]:
+        """The settings its facts are computed under (the record's ``settings``)."""
+        return {"code": self.settings}
+
+    def reads_for(self, context: RewardContext) -> tuple[str, ...]:
+        """The facts it reads for this request: only its task's correctness signal."""
+        if context.task == "math":
+            return ("answers", "answer_classes")
+        if context.task == "code" and tests_for(context):
+            return ("code",)
+        if _json_format(context):
+            return ("json",)
+        return ()
 
     def __call__(
         self,
@@ -98,18 +123,20 @@ class Efficiency:
             context: the request context: its task, tests and response_format.
             candidates: token counts and finish reasons; may be empty (then
                 characters are counted and nothing counts as truncated).
-            **kwargs: ``vetoed`` (one bool a candidate, from scoring): vetoed
-                candidates are never compared, so the majority answer quoted in the
-                others' evidence is never theirs; the rest is ignored.
+            **kwargs: ``group`` (the round's record, whose facts are read) and
+                ``vetoed`` (one bool a candidate, from scoring): vetoed candidates are
+                never compared, so the majority answer quoted in the others' evidence
+                is never theirs; the rest is ignored.
         """
         n = len(completions)
-        vetoed = list(kwargs.get("vetoed") or [])
+        record = record_for(kwargs, context, completions, candidates, self.fact_settings)
+        vetoed = list(kwargs.get("vetoed") or record.vetoed)
         use_tokens = len(candidates) == n and n > 0 and all(c.token_ids for c in candidates)
         unit = "tokens" if use_tokens else "chars"
         sizes = [c.num_tokens for c in candidates] if use_tokens else [len(t) for t in completions]
         cut = [i < len(candidates) and truncated(candidates[i].finish_reason) for i in range(n)]
         complete = [i for i in range(n) if not cut[i] and not (i < len(vetoed) and vetoed[i])]
-        chosen, signal = self._correct(completions, context, candidates, complete)
+        chosen, signal = self._correct(record, context, complete)
         compared = chosen if chosen else complete
         if not chosen:
             signal = f"no correctness signal ({signal}): all complete answers compared"
@@ -129,27 +156,18 @@ class Efficiency:
         return scores
 
     def _correct(
-        self,
-        completions: list[str],
-        context: RewardContext,
-        candidates: list[Candidate],
-        complete: list[int],
+        self, record: GroupRecord, context: RewardContext, complete: list[int]
     ) -> tuple[list[int], str]:
         """The complete candidates that look correct, and the signal used, in words."""
         if not complete:
             return [], "every candidate truncated"
         if context.task == "math":
-            return _math_majority(completions, complete)
-        if context.task == "code" and self.sandbox == "off" and tests_for(context):
-            return [], "sandbox off: tests not run"
+            return _math_majority(record, complete)
         if context.task == "code" and tests_for(context):
-            code = CodeExec(
-                timeout_s=self.code_timeout_s,
-                budget_s=self.code_budget_s,
-                max_code_chars=self.max_code_chars,
-                workers=self.workers,
-            )
-            scores = code(completions=completions, context=context, candidates=candidates)
+            fact = record.fact("code")
+            if fact.sandbox == "off":
+                return [], "sandbox off: tests not run"
+            scores = code_scores(fact)
             values: dict[int, float] = {}
             for i in complete:
                 value = scores[i].value
@@ -160,32 +178,28 @@ class Efficiency:
                 return [], "no candidate passes any test"
             chosen = [i for i, v in values.items() if v == best]
             return chosen, f"the best test result ({best:.0%} passed)"
-        if (context.response_format or {}).get("type") in ("json_object", "json_schema"):
-            kwargs = {"completions": completions, "context": context, "candidates": candidates}
-            try:
-                scores = default_budget_pool().call(
-                    JsonValid(), "__call__", kwargs, self.json_timeout_s
-                )
-            except BudgetExceeded:
-                return [], f"JSON check ran out of time ({self.json_timeout_s:g} s)"
-            except (RemoteError, WorkerError) as exc:
-                return [], f"JSON check failed ({type(exc).__name__})"
+        if _json_format(context):
+            scores = json_scores(record.fact("json"), context, record.candidates)
             valid = [i for i in complete if scores[i].value == 1.0]
             return valid, "fully valid JSON" if valid else "no fully valid JSON"
         return [], "none for this task"
 
 
-def _math_majority(completions: list[str], complete: list[int]) -> tuple[list[int], str]:
-    keys: dict[int, str] = {}
-    for i in complete:
-        answer = voting_answer(completions[i])  # only complete candidates are asked
-        if answer:
-            keys[i] = normalize_text(answer)
-    counts = Counter(keys.values()).most_common(2)
+def _json_format(context: RewardContext) -> bool:
+    return (context.response_format or {}).get("type") in ("json_object", "json_schema")
+
+
+def _math_majority(record: GroupRecord, complete: list[int]) -> tuple[list[int], str]:
+    """The candidates giving the strict-plurality answer class (of at least two)."""
+    answers = record.fact("answers")
+    classes = record.fact("answer_classes").classes
+    # Only complete, kept candidates vote (a truncated one never does).
+    voters = [i for i in complete if answers[i].voting and classes[i] is not None]
+    counts = record.fact("answer_classes").votes(voters).most_common(2)
     if not counts or counts[0][1] < 2 or (len(counts) > 1 and counts[1][1] == counts[0][1]):
         return [], "no majority final answer"
     top, count = counts[0]
-    shown = top if len(top) <= 20 else top[:17] + "..."
-    return [i for i, key in keys.items() if key == top], (
-        f"the majority answer {shown!r} ({count} of {len(complete)})"
-    )
+    members = [i for i in voters if classes[i] == top]
+    first = normalize_text(str(answers[members[0]].voting))
+    shown = first if len(first) <= 20 else first[:17] + "..."
+    return members, f"the majority answer {shown!r} ({count} of {len(complete)})"

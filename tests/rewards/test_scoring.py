@@ -91,8 +91,10 @@ def test_math_group_majority_wins_and_the_leak_is_vetoed() -> None:
     assert pii.verdicts[3] == Verdict.veto("pii.card", "card ****1111 (Visa)")
     agreement = result.rewards[0]
     assert agreement.name == "answer_agreement"
+    # The vetoed candidate (its answer is 42 too) does not vote: the group record's
+    # answer classes are the kept candidates' (issue 11; it voted before).
     assert agreement.scores[0].evidence == (
-        "answer 42: cluster 3/4 candidates, weighted share 0.90; own weight 0.56 (steps 2/2)"
+        "answer 42: cluster 2/4 candidates, weighted share 0.88; own weight 0.56 (steps 2/2)"
     )
 
 
