@@ -78,7 +78,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,6 +93,7 @@ __all__ = [
     "SandboxUnavailable",
     "Step",
     "TestOutcome",
+    "failure_word",
     "isolation",
     "max_concurrent_runs",
     "prepare",
@@ -123,8 +123,17 @@ _EXCEPTION_NAMES = frozenset(
     for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 )
+# The fixed phrases a failure may be reported in: the harness's words and the runner's.
 _FIXED_WORDS = frozenset(
-    {"wrong output", "expected exception not raised", "harness tampered", "skipped", "not run"}
+    {
+        "wrong output",
+        "expected exception not raised",
+        "harness tampered",
+        "skipped",
+        "not run",
+        "timeout",
+        "wall-clock timeout",
+    }
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
@@ -640,13 +649,25 @@ def _read_status(stream: Any, timeout: float) -> tuple[dict[str, Any], bool]:
     return {}, False
 
 
+def failure_word(text: str | None) -> str | None:
+    """The one filter for what a run says of a failure: the name of one of Python's
+    builtin exceptions, or one of the fixed phrases, else None. Never free text from the
+    run (``ValueError: <message>`` is not a word either): the code under test chose it,
+    and it would reach traces and evidence (a secret, an instruction to a judge).
+
+    The sandbox's parser of the guest's lines and ``code_exec``'s evidence both use it.
+    """
+    stripped = (text or "").strip()
+    if _IDENTIFIER.fullmatch(stripped) and stripped in _EXCEPTION_NAMES:
+        return stripped
+    if stripped.lower() in _FIXED_WORDS:
+        return stripped.lower()
+    return None
+
+
 def _reason(text: str) -> str:
-    """A guest's failure word, checked: a builtin exception name or our fixed words."""
-    if text in _FIXED_WORDS:
-        return text
-    if _IDENTIFIER.fullmatch(text) and text in _EXCEPTION_NAMES:
-        return text
-    return "Exception"
+    """A guest's failure word, checked (:func:`failure_word`); ``Exception`` otherwise."""
+    return failure_word(text) or "Exception"
 
 
 def _parse(
@@ -719,9 +740,9 @@ def run_batch(
     """Runs several jobs, ``workers`` at a time, within a total time budget.
 
     A job that would start after the budget is spent is not run (None); a job that
-    starts late gets only the time left as its wall-clock limit. Identical jobs run
-    once, and the last 256 results are remembered (the same code and tests, under
-    the same limits, are not run again). Runs also share the process-wide bound. A
+    starts late gets only the time left as its wall-clock limit. Identical jobs of the
+    batch run once (nothing is remembered past the batch: a group's runs are its
+    record's ``code`` fact). Runs also share the process-wide bound. A
     run stuck in a host call is killed one second past its wall clock, so the batch
     can end up to that much past ``budget_seconds``.
 
@@ -748,47 +769,18 @@ def run_batch(
     unique = dict(zip(keys, jobs, strict=True))
 
     def one(key: str, job: tuple[str, Sequence[Step]]) -> RunResult | None:
-        cached = _cache_get(key)
-        if cached is not None:
-            return cached
         left = deadline - time.monotonic()
         if left < 0.5:
             return None
         wall = min(limits.wall_seconds, left)
         own = limits if wall == limits.wall_seconds else replace(limits, wall_seconds=wall)
-        result = run_tests(job[0], job[1], own)
-        cut_short = own is not limits and result.timed_out  # by the budget: not the code's
-        if not cut_short and result.ended_by != "sandbox busy":
-            _cache_put(key, result)
-        return result
+        return run_tests(job[0], job[1], own)
 
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sandbox") as pool:
         results = dict(zip(unique, pool.map(one, unique, unique.values()), strict=True))
     return [results[key] for key in keys]
-
-
-# Recent results by job: rewards that need the same runs (code_exec, efficiency) share them.
-_CACHE_SIZE = 256
-_cache: OrderedDict[str, RunResult] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def _cache_get(key: str) -> RunResult | None:
-    with _cache_lock:
-        result = _cache.get(key)
-        if result is not None:
-            _cache.move_to_end(key)
-        return result
-
-
-def _cache_put(key: str, result: RunResult) -> None:
-    with _cache_lock:
-        _cache[key] = result
-        _cache.move_to_end(key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
 
 
 @functools.cache

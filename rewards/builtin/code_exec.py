@@ -32,14 +32,13 @@ record's ``code`` fact (:func:`code_fact`), computed once per round and read by
 from __future__ import annotations
 
 import ast
-import builtins
 import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from rewards.builtin._record import fact_setting, record_for
-from rewards.sandbox import RunResult, SandboxLimits, Step, run_batch
+from rewards.sandbox import RunResult, SandboxLimits, Step, failure_word, run_batch
 from rewards.types import Candidate, RewardContext, Score
 
 __all__ = [
@@ -74,13 +73,8 @@ MAX_CODE_CHARS = 100_000
 """Longest code (an answer's, or a prompt's block) parsed, in characters."""
 _MAX_NAME = 80
 TOO_DEEP = "code too deeply nested"
-# What may describe a failure: Python's own exception types (a run can name its own
-# exception type anything, so only built-in names pass) and the harness's fixed words.
-_EXCEPTION_NAMES = frozenset(
-    name
-    for name, obj in vars(builtins).items()
-    if isinstance(obj, type) and issubclass(obj, BaseException)
-)
+# How a run may say it stopped early: the sandbox's fixed words (a failure's own text is
+# filtered by rewards.sandbox.failure_word: built-in exception names and fixed phrases).
 _ENDINGS = frozenset(
     {
         "wall-clock timeout",
@@ -89,16 +83,6 @@ _ENDINGS = frozenset(
         "stack exhausted",
         "run ended early",
         "sandbox busy",
-    }
-)
-_FIXED_WORDS = frozenset(
-    {
-        "wall-clock timeout",
-        "timeout",
-        "wrong output",
-        "not run",
-        "expected exception not raised",
-        "harness tampered",
     }
 )
 
@@ -647,16 +631,11 @@ def _off_score(code: ExtractedCode | None, tests: list[Step]) -> Score:
 
 
 def _safe_error(error: str | None, step: Step | None) -> str:
-    """An exception type or a fixed phrase: never free text from the run."""
-    text = (error or "").strip()
-    head = text.split(":", 1)[0].strip()
-    if head in _EXCEPTION_NAMES:
-        return head
-    if text.lower() in _FIXED_WORDS:
-        return text.lower()
-    if step is not None and step.kind == "doctest":
-        return "wrong output"
-    return "failed"
+    """An exception type or a fixed phrase (``sandbox.failure_word``): never free text."""
+    word = failure_word(error)
+    if word is not None:
+        return word
+    return "wrong output" if step is not None and step.kind == "doctest" else "failed"
 
 
 def _test_name(step: Step | None, position: int) -> str:
