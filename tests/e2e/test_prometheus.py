@@ -104,7 +104,7 @@ def _chat(bon_url: str, content: str) -> httpx.Response:
     return httpx.post(
         f"{bon_url}/v1/chat/completions",
         json={"model": MODEL, "messages": [{"role": "user", "content": content}]},
-        timeout=30,
+        timeout=120,
     )
 
 

@@ -80,7 +80,7 @@ def trace_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
                 "best_of": 4,
                 "trace": "full",
             },
-            timeout=30,
+            timeout=120,
         )
         assert resp.status_code == 200, resp.text
         trace: dict[str, Any] = resp.json()["trace"]

@@ -131,7 +131,7 @@ def test_served_with_json_format_writes_json_lines(tmp_path: Path) -> None:
         resp = httpx.post(
             f"{url}/v1/chat/completions",
             json={"model": MODEL, "messages": [{"role": "user", "content": "12 apples?"}]},
-            timeout=30,
+            timeout=120,
         )
         assert resp.status_code == 200
         trace = httpx.get(f"{url}/v1/traces/{resp.headers['X-Bon-Trace-Id']}").json()

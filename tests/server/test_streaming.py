@@ -40,7 +40,7 @@ def _chat_body(content: str = MATH_Q, **extra: Any) -> dict[str, Any]:
 
 
 def _raw_stream(url: str, path: str, body: dict[str, Any]) -> tuple[httpx.Response, list[str]]:
-    with httpx.stream("POST", f"{url}{path}", json=body, timeout=30) as r:
+    with httpx.stream("POST", f"{url}{path}", json=body, timeout=120) as r:
         lines = list(r.iter_lines())
     return r, lines
 
@@ -84,7 +84,7 @@ def test_sdk_streams_the_same_answer_as_without_stream(sdk: openai.OpenAI) -> No
 def test_httpx_sse_reads_chunks_and_done(served: tuple[str, ScriptedEngine]) -> None:
     url, _ = served
     with (
-        httpx.Client(timeout=30) as client,
+        httpx.Client(timeout=120) as client,
         connect_sse(
             client, "POST", f"{url}/v1/chat/completions", json=_chat_body(best_of=4, stream=True)
         ) as source,
@@ -184,7 +184,7 @@ def test_over_capacity_stream_is_a_429() -> None:
         make_settings(max_concurrent_groups=1, stream_keepalive_s=0.2),
         engine=make_engine(delay_s=1.5),
     )
-    with live_server(app) as url, httpx.Client(timeout=30) as client:
+    with live_server(app) as url, httpx.Client(timeout=120) as client:
         with client.stream("POST", f"{url}/v1/chat/completions", json=_chat_body(stream=True)) as r:
             # Keep the iterator: a dropped one closes the connection (httpx), a disconnect.
             lines = r.iter_lines()
@@ -240,7 +240,7 @@ def test_client_leaving_mid_stream_aborts_the_engine_request() -> None:
     engine = make_engine(delay_s=10.0)
     app = create_app(make_settings(stream_keepalive_s=0.2), engine=engine)
     with live_server(app) as url:
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=120) as client:
             body = _chat_body(stream=True)
             with client.stream("POST", f"{url}/v1/chat/completions", json=body) as r:
                 trace_id = r.headers["x-bon-trace-id"]
