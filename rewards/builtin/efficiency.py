@@ -31,7 +31,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rewards.budget import DEFAULT_REWARD_TIMEOUT_S
+from rewards.budget import (
+    DEFAULT_REWARD_TIMEOUT_S,
+    BudgetExceeded,
+    RemoteError,
+    default_budget_pool,
+)
 from rewards.builtin._record import record_for
 from rewards.builtin.code_exec import (
     MAX_CODE_CHARS,
@@ -40,10 +45,11 @@ from rewards.builtin.code_exec import (
     code_scores,
     tests_for,
 )
-from rewards.builtin.json_valid import json_scores
+from rewards.builtin.json_valid import json_fact, json_scores
 from rewards.builtin.math_answers import normalize_text, truncated
 from rewards.group import GroupRecord
 from rewards.types import Candidate, RewardContext, Score
+from rewards.workers import WorkerError
 
 
 class Efficiency:
@@ -59,8 +65,10 @@ class Efficiency:
         sandbox: ``wasi``, or ``off`` (no code is run: code has no correctness signal).
         max_code_chars: longest answer ``code_exec`` parses.
         workers: sandbox runs at the same time (as ``code_exec``'s).
-        json_timeout_s: kept for callers that pass it; the ``json`` fact is computed
-            under the scoring budget of one reward.
+        json_timeout_s: budget of the JSON Schema check when it builds its own record
+            (offline): run in a killable budget worker, since a client schema can be
+            slow to check; the server's record computes the ``json`` fact under a
+            reward's budget.
 
     Example:
         >>> reward = Efficiency()
@@ -130,6 +138,8 @@ class Efficiency:
         """
         n = len(completions)
         record = record_for(kwargs, context, completions, candidates, self.fact_settings)
+        if record is not kwargs.get("group") and _json_format(context) and context.task != "math":
+            self._own_json(record)
         vetoed = list(kwargs.get("vetoed") or record.vetoed)
         use_tokens = len(candidates) == n and n > 0 and all(c.token_ids for c in candidates)
         unit = "tokens" if use_tokens else "chars"
@@ -179,10 +189,25 @@ class Efficiency:
             chosen = [i for i, v in values.items() if v == best]
             return chosen, f"the best test result ({best:.0%} passed)"
         if _json_format(context):
+            if record.error("json"):
+                return [], str(record.error("json"))
             scores = json_scores(record.fact("json"), context, record.candidates)
             valid = [i for i in complete if scores[i].value == 1.0]
             return valid, "fully valid JSON" if valid else "no fully valid JSON"
         return [], "none for this task"
+
+    def _own_json(self, record: GroupRecord) -> None:
+        """Its own record's ``json`` fact, in a killable budget worker (offline use)."""
+        kwargs = {"record": record}
+        try:
+            record.put(
+                "json",
+                default_budget_pool().call(json_fact, "__call__", kwargs, self.json_timeout_s),
+            )
+        except BudgetExceeded:
+            record.fail("json", f"JSON check ran out of time ({self.json_timeout_s:g} s)")
+        except (RemoteError, WorkerError) as exc:
+            record.fail("json", f"JSON check failed ({type(exc).__name__})")
 
 
 def _json_format(context: RewardContext) -> bool:
