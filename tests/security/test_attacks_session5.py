@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.protocol import MAX_TOOL_CALLS, MAX_TOOL_CALLS_PER_MESSAGE
 from server.responses.protocol import MAX_INPUT_ITEMS
 from tests.conftest import MODEL, make_engine, make_settings
 
@@ -175,3 +176,63 @@ def test_a_tenant_key_cannot_read_metrics_when_operators_are_configured() -> Non
 def test_without_operator_keys_any_key_reads_metrics_and_the_scraper_may_go_keyless() -> None:
     assert _metrics(TENANT) == 200  # one operator's own keys: nobody else to hide from
     assert _metrics(None, operator_keys=OPERATOR, metrics_require_key=False) == 200
+
+
+# (c) One chat assistant message with 40,000 tool_calls (a 200 after 9-30 s of decoding
+# and validating them on the event loop): the calls per message and per request are bounded,
+# counted on the raw list before any message is validated.
+
+
+def _assistant_calls(count: int) -> dict[str, Any]:
+    calls = [
+        {"id": f"call_{i}", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        for i in range(count)
+    ]
+    return {"role": "assistant", "content": None, "tool_calls": calls}
+
+
+def _chat(client: TestClient, messages: list[Any]) -> Any:
+    return client.post("/v1/chat/completions", json={"model": MODEL, "messages": messages})
+
+
+def test_forty_thousand_tool_calls_in_one_message_are_a_400_naming_messages(
+    client: TestClient,
+) -> None:
+    r = _chat(client, [{"role": "user", "content": "go"}, _assistant_calls(40_000)])
+    assert r.status_code == 400, r.text[:300]
+    error = r.json()["error"]
+    assert error["param"] == "messages"
+    assert f"at most {MAX_TOOL_CALLS_PER_MESSAGE}" in error["message"]
+
+
+def test_tool_calls_spread_over_messages_are_bounded_in_total(client: TestClient) -> None:
+    each = MAX_TOOL_CALLS_PER_MESSAGE  # every message within its own bound
+    count = MAX_TOOL_CALLS // each + 1
+    r = _chat(client, [{"role": "user", "content": "go"}, *[_assistant_calls(each)] * count])
+    assert r.status_code == 400, r.text[:300]
+    error = r.json()["error"]
+    assert error["param"] == "messages" and f"at most {MAX_TOOL_CALLS}" in error["message"]
+
+
+def test_the_tool_call_count_is_refused_before_any_call_is_validated(client: TestClient) -> None:
+    # 40,000 malformed calls in a message that is itself never validated: one error about
+    # the count, not one per call or about the message.
+    junk = {"role": 7, "tool_calls": [7] * 40_000}
+    r = _chat(client, [{"role": "user", "content": "go"}, junk])
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["param"] == "messages"
+    assert f"at most {MAX_TOOL_CALLS_PER_MESSAGE}" in error["message"]
+    assert "role" not in error["message"]
+
+
+def test_tool_calls_up_to_the_bounds_are_served(client: TestClient) -> None:
+    each = MAX_TOOL_CALLS_PER_MESSAGE
+    turns = [_assistant_calls(each)] * (MAX_TOOL_CALLS // each)
+    assert _chat(client, [*turns, {"role": "user", "content": "go"}]).status_code == 200
+
+
+def test_a_responses_input_always_fits_one_messages_bound() -> None:
+    # Consecutive function_call items become one assistant message: the Responses bound
+    # must never turn into a chat bound's 400.
+    assert MAX_INPUT_ITEMS <= MAX_TOOL_CALLS_PER_MESSAGE <= MAX_TOOL_CALLS
