@@ -49,7 +49,8 @@ from rewards.profiles import (
     parse_profiles,
 )
 from rewards.ranking import rank_candidates
-from rewards.refine import refine_selection
+from rewards.group import GroupRecord
+from rewards.refine import refine_selection, refiner
 from rewards.registry import RewardRegistry, UnknownRewardError, builtin_registry, default_registry
 from rewards.reliability import (
     LabelledCandidate,
@@ -79,7 +80,7 @@ from rewards.selection import (
 )
 from rewards.task import detect_task
 from rewards.token_logprobs import LOGPROB_FLOOR, LogprobsBuilder, TokenLogprobs
-from rewards.trl import TrlReward, as_trl_reward
+from rewards.trl import TrlReward, as_trl_reward, reference_answer
 from rewards.types import (
     TASKS,
     Candidate,
@@ -108,6 +109,7 @@ __all__ = [
     "Efficiency",
     "Gate",
     "GateResult",
+    "GroupRecord",
     "GroupResult",
     "JsonTooDeep",
     "JudgeReward",
@@ -163,7 +165,9 @@ __all__ = [
     "profile_selection",
     "ran_tests",
     "rank_candidates",
+    "reference_answer",
     "refine_selection",
+    "refiner",
     "reliability_of",
     "reweigh",
     "sandbox",

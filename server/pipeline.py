@@ -32,7 +32,7 @@ from rewards import (
     default_budget_pool,
     detect_task,
     messages_text,
-    refine_selection,
+    refiner,
     score_group,
     screen_prompt,
     settle,
@@ -196,21 +196,20 @@ class GroupScorer:
         selection: Selection,
         candidates: list[Candidate],
     ) -> tuple[Selection, GroupResult]:
-        """Refine the selection on the candidates, then score them (on a worker thread)."""
-        refined = refine_selection(
-            selection, context, candidates, optional=self.settings.optional_rewards
-        )
-        if self.reweigh is not None:  # after the refinement: the weights actually used
-            refined = self.reweigh(refined)
+        """Score the candidates, the selection refined on the round's group record
+        (after the gates; on a worker thread)."""
+        # Learned weights after the refinement: the weights actually used.
+        refine = refiner(self.settings.optional_rewards, then=self.reweigh)
         result = score_group(
             context,
             candidates,
-            refined,
+            selection,
             registry=self.registry,
             mode=self.mode(job),
             budgets=self.budgets,
+            refine=refine,
         )
-        return refined, result
+        return result.selection or selection, result
 
 
 class BestOfNPipeline:
