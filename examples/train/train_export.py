@@ -11,13 +11,11 @@ run raise ``max_steps`` and the lengths, and drop ``use_cpu`` on a GPU (docs/tra
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rewards.builtin import AnswerAgreement, JsonValid
-from rewards.builtin.math_answers import extract_answer
-from rewards.trl import as_trl_reward
+from rewards.trl import as_trl_reward, reference_answer
 
 SMOKE: dict[str, Any] = {
     "max_steps": 2,
@@ -38,19 +36,9 @@ MAX_LENGTH = 128  # prompt + completion tokens (sft, dpo, kto)
 MAX_COMPLETION = 16  # tokens GRPO generates per completion
 
 
-def reference_answer(
-    prompts: Sequence[Any], completions: Sequence[str], answer: Sequence[str | None], **_: Any
-) -> list[float | None]:
-    """1.0 when the completion's final answer is the row's reference ``answer`` (the grpo
-    export's column, compared as text), 0.0 when not, None (no signal) without one."""
-    return [
-        None if ref is None else float(extract_answer(text) == ref)
-        for text, ref in zip(completions, answer, strict=True)
-    ]
-
-
 def default_rewards() -> list[Any]:
-    """GRPO's reward functions: the reference answer, and this project's rewards through
+    """GRPO's reward functions: ``reference_answer`` (reads the ``answer`` column: the
+    final answer math-verify-equivalent to it), and this project's rewards through
     :mod:`rewards.trl` (``json_valid`` reads the ``json_schema`` column)."""
     return [reference_answer, as_trl_reward(JsonValid()), as_trl_reward(AnswerAgreement())]
 
