@@ -205,3 +205,73 @@ def test_reward_scores_the_share_and_none_without_claims() -> None:
 )
 def test_real_smollm2_outputs(text: str, evidence: str) -> None:
     assert check_steps(text).describe() == evidence
+
+
+# The steps fact travels to and from the budget workers: its pickled form is small
+# (each value once, as ints) and rebuilds the same exact values, so every reader
+# (math_reasoning's set lookups, agreement's counts) decides as before.
+_PICKLED_TEXT = (
+    "12 + 7 = 19, 19 * 3 = 57, 57 / 2 = 28.5, 10 / 3 = 3.33, 2 / 3 = 0.67, "
+    "15% of 80 = 12 and 3 * 7 = 24."
+)
+
+
+def test_step_report_pickles_to_the_same_exact_values() -> None:
+    import pickle
+    from fractions import Fraction
+
+    report = check_steps(_PICKLED_TEXT)
+    back = pickle.loads(pickle.dumps(report, protocol=5))
+    assert back == report
+    assert back.describe() == report.describe()
+    values = [v for c in back.claims for v in (c.value, *c.operands, c.result) if v is not None]
+    assert values and all(type(v) is Fraction for v in values)
+    assert Fraction(10, 3) in values  # not a float: 10/3 stays exact
+
+
+def test_step_report_pickles_smaller_than_fractions_do() -> None:
+    import pickle
+
+    from rewards.builtin.math_steps import Claim, StepReport
+
+    reports = tuple(check_steps(_PICKLED_TEXT) for _ in range(8))
+    small = len(pickle.dumps(reports, protocol=5))
+    # The default form (dataclass fields, each Fraction as its string), for comparison.
+    table = {
+        Claim: lambda c: (Claim, (c.text, c.value, c.holds, c.operands, c.operators, c.result)),
+        StepReport: lambda r: (StepReport, (r.claims,)),
+    }
+    default = len(_dump_with(reports, table))
+    assert small < default * 0.7
+
+
+def _dump_with(obj: object, table: dict[type, object]) -> bytes:
+    import io
+    import pickle
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = table  # type: ignore[assignment]
+    pickler.dump(obj)
+    return buffer.getvalue()
+
+
+def test_a_claim_alone_pickles_to_itself() -> None:
+    import pickle
+
+    claim = check_steps("10 / 3 = 3.33").claims[0]
+    assert pickle.loads(pickle.dumps(claim)) == claim
+
+
+def test_reasoning_reads_the_same_from_pickled_steps() -> None:
+    import pickle
+
+    from rewards.builtin.math_reasoning import check_reasoning
+
+    question = "Ivo has 12 stickers and buys 7 more, then triples them. How many?"
+    report = check_steps(_PICKLED_TEXT)
+    back = pickle.loads(pickle.dumps(report))
+    direct = check_reasoning(question, _PICKLED_TEXT, claims=report.claims)
+    via = check_reasoning(question, _PICKLED_TEXT, claims=back.claims)
+    assert direct is not None and via is not None
+    assert via.describe() == direct.describe() and via.share == direct.share
