@@ -33,11 +33,21 @@ class Learning:
         self._metrics = metrics
 
     def load(self, table: Mapping[tuple[str, str], Tally]) -> None:
-        """Replace the snapshot (one assignment: a request reads the old or the new one)."""
-        self.table = dict(table)
+        """Replace the snapshot (one assignment: a request reads the old or the new one).
+
+        The writer calls this in a thread. Each learned entry's lower bound (a Beta
+        quantile: mpmath, up to tens of ms; memoised by its counts) is worked out here,
+        before the snapshot is swapped in, so :meth:`apply` on the loop only finds it.
+        """
+        table = dict(table)
+        for task, reward in table:
+            rel = reliability_of(table, task, reward, self.min_pairs)
+            if rel.learned:
+                _ = rel.lcb
+        self.table = table
         if self._metrics is not None:
             gauge = self._metrics.reward_reliability
-            for (task, reward), tally in self.table.items():
+            for (task, reward), tally in table.items():
                 if tally.pairs:
                     gauge.labels(task=task, reward=reward).set(tally.right / tally.pairs)
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from rewards import Tally
-from server.store.learning import learn, load_table
+from server.store.learning import learn, load_table, uncounted
 from server.store.migrate import migrate
 from server.store.records import TraceRecord
 from server.store.schema import CandidateRow, FeedbackRow, ReliabilityGroupRow, TraceRow
@@ -158,6 +158,11 @@ class Store:
         changed."""
         async with self.sessions.begin() as session:
             return await learn(session, trace_id)
+
+    async def uncounted(self, limit: int) -> list[str]:
+        """Traces with label feedback that no recount has read yet (a dropped relabel)."""
+        async with self.sessions() as session:
+            return await uncounted(session, limit)
 
     async def reliability(self) -> dict[tuple[str, str], Tally]:
         """Every (task, reward)'s pair counts, deployment-wide."""

@@ -14,6 +14,11 @@ difference from what that group added before (``reliability_groups``) to the tot
 (``reward_reliability``) by increments, so that replicas writing at once on one
 PostgreSQL never overwrite each other's counts, and a trace labelled twice (its write,
 then feedback) counts once, with its newest labels.
+
+A recount marks the feedback rows it read ``counted``; :func:`uncounted` finds the
+traces whose ``correct`` feedback is not yet counted (its recount was dropped with a
+full writer queue, failed, or came before the trace's row was written), so the writer
+recounts them at its next refresh: the feedback rows, not the queue, are the record.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +41,7 @@ from server.store.schema import (
     TraceRow,
 )
 
-__all__ = ["LABEL_NAME", "feedback_label", "labelled", "learn", "load_table"]
+__all__ = ["LABEL_NAME", "feedback_label", "labelled", "learn", "load_table", "uncounted"]
 
 LABEL_NAME = "correct"
 """The feedback name that labels a candidate correct or incorrect."""
@@ -118,6 +123,12 @@ async def learn(session: AsyncSession, trace_id: str) -> bool:
             .order_by(FeedbackRow.created, FeedbackRow.pk)
         )
     ).all()
+    if feedback:  # these are counted now (rows stored meanwhile stay uncounted: found later)
+        await session.execute(
+            update(FeedbackRow)
+            .where(FeedbackRow.pk.in_([fb.pk for fb in feedback]))
+            .values(counted=True)
+        )
     new = group_pairs(labelled(candidates, feedback))
     deltas: dict[tuple[str, str], tuple[PairCount, int]] = {}
     for reward, (right, pairs, ties) in (previous.counts or {}).items():
@@ -163,3 +174,16 @@ async def load_table(session: AsyncSession) -> dict[tuple[str, str], Tally]:
     """Every (task, reward)'s totals."""
     rows = (await session.scalars(select(ReliabilityRow))).all()
     return {(r.task, r.reward): Tally(r.pairs_right, r.pairs, r.ties, r.groups) for r in rows}
+
+
+async def uncounted(session: AsyncSession, limit: int) -> list[str]:
+    """Up to ``limit`` traces with ``correct`` feedback no recount has read yet, among
+    those whose trace row is written (the others wait for it)."""
+    query = (
+        select(FeedbackRow.trace_id)
+        .where(FeedbackRow.counted.is_(False), FeedbackRow.name == LABEL_NAME)
+        .where(FeedbackRow.trace_id.in_(select(TraceRow.id)))
+        .distinct()
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -124,10 +125,15 @@ class FeedbackRow(Base):
     value_type: Mapped[str] = mapped_column(String(8))  # "boolean" | "number"
     comment: Mapped[str | None] = mapped_column(Text)
     created: Mapped[float] = mapped_column(Float)
+    # Whether learning has read this row (server.store.learning): a label whose recount
+    # was dropped (a full writer queue, a failed recount) is found by it and counted at
+    # the writer's next refresh, so feedback rows, not the queue, are the source of truth.
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("owner", "feedback_id", name="uq_feedback_owner_id"),
         Index("ix_feedback_trace_id", "trace_id"),
+        Index("ix_feedback_counted", "counted"),
     )
 
 

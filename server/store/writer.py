@@ -9,12 +9,20 @@ reason); a completion never fails or slows because of the store.
 
 Retention runs in the same task: at start and then at most every ``prune_every_s``.
 
-So does learning (:mod:`server.store.learning`): after a trace is written, and when
-feedback labels one of its candidates (:meth:`StoreWriter.relabel`), its group is
-recounted into the reward reliability totals, in a transaction of its own (a learning
-failure never costs the trace). The totals are handed to ``on_reliability`` (the
-server's in-memory snapshot) at start, after every change, and at least every
-``reliability_refresh_s`` (so a replica sees what the others learned within that time).
+So does learning (:mod:`server.store.learning`): after a trace with a verified outcome
+is written, and when feedback labels one of its candidates (:meth:`StoreWriter.relabel`),
+its group is recounted into the reward reliability totals, in a transaction of its own
+(a learning failure never costs the trace). A trace with no verified outcome costs no
+learning query: it has nothing to teach until feedback labels it. The totals are
+handed to ``on_reliability`` (the server's in-memory snapshot, which works out the
+weights: in a thread, off the loop) at start, at least every ``reliability_refresh_s``
+(so a replica sees what the others learned within that time), and after a change once
+the queue is empty: under a sustained load, at most once per ``reliability_refresh_s``,
+not once per write.
+
+A relabel that finds the queue full is dropped (counted, logged), but not lost: its
+feedback rows stay uncounted in the database, and every refresh recounts up to
+:data:`SWEEP_LIMIT` such traces (and so does the start, after a restart).
 """
 
 from __future__ import annotations
@@ -69,6 +77,9 @@ class Retention:
         return self.max_age_s is not None or self.max_traces is not None
 
 
+SWEEP_LIMIT = 200
+"""Traces with uncounted label feedback recounted per refresh (bounds a refresh's work)."""
+
 _STOP_TRIES = 10
 _STOP_WAIT_S = 0.5
 
@@ -103,6 +114,7 @@ class StoreWriter:
         self._on_reliability = on_reliability
         self.reliability_refresh_s = reliability_refresh_s
         self._last_reliability = 0.0
+        self._stale = False  # the totals changed since the snapshot was last handed on
         self._queue: asyncio.Queue[PendingTrace | Relabel] = asyncio.Queue(maxsize=queue_size)
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0.0
@@ -121,12 +133,12 @@ class StoreWriter:
 
     def relabel(self, trace_id: str) -> None:
         """Queue a recount of a trace's group (feedback labelled it); never blocks: with a
-        full queue it is dropped, counted, and the labels count at the trace's next
-        recount (there may be none: said in the log)."""
+        full queue it is dropped, counted, and the labels count at the next refresh (the
+        feedback rows are stored uncounted: see the module docstring)."""
         try:
             self._queue.put_nowait(Relabel(trace_id))
         except asyncio.QueueFull:
-            self._drop("queue_full", f"{trace_id} (relabel)")
+            self._drop("queue_full", f"{trace_id} (relabel; counted at the next refresh)")
 
     def _drop(self, reason: DropReason, trace_id: Any, error: BaseException | None = None) -> None:
         self._on_drop(reason)
@@ -187,6 +199,7 @@ class StoreWriter:
 
     async def _run(self) -> None:
         await self._migrate()
+        await self._sweep()
         await self._refresh_reliability()
         self._ready.set()
         await self._prune()
@@ -195,6 +208,7 @@ class StoreWriter:
             try:
                 pending = await asyncio.wait_for(self._queue.get(), timeout=max(wait_s, 0.01))
             except TimeoutError:  # idle: look at what other replicas learned
+                await self._sweep()
                 await self._refresh_reliability()
                 continue
             try:
@@ -205,23 +219,51 @@ class StoreWriter:
             finally:
                 self._queue.task_done()
             if time.monotonic() - self._last_reliability >= self.reliability_refresh_s:
+                await self._sweep()
+                await self._refresh_reliability()
+            elif self._stale and self._queue.empty():
                 await self._refresh_reliability()
             if time.monotonic() - self._last_prune >= self.retention.prune_every_s:
                 await self._prune()
 
     async def _learn(self, trace_id: str) -> None:
-        """Recount a trace's group; on a change, hand the new totals on."""
+        """Recount a trace's group; on a change, hand the new totals on now if nothing is
+        waiting (else once the queue is empty, or at the next refresh)."""
         if self._on_reliability is None:
             return
         try:
             changed = await self.store.learn(trace_id)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the trace is stored; its labels count at a later recount
+        except Exception as exc:  # the trace is stored; its labels stay uncounted: swept
             log.warning("store: learning from %s failed: %s: %s", trace_id, type(exc).__name__, exc)
             return
         if changed:
-            await self._refresh_reliability()
+            self._stale = True
+            if self._queue.empty():
+                await self._refresh_reliability()
+
+    async def _sweep(self) -> None:
+        """Recount the traces whose label feedback no recount has read (a dropped
+        relabel, a failed recount, feedback stored before its trace): bounded."""
+        if self._on_reliability is None:
+            return
+        try:
+            trace_ids = await self.store.uncounted(SWEEP_LIMIT)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # found at a later refresh
+            log.warning("store: uncounted labels not read: %s: %s", type(exc).__name__, exc)
+            return
+        for trace_id in trace_ids:
+            try:
+                self._stale |= await self.store.learn(trace_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "store: learning from %s failed: %s: %s", trace_id, type(exc).__name__, exc
+                )
 
     async def _refresh_reliability(self) -> None:
         self._last_reliability = time.monotonic()
@@ -234,7 +276,10 @@ class StoreWriter:
         except Exception as exc:  # the snapshot in memory stays as it was
             log.warning("store: reliability not read: %s: %s", type(exc).__name__, exc)
             return
-        self._on_reliability(table)
+        self._stale = False
+        # The snapshot works out each learned reward's Beta quantile (mpmath: up to tens of
+        # ms each): in a thread, so that requests on the loop never wait for it.
+        await asyncio.to_thread(self._on_reliability, table)
 
     async def _write(self, pending: PendingTrace) -> None:
         trace_id = pending.trace.get("id")
@@ -259,8 +304,10 @@ class StoreWriter:
             self._drop("error", trace_id, exc)
         else:
             # Learned before the write is counted: whoever waits for the count (tests,
-            # an operator's dashboard) sees what the trace taught.
-            await self._learn(record.id)
+            # an operator's dashboard) sees what the trace taught. Nothing verified: no
+            # labels yet (feedback, stored after the trace, relabels or is swept).
+            if record.verified:
+                await self._learn(record.id)
             self._on_write()
 
     async def _prune(self) -> None:
