@@ -36,6 +36,7 @@ from rewards.builtin.json_valid import JsonTooDeep, find_json
 from rewards.builtin.judge import JudgeReward, judge_messages, parse_rating
 from rewards.builtin.math_answers import extract_answer
 from rewards.context import build_context
+from rewards.group import GroupRecord
 from rewards.json_limits import SchemaRefused, linear_validator, meta_schema_problem, schema_problem
 from rewards.mathverify_pool import classify_answers
 from rewards.mathverify_pool import default_pool as default_mathverify_pool
@@ -49,7 +50,6 @@ from rewards.profiles import (
     parse_profiles,
 )
 from rewards.ranking import rank_candidates
-from rewards.group import GroupRecord
 from rewards.refine import refine_selection, refiner
 from rewards.registry import RewardRegistry, UnknownRewardError, builtin_registry, default_registry
 from rewards.reliability import (

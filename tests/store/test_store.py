@@ -125,7 +125,7 @@ def test_a_new_server_process_sees_the_old_trace(tmp_path: Path, database_url: s
         args += ["--database-url", database_url]
     # else the default URL: SQLite in the data directory
     with running_server(args, log_path=tmp_path / "one.log", start_timeout_s=120) as url:
-        r = httpx.post(f"{url}/v1/chat/completions", json=ASK, timeout=60)
+        r = httpx.post(f"{url}/v1/chat/completions", json=ASK, timeout=120)
         assert r.status_code == 200
         trace_id = r.headers["X-Bon-Trace-Id"]
         first = httpx.get(f"{url}/v1/traces/{trace_id}", timeout=30).json()
