@@ -189,7 +189,9 @@ def test_detection_is_linear_in_blank_lines() -> None:
 
     start = time.perf_counter()
     detect_task("capital of France?" + "\n" * 100_000)
-    assert time.perf_counter() - start < 5
+    # Milliseconds when linear; the quadratic search took minutes at this size. Generous,
+    # so that a loaded machine cannot fail it.
+    assert time.perf_counter() - start < 30
 
 
 # --------------------------------------------------------------- context-driven choices

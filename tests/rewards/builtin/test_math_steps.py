@@ -133,7 +133,9 @@ def test_not_claims(text: str) -> None:
 def test_astronomical_expressions_return_at_once() -> None:
     start = time.monotonic()
     check_steps("9^9^9^9 = 1 and " + "(" * 500 + "1" + ")" * 500 + " + 1 = 2 " * 2000)
-    assert time.monotonic() - start < 5.0
+    # Milliseconds when bounded; evaluating 9^9^9^9 would never return. The bound is
+    # generous so that a loaded machine cannot fail it.
+    assert time.monotonic() - start < 60.0
 
 
 def test_no_eval_of_code() -> None:
