@@ -35,7 +35,7 @@ from typing import Any
 
 from rewards.types import Candidate, RewardContext
 
-__all__ = ["FACTS", "NEEDS", "FactError", "GroupRecord", "ordered", "reads_of"]
+__all__ = ["FACTS", "NEEDS", "PER_CANDIDATE", "FactError", "GroupRecord", "ordered", "reads_of"]
 
 FACTS: dict[str, str] = {
     # per candidate: the final answer and how it was found (truncation-aware), and the
@@ -63,6 +63,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "reasoning": ("answers", "steps"),
 }
 """Fact name -> the facts its function reads (computed before it)."""
+
+PER_CANDIDATE: frozenset[str] = frozenset(
+    {"answers", "steps", "reasoning", "languages", "tool_checks"}
+)
+"""Facts whose value is one item a candidate, each read from that candidate (and the
+request) alone: with best_of "auto", a candidate's items are carried from the round
+that first saw it (:meth:`GroupRecord.carry`) instead of computed again. Group-level
+facts (``answer_classes``, ``code``'s shared tests, ``json``) are always recomputed."""
 
 
 class FactError(RuntimeError):
@@ -168,6 +176,10 @@ class GroupRecord:
         self.computed: Counter[str] = Counter()
         self._values: dict[str, Any] = {}
         self._errors: dict[str, str] = {}
+        # Per-candidate facts' items for the first ``_carried_n`` candidates, carried from
+        # an earlier round's record (see carry): only the rest is computed.
+        self._carried: dict[str, tuple[Any, ...]] = {}
+        self._carried_n = 0
 
     @classmethod
     def of(
@@ -216,8 +228,9 @@ class GroupRecord:
         if name not in self._values:
             fn = _function(name)
             self.computed[name] += 1
+            head = self._carried.get(name)
             try:
-                value = fn(self)
+                value = fn(self) if head is None else (*head, *fn(self.tail()))
             except Exception as exc:
                 self.fail(name, f"{type(exc).__name__}: {exc}"[:200])
                 raise FactError(f"fact {name!r} unavailable: {self._errors[name]}") from exc
@@ -242,6 +255,53 @@ class GroupRecord:
         self._values.pop(name, None)
         self._errors[name] = why
 
+    def carry(self, earlier: GroupRecord | None) -> int:
+        """Takes the per-candidate facts (:data:`PER_CANDIDATE`) of the candidates that
+        ``earlier`` (the previous round's record, best_of "auto") already saw.
+
+        Only when the request is the same and ``earlier``'s candidates are the first of
+        this group, in order; only facts ``earlier`` computed without error. Returns how
+        many candidates are carried (0: nothing is). Group-level facts are not carried.
+        """
+        if earlier is None or earlier is self or earlier.context != self.context:
+            return 0
+        m = len(earlier.candidates)
+        if m == 0 or m > len(self.candidates):
+            return 0
+        mine = self.candidates[:m]
+        if not all(a is b or a == b for a, b in zip(earlier.candidates, mine, strict=True)):
+            return 0
+        carried = {
+            name: tuple(value)
+            for name, value in earlier._values.items()
+            if name in PER_CANDIDATE and isinstance(value, tuple) and len(value) == m
+        }
+        if not carried:
+            return 0
+        self._carried, self._carried_n = carried, m
+        return m
+
+    def carried(self, name: str) -> tuple[Any, ...] | None:
+        """The carried items of per-candidate fact ``name`` (the first candidates'), or None."""
+        return self._carried.get(name)
+
+    def tail(self) -> GroupRecord:
+        """A record of the candidates not carried, holding the tail of every fact computed
+        so far that is per candidate: what computes a carried fact's remaining items."""
+        m = self._carried_n
+        rest = GroupRecord(
+            self.context,
+            self.candidates[m:],
+            self.vetoed[m:],
+            verify_budget_s=self.verify_budget_s,
+        )
+        rest.settings = dict(self.settings)
+        for name, value in self._values.items():
+            if name in PER_CANDIDATE and isinstance(value, tuple):
+                rest._values[name] = value[m:]
+        rest._errors = dict(self._errors)
+        return rest
+
     def only(self, names: Iterable[str]) -> GroupRecord:
         """A copy holding only the facts ``names`` (and errors): what one reader is sent.
 
@@ -252,6 +312,7 @@ class GroupRecord:
         copy = GroupRecord.__new__(GroupRecord)
         copy.__dict__.update(self.__dict__)
         copy.computed = Counter()
+        copy._carried, copy._carried_n = {}, 0  # what was carried is in _values now
         copy._values = {k: v for k, v in self._values.items() if k in wanted}
         copy._errors = {k: v for k, v in self._errors.items() if k in wanted}
         return copy

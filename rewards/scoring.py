@@ -404,6 +404,11 @@ def _compute_facts(
             record.fail(name, f"needs fact {failed!r}: {record.error(failed)}")
             results.append(FactResult(name, 0.0, "not run", record.error(name)))
             continue
+        head = record.carried(name)
+        if head is not None and len(head) == len(record):  # every candidate seen before
+            record.put(name, head)
+            results.append(FactResult(name, 0.0, "carried"))
+            continue
         budget_s, note = clock.allow(budgets.reward_s if budgets else math.inf)
         where = "worker"
         try:
@@ -411,11 +416,14 @@ def _compute_facts(
                 record.fact(name)
                 where = "thread"
             else:
-                sent = record.only(NEEDS.get(name, ()))
+                # A fact carried from an earlier round is computed for the new candidates
+                # only (the record's tail), and the earlier items are put in front.
+                source = record if head is None else record.tail()
+                sent = source.only(NEEDS.get(name, ()))
                 value, where = _call(
                     fact_function(name), "__call__", {"record": sent}, budgets, budget_s
                 )
-                record.put(name, value)
+                record.put(name, value if head is None else (*head, *value))
         except BudgetExceeded as exc:
             record.fail(name, _timeout_text(exc.budget_s, note))
             logger.warning("fact %r: %s; its readers carry no signal", name, record.error(name))
@@ -516,6 +524,7 @@ def score_group(
     mode: AggregationMode = DEFAULT_MODE,
     budgets: Budgets | None = None,
     refine: Callable[[Selection, GroupRecord], Selection] | None = None,
+    earlier: GroupRecord | None = None,
 ) -> GroupResult:
     """Scores, gates, aggregates and ranks one group of candidates.
 
@@ -533,6 +542,9 @@ def score_group(
         refine: refines the selection on the round's record, after the gates and
             before the rewards (:func:`rewards.refine.refiner`); the result's
             ``selection`` is the one scored.
+        earlier: the previous round's record (best_of "auto", ``result.group``): the
+            per-candidate facts of the candidates it saw are carried, not computed
+            again (:meth:`GroupRecord.carry`); group-level facts are recomputed.
 
     Returns:
         The :class:`GroupResult`; ``ranking`` is empty when every candidate was vetoed.
@@ -555,6 +567,7 @@ def score_group(
     reward_kwargs = {**kwargs, "vetoed": list(vetoed)}
     # One record for the round: every fact below is computed once and read by all.
     record = GroupRecord(context, candidates, vetoed)
+    record.carry(earlier)
     facts: list[FactResult] = []
     if refine is not None:
         from rewards.refine import refine_reads

@@ -103,7 +103,8 @@ def test_best_of_auto_computes_each_fact_once_a_round(calls: Counter[str]) -> No
     for size in policy.rounds():
         used += size
         candidates = pool[:used]
-        result = score_group(context, candidates, selection, refine=refiner())
+        earlier = rounds[-1].group if rounds else None
+        result = score_group(context, candidates, selection, refine=refiner(), earlier=earlier)
         rounds.append(result)
         if settle(context, candidates, result, policy).settled:
             break
@@ -111,8 +112,18 @@ def test_best_of_auto_computes_each_fact_once_a_round(calls: Counter[str]) -> No
     for result in rounds:
         assert result.group is not None
         assert all(count == 1 for count in result.group.computed.values())
-    # Per round: one extraction and one step check a candidate, one classification.
-    assert calls == {"extract_answer": 4 + 8, "check_steps": 4 + 8, "classify_answers": 2}
+    # One extraction and one step check a candidate over both rounds (round one's four are
+    # carried into round two's record), and one classification a round (the group grew).
+    assert calls == {"extract_answer": 8, "check_steps": 8, "classify_answers": 2}
+    # What was carried reads as if computed on the round's whole group, and scores so.
+    second = rounds[1].group
+    assert second is not None
+    fresh = score_group(context, pool[:8], selection, refine=refiner())
+    assert fresh.group is not None
+    for name in ("answers", "steps", "reasoning", "answer_classes"):
+        assert second.fact(name) == fresh.group.fact(name), name
+    assert [r.scores for r in rounds[1].rewards] == [r.scores for r in fresh.rewards]
+    assert rounds[1].ranking == fresh.ranking
 
 
 def test_the_same_answer_for_agreement_and_efficiency() -> None:
@@ -204,3 +215,45 @@ def test_a_reward_is_sent_only_the_facts_it_reads() -> None:
     copy = pickle.loads(pickle.dumps(record))
     assert copy.fact("answer_classes") == record.fact("answer_classes")
     assert copy.computed == record.computed
+
+
+def test_auto_carries_facts_through_the_budget_workers() -> None:
+    # With budgets the carried facts' new items are computed in a worker on the new
+    # candidates only; the round reads and scores as if computed on the whole group.
+    context = build_context(PROMPT)
+    selection = select_rewards(context)
+    pool = BudgetPool(size=1, warm_math=False)
+    try:
+        budgets = Budgets(reward_s=60.0, group_s=300.0, pool=pool)
+        first = score_group(context, group(EIGHT)[:4], selection, refine=refiner(), budgets=budgets)
+        second = score_group(
+            context, group(EIGHT), selection, refine=refiner(), budgets=budgets, earlier=first.group
+        )
+    finally:
+        pool.close()
+    fresh = score_group(context, group(EIGHT), selection, refine=refiner())
+    assert second.group is not None and fresh.group is not None
+    where = {f.name: f.where for f in second.facts}
+    assert where["answers"] == "worker" and where["steps"] == "worker"  # the four new ones
+    for name in ("answers", "steps", "reasoning", "answer_classes"):
+        assert second.group.fact(name) == fresh.group.fact(name), name
+    assert all(f.error is None for f in second.facts)
+    assert [r.scores for r in second.rewards] == [r.scores for r in fresh.rewards]
+
+
+def test_a_record_carries_only_what_an_earlier_round_saw() -> None:
+    context = build_context(PROMPT)
+    earlier = GroupRecord(context, group(EIGHT)[:4])
+    earlier.fact("steps")
+    earlier.fact("answer_classes")
+    same = GroupRecord(context, group(EIGHT))
+    assert same.carry(earlier) == 4
+    assert same.carried("steps") == earlier.fact("steps")
+    assert same.carried("answer_classes") is None  # about the group: recomputed
+    # Not the same first candidates, or another request: nothing is carried.
+    other = GroupRecord(context, group(list(reversed(EIGHT))))
+    assert other.carry(earlier) == 0
+    elsewhere = GroupRecord(build_context("What is 2 + 2?"), group(EIGHT))
+    assert elsewhere.carry(earlier) == 0
+    # A reader is sent the finished facts, not what was carried.
+    assert same.only(["steps"])._carried == {}
