@@ -13,7 +13,9 @@ keys, of the share of the parsed candidates that give the same value for that ke
 as it does (0 for a key it lacks). Values are compared as canonical JSON (key order
 and spacing do not matter; ``20`` and ``"20"`` differ). Range 0..1; ``None`` when
 the candidate has no JSON object, or fewer than two candidates have one (nothing to
-agree with).
+agree with). Candidates a gate vetoed (the record's ``vetoed``, or the keyword
+``vetoed`` offline) are left out: they neither vote nor make a key a consensus key,
+and score ``None``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ from rewards.types import Candidate, RewardContext, Score
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# A vetoed candidate neither votes nor is scored: the group's facts are the kept
+# candidates' only, so no key or value of its text reaches another candidate's evidence.
+_VETOED = Score(None, "vetoed: not compared")
 
 
 def _short(value: str, limit: int = 24) -> str:
@@ -64,20 +71,25 @@ class JsonAgreement:
             completions: the candidates' texts.
             context: the request context (unused: the group is the reference).
             candidates: the candidates (unused).
-            **kwargs: ``group`` (the round's record, whose ``json`` fact is read); the
-                rest is ignored, for forward compatibility.
+            **kwargs: ``group`` (the round's record, whose ``json`` fact and veto are
+                read) and ``vetoed`` (used when it builds its own record); the rest is
+                ignored, for forward compatibility.
         """
         group = record_for(kwargs, context or RewardContext(""), completions, candidates)
         fact: JsonFact = group.fact("json")
+        vetoed = group.vetoed
         objects: dict[int, dict[str, str]] = {}
-        for i, item in enumerate(fact.items):
+        for i in group.kept:
+            item = fact.items[i]
             # Nested past MAX_JSON_DEPTH (item.error): not an answer to compare.
             if item.found and isinstance(item.value, dict):
                 objects[i] = {str(k): _canonical(v) for k, v in item.value.items()}
         if len(objects) < 2:
             why = "no JSON object" if len(objects) == 0 else "only one JSON object in the group"
             return [
-                Score(None, f"{why}: nothing to agree with")
+                _VETOED
+                if vetoed[i]
+                else Score(None, f"{why}: nothing to agree with")
                 if i in objects
                 else Score(None, "no JSON object")
                 for i in range(len(completions))
@@ -89,6 +101,9 @@ class JsonAgreement:
         scores: list[Score] = []
         for i in range(len(completions)):
             obj = objects.get(i)
+            if vetoed[i]:
+                scores.append(_VETOED)
+                continue
             if obj is None:
                 scores.append(Score(None, "no JSON object"))
                 continue
