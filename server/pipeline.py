@@ -20,6 +20,7 @@ from rewards import (
     Budgets,
     Candidate,
     GateResult,
+    GroupRecord,
     GroupResult,
     Profile,
     Profiles,
@@ -195,9 +196,11 @@ class GroupScorer:
         context: RewardContext,
         selection: Selection,
         candidates: list[Candidate],
+        earlier: GroupRecord | None = None,
     ) -> tuple[Selection, GroupResult]:
         """Score the candidates, the selection refined on the round's group record
-        (after the gates; on a worker thread)."""
+        (after the gates; on a worker thread); ``earlier``: the previous round's record
+        (best_of "auto"), whose candidates' facts are carried."""
         # Learned weights after the refinement: the weights actually used.
         refine = refiner(self.settings.optional_rewards, then=self.reweigh)
         result = score_group(
@@ -208,6 +211,7 @@ class GroupScorer:
             mode=self.mode(job),
             budgets=self.budgets,
             refine=refine,
+            earlier=earlier,
         )
         return result.selection or selection, result
 
@@ -385,7 +389,13 @@ class BestOfNPipeline:
                 progress("scoring", {"round": number, "candidates": len(candidates)})
             group = list(candidates)
             refined, scored = await loop.run_in_executor(
-                self._executor, self.scorer.score, job, context, selection, group
+                self._executor,
+                self.scorer.score,
+                job,
+                context,
+                selection,
+                group,
+                result.group if result is not None else None,
             )
             result = scored
             verdict = settle(context, group, scored, policy)

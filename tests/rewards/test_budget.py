@@ -210,7 +210,9 @@ def test_pool_call_raises_budget_exceeded_and_remote_errors(pool: BudgetPool) ->
     assert pool.call("a-b", "split", {"sep": "-"}, budget_s=30) == ["a", "b"]
 
 
-SELF_BOUNDED = {"code_exec", "efficiency"}
+# efficiency reads the group record's code and json facts (computed once, by code_exec's
+# fact) instead of running code itself: it runs in a worker like any other reward.
+SELF_BOUNDED = {"code_exec"}
 NOT_IN_WORKER = {"judge", "relevance"} | SELF_BOUNDED
 
 
