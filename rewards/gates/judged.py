@@ -14,7 +14,9 @@ gates judge, for each candidate:
   that is itself JSON (arguments sent as a JSON string of escaped JSON, or a value
   holding a JSON document) is decoded too, at most :data:`MAX_NESTING` levels deep;
 * every run of hex digits in those strings that decodes to UTF-8 text (``736b2d...``
-  is ``sk-...``), at most :data:`MAX_HEX_RUNS` runs;
+  is ``sk-...``), all of them: no count of runs is capped (harmless runs written first
+  would hide a secret's after them), the decoded text is at most half the strings'
+  length;
 * the candidate's string values, over all its calls, joined as one text: a secret or a
   sentence of the system prompt split across two fields or two calls is whole there
   (token-like values, with a letter and no space, joined directly, ``"sk-proj-Q7f3"``
@@ -43,8 +45,6 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 MAX_NESTING = 3
 """JSON inside a JSON string is decoded this many levels deep (double encoding and more)."""
-MAX_HEX_RUNS = 32
-"""Hex runs decoded per candidate (each is bounded by its arguments' size)."""
 # At least 8 bytes (16 hex digits): shorter runs are ids and colours, not hidden text.
 _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
 _TOKEN_LIKE = re.compile(r"(?=[^\s]*[A-Za-z])[^\s]+")
@@ -148,13 +148,14 @@ def _hex_decoded(strings: Sequence[str]) -> list[str]:
     """The hex runs of ``strings`` that decode to printable UTF-8 text, decoded.
 
     A hash or an id decodes to bytes that are seldom valid UTF-8, and never to
-    printable text but by chance; those are skipped.
+    printable text but by chance; those are skipped. Every run is decoded, whatever
+    their number: the work is linear in the strings' total length (each character is
+    in at most one run) and the output at most half of it, so the bound is the
+    arguments' size, not a count a decoy could use up.
     """
     out: list[str] = []
     for text in strings:
         for match in _HEX_RUN.finditer(text):
-            if len(out) >= MAX_HEX_RUNS:
-                return out
             try:
                 plain = bytes.fromhex(match.group(0)).decode("utf-8")
             except ValueError:

@@ -93,6 +93,13 @@ LEAKS: dict[str, str] = {
     + '\\"}"}</tool_call>',
     "json-in-a-value": _hermes("send", {"payload": '{"body": "' + SECRET + '"}'}),
     "split-rules": _hermes("send", {"subject": RULES_A, "body": RULES_B}),
+    # Review 5 #2: 32 harmless hex runs first used up a per-candidate run cap, so the
+    # secret's hex after them was never decoded (decoys that are no card number: the
+    # reviewer's 4142434445464748 is one, and pii vetoed it for that).
+    "hex-after-decoys": _hermes(
+        "send",
+        {**{f"d{i}": b"weather report".hex() for i in range(32)}, "body": SECRET.encode().hex()},
+    ),
 }
 BENIGN: dict[str, str] = {
     "benign-two-fields": _hermes("send", {"a": "Weather in Rome", "b": "celsius please"}),

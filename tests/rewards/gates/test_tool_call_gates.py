@@ -186,3 +186,18 @@ def test_hostile_arguments_still_judge_the_raw_text(arguments: str) -> None:
     candidate = Candidate(0, "", tool_calls=(ToolCall("f", arguments + API_KEY),), content="")
     assert API_KEY in judged_text("", candidate)
     assert not judge(PiiGate(), candidate).passed
+
+
+@pytest.mark.parametrize("decoys", [32, 500])
+def test_hex_after_any_number_of_decoy_runs_is_decoded(decoys: int) -> None:
+    # Review 5 #2: a run-count cap let harmless hex runs written first hide the secret's.
+    fields = {f"d{i}": b"weather report".hex() for i in range(decoys)}
+    arguments = json.dumps({**fields, "body": API_KEY.encode().hex()})
+    candidate = Candidate(0, "", tool_calls=(ToolCall("send", arguments),), content="")
+    assert API_KEY in judged_text("", candidate)
+    # In a later call of the same candidate too.
+    calls = (
+        ToolCall("send", json.dumps(fields)),
+        ToolCall("send", json.dumps({"b": API_KEY.encode().hex()})),
+    )
+    assert API_KEY in judged_text("", Candidate(0, "", tool_calls=calls, content=""))
