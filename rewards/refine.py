@@ -72,8 +72,9 @@ def refine_selection(
     Only the context selector's sets change; a client's or a profile's set is kept as
     it is. Each change is recorded in ``decisions`` and in the reward's reason:
 
-    * a reasoning model's ``<think>`` output: ``format`` checks the reasoning is
-      closed and the answer outside it (added, or its weight raised to 0.5);
+    * a reasoning model's ``<think>`` output (in a kept candidate: one a gate vetoed
+      does not count): ``format`` checks the reasoning is closed and the answer outside
+      it (added, or its weight raised to 0.5);
     * intermediate goals: when a math group disagrees on the final answer (the most
       common answer has under half of the answered candidates), the step checker's
       weight is raised for a second look, and the judge is added when configured.
@@ -104,9 +105,16 @@ def refine_selection(
                 return
         rewards.append(RewardChoice(name, weight, reason, "after_generation"))
 
-    thinking = sum(1 for c in candidates if "<think>" in c.text)
+    # The kept candidates only: this decision is shown whatever the gates said, and a
+    # vetoed candidate must not change the kept ones' weights.
+    kept = (
+        [candidates[i] for i in group.kept]
+        if group is not None and len(group.vetoed) == len(candidates)
+        else list(candidates)
+    )
+    thinking = sum(1 for c in kept if "<think>" in c.text)
     if thinking:
-        why = f"{thinking} of {len(candidates)} candidates reason in <think>"
+        why = f"{thinking} of {len(kept)} candidates reason in <think>"
         put("format", 0.5, f"{why}: reasoning must be closed, the answer outside it")
         decisions.append(f"format weighted 0.5: {why}")
 
