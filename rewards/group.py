@@ -232,7 +232,9 @@ class GroupRecord:
             try:
                 value = fn(self) if head is None else (*head, *fn(self.tail()))
             except Exception as exc:
-                self.fail(name, f"{type(exc).__name__}: {exc}"[:200])
+                # The type only: a fact reads every candidate, vetoed ones included, and an
+                # exception's message may quote the text it choked on.
+                self.fail(name, type(exc).__name__)
                 raise FactError(f"fact {name!r} unavailable: {self._errors[name]}") from exc
             self._values[name] = value
         return self._values[name]

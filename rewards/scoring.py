@@ -429,7 +429,8 @@ def _compute_facts(
             logger.warning("fact %r: %s; its readers carry no signal", name, record.error(name))
         except Exception as exc:
             if not record.error(name):  # GroupRecord.fact records its own failure
-                record.fail(name, _describe(exc))
+                # The type only (as GroupRecord.fact): the message may quote a vetoed text.
+                record.fail(name, _kind(exc))
             logger.warning("fact %r failed; its readers carry no signal", name, exc_info=True)
         results.append(FactResult(name, time.perf_counter() - start, where, record.error(name)))
     return results
@@ -583,9 +584,11 @@ def score_group(
         except Exception as exc:
             logger.warning("reward %r failed; it carries no signal", choice.name, exc_info=True)
             rewards.append(exc)
-    # A reward's fact settings (code_exec's sandbox limits) are the record's: the first
-    # selected reward that states them decides, so every reader sees the same runs.
-    for reward in rewards:
+    # A reward's fact settings (code_exec's sandbox limits) are the record's, so every
+    # reader sees the same runs: the fact's owner decides (code_exec's for ``code``, a
+    # profile's config for it included), else the first selected reward that states them.
+    owners_first = sorted(rewards, key=lambda r: not getattr(r, "owns_facts", False))
+    for reward in owners_first:
         for name, value in (getattr(reward, "fact_settings", None) or {}).items():
             record.settings.setdefault(name, value)
     reads = [() if isinstance(r, BaseException) else reads_of(r, context) for r in rewards]
@@ -600,7 +603,8 @@ def score_group(
             continue
         unavailable = _fact_error(names, record)
         if unavailable is not None:
-            raw.append(([Score(None, unavailable)] * n, unavailable, 0.0, "not run", False))
+            scores = [Score(None, _WITHHELD if vetoed[i] else unavailable) for i in range(n)]
+            raw.append((scores, unavailable, 0.0, "not run", False))
             continue
         call_kwargs = {**reward_kwargs, "group": record.only(names)}
         scores, error, seconds, where, overrun = _run_reward(reward, call_kwargs, n, budgets, clock)

@@ -138,9 +138,10 @@ class Metrics:
         )
         self.budget_overruns = Counter(
             "bon_budget_overruns",
-            "Rewards and gates whose time budget ran out, by kind (reward, gate, prompt:"
-            " a prompt check) and name. A gate or prompt check out of time vetoes"
-            " (gate_timeout); a reward carries no signal, unless it bounds itself.",
+            "Rewards, gates and group facts whose time budget ran out, by kind (reward,"
+            " gate, prompt: a prompt check, fact: a fact of the group record) and name. A"
+            " gate or prompt check out of time vetoes (gate_timeout); a reward carries no"
+            " signal, unless it bounds itself; a fact's readers carry no signal.",
             ["kind", "name"],
             registry=r,
         )
@@ -216,7 +217,8 @@ class Metrics:
         # Learned reward weights (server.learning): set whenever the snapshot is loaded.
         self.reward_reliability = Gauge(
             "bon_reward_reliability",
-            "Share of labelled (correct, incorrect) pairs each reward ordered right, per task.",
+            "Share of labelled groups each reward ordered right, per task (a group is one unit:"
+            " its share of pairs ordered right; owners capped as the weights are).",
             ["task", "reward"],
             registry=r,
         )

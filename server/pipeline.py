@@ -603,6 +603,9 @@ class BestOfNPipeline:
         )
         stats.budget_overruns += [("reward", r.name) for r in result.rewards if r.overrun]
         stats.budget_overruns += [("gate", g.name) for g in result.gates if g.overrun]
+        stats.budget_overruns += [
+            ("fact", f.name) for f in result.facts if f.error and f.error.startswith("timeout")
+        ]
         for r in result.rewards:
             stats.reward_scores[r.name] = [s.value for s in r.scores if s.value is not None]
             if r.error:

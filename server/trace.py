@@ -216,6 +216,12 @@ def build_trace(
         "aggregation": result.mode,
         "rewards": reward_entries,
         "gates": gate_entries,
+        # How each fact of the group record was computed; a failed one names why its
+        # readers carried no signal (the type or the budget only, never text).
+        "facts": [
+            {"name": f.name, "where": f.where, "seconds": _num(f.seconds), "error": f.error}
+            for f in result.facts
+        ],
         "candidates": cand_entries,
         "selected": list(outcome.selected),
         "outcome": outcome.kind,

@@ -545,6 +545,9 @@ class CodeExec:
     name = "code_exec"
     reads: ClassVar[tuple[str, ...]] = ("code",)
     self_bounded = True  # its sandboxed runs have their own wall-clock and group budgets
+    # Its settings (the sandbox's limits, a profile's config) decide the `code` fact for
+    # every reader of the round, efficiency included (rewards.scoring).
+    owns_facts = True
 
     def __init__(
         self,

@@ -159,11 +159,13 @@ def test_a_failed_fact_leaves_its_readers_without_signal(monkeypatch: pytest.Mon
     for name in ("answer_agreement", "efficiency"):
         reward = by_name[name]
         assert reward.no_signal and reward.error is not None
-        assert "fact 'answer_classes' unavailable: RuntimeError: fact broke" in reward.error
+        # The exception's type only: its message may quote a (vetoed) candidate's text.
+        assert reward.error == "fact 'answer_classes' unavailable: RuntimeError"
+        assert "fact broke" not in reward.error
         assert all(s.value is None for s in reward.scores)
     assert by_name["math_steps"].error is None  # it reads the steps only
     [fact] = [f for f in result.facts if f.name == "answer_classes"]
-    assert fact.error == "RuntimeError: fact broke"
+    assert fact.error == "RuntimeError"
     assert result.best is not None  # the group is still scored by the others
     assert result.selection is not None
     assert any(d.startswith("no second look") for d in result.selection.decisions)
@@ -175,16 +177,20 @@ def test_a_fact_out_of_time_leaves_its_readers_without_signal(
     monkeypatch.setitem(FACTS, "answer_classes", f"{__name__}:_slow_fact")
     pool = BudgetPool(size=1, warm_math=False)
     try:
-        result = scored(EIGHT[:4], budgets=Budgets(reward_s=3.0, pool=pool))
+        # 15 s, not less: the budget is every fact's and reward's, and the others must
+        # finish inside it on a loaded machine; only the sleeping fact runs out.
+        result = scored(
+            EIGHT[:4], budgets=Budgets(reward_s=15.0, gate_s=120.0, group_s=600.0, pool=pool)
+        )
     finally:
         pool.close()
     by_name = {r.name: r for r in result.rewards}
     agreement = by_name["answer_agreement"]
     assert agreement.no_signal
-    assert agreement.error == "fact 'answer_classes' unavailable: timeout after 3 s"
+    assert agreement.error == "fact 'answer_classes' unavailable: timeout after 15 s"
     assert by_name["math_steps"].error is None
     [fact] = [f for f in result.facts if f.name == "answer_classes"]
-    assert fact.where == "worker" and fact.error == "timeout after 3 s"
+    assert fact.where == "worker" and fact.error == "timeout after 15 s"
     context = build_context(PROMPT)
     verdict = settle(context, group(EIGHT[:4]), result, AdaptivePolicy())
     assert not verdict.settled and "timeout" in verdict.reason
@@ -257,3 +263,25 @@ def test_a_record_carries_only_what_an_earlier_round_saw() -> None:
     assert elsewhere.carry(earlier) == 0
     # A reader is sent the finished facts, not what was carried.
     assert same.only(["steps"])._carried == {}
+
+
+def test_code_exec_decides_the_code_fact_settings_whoever_is_listed_first() -> None:
+    # A profile may list efficiency before code_exec, each with its own config: the code
+    # fact runs once, under the settings of the reward that owns it (code_exec).
+    from rewards.builtin.code_exec import CodeExec, CodeSettings
+    from rewards.registry import RewardRegistry
+    from rewards.selection import RewardChoice, Selection
+
+    registry = RewardRegistry()
+    registry.register_reward("efficiency", lambda: Efficiency(code_timeout_s=1.0, sandbox="off"))
+    registry.register_reward("code_exec", lambda: CodeExec(timeout_s=2.0, sandbox="off"))
+    context = build_context("Write a function add(a, b).\n```python\nassert add(1, 2) == 3\n```")
+    selection = Selection(
+        task="code",
+        rewards=[RewardChoice("efficiency", 1.0, "first"), RewardChoice("code_exec", 1.0, "")],
+    )
+    result = score_group(
+        context, group(["def add(a, b):\n    return a + b"]), selection, registry=registry
+    )
+    assert result.group is not None
+    assert result.group.settings["code"] == CodeSettings(timeout_s=2.0, sandbox="off")
