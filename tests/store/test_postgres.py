@@ -115,7 +115,9 @@ def test_two_server_processes_share_traces_and_feedback(
             path = f"/v1/traces/{ids[maker]}"
             got = _get_when_written(reader, path, KEY_A)
             assert got.status_code == 200, got.text
-            assert got.json() == httpx.get(f"{maker}{path}", headers=bearer(KEY_A), timeout=60).json()
+            assert (
+                got.json() == httpx.get(f"{maker}{path}", headers=bearer(KEY_A), timeout=60).json()
+            )
             # Another key: the 404 of a missing trace, on both replicas.
             for url in (one, two):
                 foreign = httpx.get(f"{url}{path}", headers=bearer(KEY_B), timeout=60)
