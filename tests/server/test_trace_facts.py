@@ -58,4 +58,3 @@ def test_a_failed_fact_is_named_in_the_trace_without_its_message(
     assert agreement["no_signal"]
     assert agreement["error"] == "fact 'answer_classes' unavailable: ValueError"
     assert SECRET_WORDS not in str(trace)
-
