@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.tolerance import UNSUPPORTED
+from server.tolerance import MAX_LISTED_FIELDS, TOO_MANY_UNKNOWN, UNSUPPORTED
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +127,24 @@ def _loc_to_param(loc: tuple[Any, ...]) -> str | None:
     return out or None
 
 
+def _param_of(error: Any) -> str | None:
+    param = _loc_to_param(tuple(error.get("loc", ())))
+    if error.get("type") == TOO_MANY_UNKNOWN:  # the first unknown key, as for a few
+        first = (error.get("ctx") or {}).get("first")
+        if first:
+            return f"{param}.{first}" if param else str(first)
+    return param
+
+
 def _describe(param: str | None, errors: list[Any]) -> tuple[str, str]:
     """One parameter's problem, as a sentence and OpenAI's code."""
     kind = errors[0].get("type")
     if kind == "extra_forbidden":
         return f"Unrecognized request argument supplied: '{param}'.", "unknown_parameter"
+    if kind == TOO_MANY_UNKNOWN:  # the sentence names a few and counts the rest
+        return str(errors[0].get("msg")), "unknown_parameter"
+    if kind == "missing" and param is None:  # no body at all (or not an object)
+        return "Missing request body: it must be a JSON object.", "missing_required_parameter"
     if kind == "missing":
         return f"Missing required parameter: '{param}'.", "missing_required_parameter"
     # A union reports one error per branch: say them all ("a valid string or a valid list").
@@ -145,7 +158,8 @@ def _describe(param: str | None, errors: list[Any]) -> tuple[str, str]:
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, str]:
     """The message, ``param`` and code of a validation error: ``param`` and the code are the
-    first problem's, the message names every parameter refused, so one 400 says them all."""
+    first problem's, the message names every parameter refused, so one 400 says them all
+    (up to :data:`~server.tolerance.MAX_LISTED_FIELDS` of them, then how many more)."""
     errors = exc.errors()
     if not errors:
         return "Invalid request.", None, "invalid_request"
@@ -155,12 +169,16 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
         return f"Request body is not valid JSON: {detail}".strip(), None, "invalid_json"
     by_param: dict[str | None, list[Any]] = {}
     for e in errors:
-        by_param.setdefault(_loc_to_param(tuple(e.get("loc", ()))), []).append(e)
+        by_param.setdefault(_param_of(e), []).append(e)
     problems = [(param, *_describe(param, errs)) for param, errs in by_param.items()]
     param, message, code = problems[0]
     if len(problems) == 1:
         return message, param, code
-    listed = " ".join(f"({i}) {m}" for i, (_, m, _) in enumerate(problems, 1))
+    # A few named, the rest counted: the 400 stays short whatever the body holds.
+    shown = problems[:MAX_LISTED_FIELDS]
+    listed = " ".join(f"({i}) {m}" for i, (_, m, _) in enumerate(shown, 1))
+    if len(problems) > len(shown):
+        listed += f" ... and {len(problems) - len(shown)} more."
     return f"{len(problems)} parameters refused: {listed}", param, code
 
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.auth import Caller, caller_of
 from server.errors import APIError, InvalidRequest, NotFound, ServiceUnavailable
@@ -26,6 +26,7 @@ from server.metrics import Metrics
 from server.protocol import ErrorResponse
 from server.store.schema import FeedbackRow
 from server.store.traces import StoredTraces
+from server.tolerance import field_names, refuse_many_unknown
 
 __all__ = ["Conflict", "FeedbackRequest", "feedback_router", "feedback_view"]
 
@@ -53,6 +54,20 @@ class FeedbackRequest(BaseModel):
     name: str = Field(pattern=_NAME, description="What is judged: correct, thumbs, ...")
     value: bool | float = Field(description="A number (finite) or a boolean.")
     comment: str | None = Field(None, max_length=_MAX_COMMENT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        return refuse_many_unknown(field_names(cls), data)
+
+    @field_validator("comment")
+    @classmethod
+    def _no_nul(cls, v: str | None) -> str | None:
+        # Refused, not stripped: PostgreSQL text cannot hold U+0000 (it answered 503), and a
+        # comment silently changed is not the one the client sent.
+        if v is not None and "\x00" in v:
+            raise ValueError("comment must not contain NUL characters (U+0000)")
+        return v
 
     @model_validator(mode="after")
     def _one_index(self) -> FeedbackRequest:

@@ -23,6 +23,7 @@ refused field is named in one 400.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,7 +37,13 @@ from pydantic import (
 
 from rewards import meta_schema_problem, schema_problem
 from server.reference import Reference
-from server.tolerance import CHAT_UNSERVED, COMPLETION_UNSERVED, refuse_unless_noop
+from server.tolerance import (
+    CHAT_UNSERVED,
+    COMPLETION_UNSERVED,
+    field_names,
+    refuse_many_unknown,
+    refuse_unless_noop,
+)
 from server.tools import FunctionTool, ToolChoice
 
 TraceLevel = Literal["none", "summary", "full"]
@@ -48,6 +55,35 @@ MAX_REWARD_WEIGHT = 1e6
 # Per message, what one Responses input can hold (its consecutive calls become one message).
 MAX_TOOL_CALLS_PER_MESSAGE = 2048  # = server.responses.protocol.MAX_INPUT_ITEMS
 MAX_TOOL_CALLS = 4096
+# Content parts a chat request's messages may carry, per message and in all, also counted
+# on the raw list: 130,000 one-letter parts (4 MB) held the event loop 2-3.5 s. A client
+# sends a few parts a message; these are far above that (docs/limits.md).
+MAX_CONTENT_PARTS_PER_MESSAGE = 1024
+MAX_CONTENT_PARTS = 4096
+
+
+def bounded_parts(name: str, contents: Iterable[Any]) -> None:
+    """Refuse more content parts than the bounds, per message and in all (``contents``:
+    each message's raw ``content``; a list is its parts). One len() per message, on the raw
+    body: the count alone decides, before any part is validated.
+
+    Raises:
+        ValueError: naming the first message over the bound, or the total.
+    """
+    total = 0
+    for i, content in enumerate(contents):
+        count = len(content) if isinstance(content, list) else 0
+        if count > MAX_CONTENT_PARTS_PER_MESSAGE:
+            raise ValueError(
+                f"{name}[{i}] has {count} content parts; this server accepts at most "
+                f"{MAX_CONTENT_PARTS_PER_MESSAGE} per message"
+            )
+        total += count
+    if total > MAX_CONTENT_PARTS:
+        raise ValueError(
+            f"{name} have {total} content parts; this server accepts at most "
+            f"{MAX_CONTENT_PARTS} in a request"
+        )
 
 
 def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
@@ -96,6 +132,9 @@ class _Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _valid_unicode(cls, data: Any) -> Any:
+        # First, one pass over the keys: 350,000 unknown ones are one short error, not an
+        # encode of the whole body and then one error per key.
+        refuse_many_unknown(field_names(cls), data)
         where = _lone_surrogate_at(data)
         if where:
             raise ValueError(f"'{where}' contains a lone UTF-16 surrogate (invalid Unicode)")
@@ -284,6 +323,8 @@ class ChatCompletionRequest(_SamplingFields):
                 f"messages have {total} tool_calls; this server accepts at most "
                 f"{MAX_TOOL_CALLS} in a request"
             )
+        content = (m.get("content") if isinstance(m, dict) else None for m in v)
+        bounded_parts("messages", content)
         return v
 
     @field_validator("messages")

@@ -32,6 +32,7 @@ from server.protocol import (
     ReasoningEffort,
     ServiceTier,
     _Strict,
+    bounded_parts,
 )
 from server.tolerance import UNSUPPORTED, Unserved, refuse_unless_noop
 
@@ -42,6 +43,13 @@ LOGPROBS_INCLUDE = "message.output_text.logprobs"
 # before any item is validated: 40,000 items (3.3 MB, under the body limit) otherwise
 # held the event loop while they were parsed and converted (docs/attacks-tools-responses.md).
 MAX_INPUT_ITEMS = 2048
+
+
+def _parts_of(item: Any) -> Any:
+    # A message's parts are its content; a function call's output may be a list of parts.
+    if not isinstance(item, dict):
+        return None
+    return item.get("output") if item.get("type") == "function_call_output" else item.get("content")
 
 
 def _null(value: Any) -> bool:
@@ -270,6 +278,8 @@ class ResponsesRequest(BestOfExtensions):
             raise ValueError(
                 f"input has {len(v)} items; this server accepts at most {MAX_INPUT_ITEMS}"
             )
+        if isinstance(v, list):  # and the parts of each message or call output, as chat's
+            bounded_parts("input", (_parts_of(item) for item in v))
         return v
 
     @field_validator("input")

@@ -12,6 +12,7 @@ exactly as a missing one.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -25,9 +26,20 @@ from server.store.learning import feedback_label
 from server.store.writer import PendingTrace, StoreWriter
 from server.trace import TraceStore
 
-__all__ = ["StoredTraces"]
+__all__ = ["StoredTraces", "could_be_trace_id"]
 
 log = logging.getLogger(__name__)
+
+# Every id the server hands out (``chatcmpl-<hex>``, ``cmpl-<hex>``, ``resp_<hex>``) is in
+# this alphabet. One outside it cannot name a trace, so it is the 404 of a missing one
+# before any query: PostgreSQL refused a NUL in the id as a read failure (a 503 and a
+# WARNING per request, docs/attacks-session5-blackbox.md finding 5).
+_TRACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+
+
+def could_be_trace_id(trace_id: str) -> bool:
+    """Whether ``trace_id`` is in the alphabet of the ids the server hands out."""
+    return _TRACE_ID.fullmatch(trace_id) is not None
 
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
@@ -68,6 +80,8 @@ class StoredTraces(TraceStore):
         Raises:
             ServiceUnavailable: not in memory, and the database cannot be read.
         """
+        if not could_be_trace_id(trace_id):
+            return None
         trace = self.get(trace_id)
         if trace is None and self.store.ready:
             try:
@@ -99,7 +113,7 @@ class StoredTraces(TraceStore):
         """The feedback given on a trace, oldest first (empty when the store cannot say)."""
         from server.feedback import feedback_view
 
-        if not self.store.ready:
+        if not self.store.ready or not could_be_trace_id(trace_id):
             return []
         try:
             rows = await self.store.feedback_for(trace_id)
