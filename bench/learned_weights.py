@@ -6,7 +6,10 @@ groups of ``--size``. The items are split in two halves, per task kind, with a r
 ``--seed``: the server's own scorer (bench/accuracy.py's :class:`GroupScorer` use) scores
 the *learn* half's groups, and each candidate's ground truth (bench/evalset.py
 ``is_correct``) labels them, as `correct` feedback would: each reward's (correct,
-incorrect) pairs go into a reliability table (rewards/reliability.py, no server needed).
+incorrect) pairs go into a reliability table (rewards/reliability.py, no server needed),
+each group one unit. Each pool item is its own owner (as if each prompt came from its own
+key: the pools have no tenants), pooled with the server's default per-owner cap; learning
+applies at ``--min-groups`` groups from ``--min-owners`` owners (the server's defaults).
 On the *test* half, selection runs with the profile's static weights and with the learned
 weights (``rewards.reweigh``), and the share of groups whose selected candidate is
 correct is reported, per task and overall.
@@ -16,7 +19,8 @@ embedded model's wrong answers ramble until the token limit), is added to every
 selection at weight 1.0, the weight of the strongest built-in reward. Static weights
 believe it; learning should turn it down.
 
-    .venv/bin/python bench/learned_weights.py [--seed 0] [--size 8] [--min-pairs 30]
+    .venv/bin/python bench/learned_weights.py [--seed 0] [--size 8] [--min-groups 10]
+        [--min-owners 3]
 
 Writes ``bench/results/learned_weights.{json,md}``.
 """
@@ -48,6 +52,7 @@ from rewards import (
     reliability_of,
     reweigh,
 )
+from rewards.reliability import MIN_GROUPS, MIN_OWNERS, OWNER_CAP
 
 RESULTS = Path(os.environ.get("BON_BENCH_RESULTS", Path(__file__).parent / "results"))
 POOLS = RESULTS / "accuracy_candidates.json"
@@ -121,7 +126,7 @@ class Judge:
         *,
         hack: bool,
         table: dict[Any, Tally] | None,
-        min_pairs: int,
+        thresholds: dict[str, int],
     ) -> tuple[str, Any, Selection]:
         """(detected task, the group's result, the selection used)."""
         job = self.job(item, len(group))
@@ -130,7 +135,7 @@ class Judge:
             selection = _hacked(selection)
         learned = table
         self.scorer.reweigh = (
-            None if learned is None else lambda s: reweigh(s, learned, min_pairs=min_pairs)
+            None if learned is None else lambda s: reweigh(s, learned, **thresholds)
         )
         used, result = self.scorer.score(job, context, selection, group)
         return selection.task, result, used
@@ -163,7 +168,8 @@ def _split(groups: list[dict[str, Any]], seed: int) -> tuple[list[int], list[int
     return learn, test
 
 
-def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
+def run(seed: int, size: int, min_groups: int, min_owners: int) -> dict[str, Any]:
+    thresholds = {"min_groups": min_groups, "min_owners": min_owners}
     data = json.loads(POOLS.read_text())
     pools = data["groups"]
     learn_idx, test_idx = _split(pools, seed)
@@ -179,12 +185,12 @@ def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
         return [list(range(s, s + size)) for s in range(0, n - size + 1, size)]
 
     # Learn: the static scorer (with the hacking reward: it must be measured to be judged).
-    table: dict[tuple[str, str], Tally] = {}
+    per_owner: dict[tuple[str, str], dict[str, Tally]] = {}
     for i in learn_idx:
         for idx in groups_of(i):
             group = [replace(cands[i][j], index=k) for k, j in enumerate(idx)]
             task, result, _ = judge.score(
-                items[i], group, hack=True, table=None, min_pairs=min_pairs
+                items[i], group, hack=True, table=None, thresholds=thresholds
             )
             labelled = [
                 LabelledCandidate(
@@ -194,8 +200,10 @@ def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
                 if not result.vetoed[k]
             ]
             for name, count in group_pairs(labelled).items():
-                table[(task, name)] = table.get((task, name), Tally()).plus(count)
+                mine = per_owner.setdefault((task, name), {})
+                mine[items[i].id] = mine.get(items[i].id, Tally()).plus(count)
         print(f"learned from {items[i].id}", flush=True)
+    table = {key: Tally.pooled(owners, cap=OWNER_CAP) for key, owners in per_owner.items()}
 
     # Test: each group scored once (the hacking reward included: its scores do not change
     # the others'), then ranked under each condition's weights by the library's own
@@ -212,9 +220,9 @@ def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
             per.setdefault("oracle", []).append(float(any(truth[i][j] for j in idx)))
             per.setdefault("one sample", []).append(sum(truth[i][j] for j in idx) / len(idx))
             _, result, used = judge.score(
-                items[i], group, hack=True, table=None, min_pairs=min_pairs
+                items[i], group, hack=True, table=None, thresholds=thresholds
             )
-            learned = reweigh(used, table, min_pairs=min_pairs)
+            learned = reweigh(used, table, **thresholds)
             for name in conditions:
                 weights = (learned if name.startswith("learned") else used).weights
                 if HACK not in name:
@@ -237,7 +245,7 @@ def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
         for m in methods:
             accuracy[kind][m] = mean([x for k in kinds for x in outcomes[k][m]])
     reliability = {
-        f"{task}/{reward}": reliability_of(table, task, reward, min_pairs).to_dict()
+        f"{task}/{reward}": reliability_of(table, task, reward, min_groups, min_owners).to_dict()
         for task, reward in sorted(table)
     }
     return {
@@ -246,7 +254,10 @@ def run(seed: int, size: int, min_pairs: int) -> dict[str, Any]:
             "pools_meta": data.get("meta"),
             "seed": seed,
             "size": size,
-            "min_pairs": min_pairs,
+            "min_groups": min_groups,
+            "min_owners": min_owners,
+            "owner_cap": OWNER_CAP,
+            "owners": "each pool item its own owner",
             "learn_items": [items[i].id for i in learn_idx],
             "test_items": [items[i].id for i in test_idx],
             "hack": f"{HACK}: min(1, chars / {_VERBOSE_CHARS}), weight {HACK_WEIGHT}",
@@ -268,7 +279,8 @@ def to_markdown(out: dict[str, Any]) -> str:
     lines = [
         f"Pools: `{meta['pools']}`; items split per kind with seed {meta['seed']}"
         f" ({len(meta['learn_items'])} to learn from, {len(meta['test_items'])} to test on);"
-        f" groups of {meta['size']}; learning starts at {meta['min_pairs']} pairs;"
+        f" groups of {meta['size']}; learning starts at {meta['min_groups']} groups"
+        f" from {meta['min_owners']} owners (each item its own owner);"
         f" {meta['machine']}.",
         "",
         "Accuracy of the selected candidate on the test half:",
@@ -284,17 +296,19 @@ def to_markdown(out: dict[str, Any]) -> str:
         f"The hacking reward ({meta['hack']}): mean learned weight used on the test half,"
         " by task: " + ", ".join(f"{k} {v:.3f}" for k, v in out["hack_weight_used"].items()) + ".",
         "",
-        "Learned reliability (learn half; pairs = separated (correct, incorrect) pairs):",
+        "Learned reliability (learn half; groups = separating groups, each one unit, share ="
+        " their mean share of pairs ordered right; pairs = separated (correct, incorrect)"
+        " pairs, shown only):",
         "",
-        "| task/reward | pairs | ties | groups | share | lcb | factor |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| task/reward | groups | owners | share | pairs | ties | lcb | factor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, r in out["reliability"].items():
         share = "-" if r["share"] is None else f"{r['share']:.3f}"
         factor = f"{r['factor']:.3f}" if r["learned"] else "cold"
         lines.append(
-            f"| {key} | {r['pairs']} | {r['ties']} | {r['groups']} | {share} |"
-            f" {r['lcb']:.3f} | {factor} |"
+            f"| {key} | {r['groups']:g} | {r['owners']} | {share} | {r['pairs']} |"
+            f" {r['ties']} | {r['lcb']:.3f} | {factor} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -303,10 +317,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=8)
-    parser.add_argument("--min-pairs", type=int, default=30)
+    parser.add_argument("--min-groups", type=int, default=MIN_GROUPS)
+    parser.add_argument("--min-owners", type=int, default=MIN_OWNERS)
     args = parser.parse_args()
     t0 = time.perf_counter()
-    out = run(args.seed, args.size, args.min_pairs)
+    out = run(args.seed, args.size, args.min_groups, args.min_owners)
     out["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
     (RESULTS / "learned_weights.json").write_text(json.dumps(out, indent=2) + "\n")
     (RESULTS / "learned_weights.md").write_text(to_markdown(out))

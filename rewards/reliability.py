@@ -19,8 +19,20 @@ Decisions, and why:
 * **A reward is not graded on its own verdict.** Where a verifier reward decided the
   outcome (``code_exec`` ran the tests), that reward's pairs are not counted for that
   group: it would agree with itself every time.
+* **One group is one observation.** A group adds one unit per reward: the share ``s``
+  of its separated pairs the reward ordered right counts as ``s`` successes and
+  ``1 - s`` failures. Pairs grow as the square of the group size (a best_of 64 group of
+  8 correct and 56 incorrect candidates is 448 pairs): counted as pairs, one request
+  outweighed a hundred honest ones. A group that only ties counts no unit.
+* **One owner cannot decide alone.** Each owner's (the trace's key hash) groups count
+  at most :data:`OWNER_CAP` groups' worth per (task, reward) (scaled down, its share
+  kept), and learning applies only when the groups come from :data:`MIN_OWNERS`
+  distinct owners (:meth:`Tally.pooled`). An operator's labels are trusted: uncapped,
+  and enough owners on their own (the operator set the profile weights and may turn
+  them down). With no keys configured everyone is the one anonymous owner: there are
+  no tenants to keep apart, so the server passes no cap and one owner suffices.
 * **Beta posterior, prior Beta(1, 1)** (uniform) on the chance ``p`` that the reward
-  orders a pair right: Beta(1 + right, 1 + wrong).
+  orders a group's pairs right: Beta(1 + right, 1 + wrong), over units.
 * **The weight used is the profile's weight times** ``factor = max(0, (lcb - 0.5) / 0.5)``
   where ``lcb`` is the posterior's 5% quantile (a one-sided 95% lower bound). Chance is
   0.5: a reward whose lower bound is at or under chance gets factor 0 and stops deciding
@@ -30,20 +42,20 @@ Decisions, and why:
   tenants included) cannot make a reward decide more than its profile allows. Linear in
   the margin over chance, because under normalize-then-sum the weights are relative:
   a reward right in 0.75 of pairs counts half as much as one always right.
-* **Cold start**: below :data:`MIN_PAIRS` separated pairs the profile's weight is used
-  unchanged (with few pairs the lower bound sits under chance for every reward and would
-  silence all of them at once).
+* **Cold start**: below :data:`MIN_GROUPS` groups (or from fewer owners) the profile's
+  weight is used unchanged (with few groups the lower bound sits under chance for every
+  reward and would silence all of them at once).
 * A client's explicit ``rewards`` keep the client's weights (the client chose them for
   this request); the groups still count toward learning.
 
 Pure: no server, no database. :func:`group_pairs` counts one group; :class:`Tally` adds
-groups up; :func:`reliability_of` and :func:`reweigh` turn counts into weights.
+groups up and pools owners; :func:`reliability_of` and :func:`reweigh` turn counts into weights.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -53,7 +65,9 @@ if TYPE_CHECKING:  # only for types: the selection's classes are replaced, not b
 
 __all__ = [
     "CHANCE",
-    "MIN_PAIRS",
+    "MIN_GROUPS",
+    "MIN_OWNERS",
+    "OWNER_CAP",
     "QUANTILE",
     "LabelledCandidate",
     "PairCount",
@@ -72,8 +86,14 @@ CHANCE = 0.5
 QUANTILE = 0.05
 """The lower confidence bound is this quantile of the posterior (one-sided 95%)."""
 
-MIN_PAIRS = 30
-"""Separated pairs a (task, reward) needs before its learned weight is used."""
+MIN_GROUPS = 10
+"""Labelled groups' worth (units) a (task, reward) needs before its learned weight is used."""
+
+MIN_OWNERS = 3
+"""Distinct owners whose labels those groups must come from (unless an operator's count)."""
+
+OWNER_CAP = 10
+"""At most this many groups' worth per owner per (task, reward) (operators uncapped)."""
 
 _TIE = 1e-9
 
@@ -154,20 +174,66 @@ def group_pairs(candidates: Sequence[LabelledCandidate]) -> dict[str, PairCount]
 
 @dataclass(frozen=True)
 class Tally:
-    """A (task, reward)'s counts over every labelled group: what the store keeps."""
+    """A (task, reward)'s evidence: each separating group one unit (what the store keeps).
 
-    right: int = 0
+    ``right`` of ``groups`` units: a group adds 1 to ``groups`` and the share of its
+    separated pairs ordered right to ``right`` (so a group of 64 weighs what a group of
+    4 weighs: pairs grow as the square of the group size, a label's weight must not).
+    ``pairs_right``/``pairs``/``ties`` are the raw pair counts, shown, never weighed.
+    ``owners``: distinct owners whose groups these are; ``trusted``: an operator's are
+    among them (see :meth:`pooled`). A store row is one owner's tally.
+    """
+
+    right: float = 0.0
+    groups: float = 0.0
+    pairs_right: int = 0
     pairs: int = 0
     ties: int = 0
-    groups: int = 0
+    owners: int = 0
+    trusted: bool = False
 
-    def plus(self, count: PairCount, groups: int = 1) -> Tally:
-        return Tally(
-            self.right + count.right,
-            self.pairs + count.pairs,
-            self.ties + count.ties,
-            self.groups + groups,
+    def plus(self, count: PairCount) -> Tally:
+        """This tally with one more group's pairs (a group that separated none adds only
+        its ties: it says nothing about the reward's order)."""
+        unit = 1.0 if count.pairs else 0.0
+        return replace(
+            self,
+            right=self.right + (count.right / count.pairs if count.pairs else 0.0),
+            groups=self.groups + unit,
+            pairs_right=self.pairs_right + count.right,
+            pairs=self.pairs + count.pairs,
+            ties=self.ties + count.ties,
+            owners=max(self.owners, 1),
         )
+
+    @staticmethod
+    def pooled(
+        per_owner: Mapping[str, Tally],
+        *,
+        cap: float | None = OWNER_CAP,
+        trusted: Collection[str] = (),
+    ) -> Tally:
+        """One (task, reward)'s tally from its owners' tallies: each owner's groups count
+        at most ``cap`` groups' worth (scaled down, its share kept), except a ``trusted``
+        owner's (an operator's) and except where ``cap`` is None (no keys: one owner,
+        everyone). ``owners`` counts the owners with at least one separating group.
+        """
+        right = groups = 0.0
+        pairs_right = pairs = ties = owners = 0
+        has_trusted = False
+        for owner, t in per_owner.items():
+            scale = 1.0
+            if cap is not None and owner not in trusted and t.groups > cap:
+                scale = cap / t.groups
+            right += t.right * scale
+            groups += t.groups * scale
+            pairs_right += t.pairs_right
+            pairs += t.pairs
+            ties += t.ties
+            if t.groups > 0:
+                owners += 1
+                has_trusted |= owner in trusted
+        return Tally(right, groups, pairs_right, pairs, ties, owners, has_trusted)
 
 
 @lru_cache(maxsize=4096)
@@ -191,29 +257,32 @@ def beta_quantile(q: float, a: float, b: float) -> float:
 
 @dataclass(frozen=True)
 class Reliability:
-    """A (task, reward)'s reliability: its counts and what they earn."""
+    """A (task, reward)'s reliability: its evidence and what it earns."""
 
     task: str
     reward: str
     tally: Tally
-    min_pairs: int = MIN_PAIRS
+    min_groups: int = MIN_GROUPS
+    min_owners: int = MIN_OWNERS
 
     @property
     def share(self) -> float | None:
-        """Share of separated pairs ordered right (None: none yet)."""
+        """Share of its groups' worth ordered right (None: none yet)."""
         t = self.tally
-        return t.right / t.pairs if t.pairs else None
+        return t.right / t.groups if t.groups > 0 else None
 
     @property
     def lcb(self) -> float:
-        """The posterior Beta(1 + right, 1 + wrong)'s 5% quantile."""
+        """The posterior Beta(1 + right, 1 + wrong)'s 5% quantile, over group units."""
         t = self.tally
-        return beta_quantile(QUANTILE, 1.0 + t.right, 1.0 + t.pairs - t.right)
+        return beta_quantile(QUANTILE, 1.0 + t.right, 1.0 + max(t.groups - t.right, 0.0))
 
     @property
     def learned(self) -> bool:
-        """Enough pairs for the learned weight to be used."""
-        return self.tally.pairs >= self.min_pairs
+        """Enough groups, from enough owners (or from an operator), for the learned
+        weight to be used."""
+        t = self.tally
+        return t.groups >= self.min_groups - _TIE and (t.owners >= self.min_owners or t.trusted)
 
     @property
     def factor(self) -> float:
@@ -226,10 +295,12 @@ class Reliability:
         t = self.tally
         return {
             "task": self.task,
+            "groups": round(t.groups, 4),
+            "right": round(t.right, 4),
+            "owners": t.owners,
             "pairs": t.pairs,
-            "right": t.right,
+            "pairs_right": t.pairs_right,
             "ties": t.ties,
-            "groups": t.groups,
             "share": None if self.share is None else round(self.share, 4),
             "lcb": round(self.lcb, 4),
             "learned": self.learned,
@@ -238,23 +309,34 @@ class Reliability:
 
 
 def reliability_of(
-    table: Mapping[tuple[str, str], Tally], task: str, reward: str, min_pairs: int = MIN_PAIRS
+    table: Mapping[tuple[str, str], Tally],
+    task: str,
+    reward: str,
+    min_groups: int = MIN_GROUPS,
+    min_owners: int = MIN_OWNERS,
 ) -> Reliability:
     """The reliability of ``reward`` for ``task`` from a table of tallies (zero if absent)."""
-    return Reliability(task, reward, table.get((task, reward), Tally()), min_pairs)
+    return Reliability(task, reward, table.get((task, reward), Tally()), min_groups, min_owners)
+
+
+def _owners(n: int) -> str:
+    return f"{n:,} owner" + ("" if n == 1 else "s")
 
 
 def weigh(weight: float, rel: Reliability) -> tuple[float, str]:
     """The weight to use for a profile weight and a reliability, and where it came from."""
     t = rel.tally
     if not rel.learned:
+        needs = f"{rel.min_groups:,} groups"
+        if rel.min_owners > 1:
+            needs += f" from {_owners(rel.min_owners)}"
         return weight, (
-            f"profile weight: {t.pairs:,} separated {rel.task} pairs so far"
-            f" (learning starts at {rel.min_pairs:,})"
+            f"profile weight: {t.groups:,.4g} labelled {rel.task} groups from"
+            f" {_owners(t.owners)} so far (learning starts at {needs})"
         )
     record = (
-        f"orders verified pairs right in {rel.share:.2f} of {t.pairs:,} pairs over"
-        f" {t.groups:,} {rel.task} groups (95% lower bound {rel.lcb:.2f})"
+        f"orders verified pairs right in {rel.share:.2f} of {t.groups:,.4g} {rel.task} groups"
+        f" from {_owners(t.owners)} ({t.pairs:,} pairs; 95% lower bound {rel.lcb:.2f})"
     )
     if rel.factor <= 0.0:
         return 0.0, f"learned: no better than chance for {rel.task}, so it stops deciding: {record}"
@@ -266,12 +348,14 @@ def reweigh(
     table: Mapping[tuple[str, str], Tally],
     *,
     frozen: bool = False,
-    min_pairs: int = MIN_PAIRS,
+    min_groups: int = MIN_GROUPS,
+    min_owners: int = MIN_OWNERS,
 ) -> Selection:
     """The selection with each reward's weight the learned one, and its source said.
 
-    ``frozen`` (the operator's choice): every weight as the profile set it, said so. A
-    client's explicit set keeps the client's weights.
+    ``table``: pooled tallies (:meth:`Tally.pooled`). ``frozen`` (the operator's
+    choice): every weight as the profile set it, said so. A client's explicit set keeps
+    the client's weights.
     """
     choices: list[RewardChoice] = []
     for choice in selection.rewards:
@@ -280,7 +364,7 @@ def reweigh(
         elif frozen:
             weight, source = choice.weight, "frozen by operator"
         else:
-            rel = reliability_of(table, selection.task, choice.name, min_pairs)
+            rel = reliability_of(table, selection.task, choice.name, min_groups, min_owners)
             weight, source = weigh(choice.weight, rel)
         choices.append(replace(choice, weight=weight, weight_source=source))
     return replace(selection, rewards=choices)

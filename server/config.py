@@ -249,8 +249,23 @@ class Settings(BaseSettings):
         description="learned: each reward's profile weight scaled by how well it has ordered"
         " verified pairs for the task; frozen: the profiles' weights as they are.",
     )
-    reward_learning_min_pairs: int = Field(
-        30, ge=1, description="Separated labelled pairs a reward needs before learning applies."
+    reward_learning_min_groups: int = Field(
+        10,
+        ge=1,
+        description="Labelled groups (each one observation, whatever its size) a reward needs"
+        " for a task before learning applies.",
+    )
+    reward_learning_min_owners: int = Field(
+        3,
+        ge=1,
+        description="Distinct key owners those groups must come from (an operator key's labels"
+        " suffice alone; without keys configured it does not apply).",
+    )
+    reward_learning_owner_cap: int = Field(
+        10,
+        ge=1,
+        description="Groups' worth one owner's labels count at most per task and reward"
+        " (operator keys uncapped; without keys configured it does not apply).",
     )
     reward_learning_refresh_s: float = Field(
         30.0, gt=0, description="How often the learned counts are re-read from the store."

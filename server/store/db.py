@@ -164,8 +164,8 @@ class Store:
         async with self.sessions() as session:
             return await uncounted(session, limit)
 
-    async def reliability(self) -> dict[tuple[str, str], Tally]:
-        """Every (task, reward)'s pair counts, deployment-wide."""
+    async def reliability(self) -> dict[tuple[str, str], dict[str, Tally]]:
+        """Every (task, reward)'s evidence per owner, deployment-wide."""
         async with self.sessions() as session:
             return await load_table(session)
 

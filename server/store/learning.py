@@ -10,8 +10,9 @@ candidate overrides its verified outcome (the owner saw what the verifier could 
 Vetoed candidates are never counted (selection never returns them).
 
 :func:`learn` recounts one trace's group (:func:`rewards.group_pairs`) and adds the
-difference from what that group added before (``reliability_groups``) to the totals
-(``reward_reliability``) by increments, so that replicas writing at once on one
+difference from what that group added before (``reliability_groups``) to its owner's
+totals (``reliability_owners``: one unit per group, see :mod:`rewards.reliability`) by
+increments, so that replicas writing at once on one
 PostgreSQL never overwrite each other's counts, and a trace labelled twice (its write,
 then feedback) counts once, with its newest labels.
 
@@ -92,9 +93,12 @@ def _insert(session: AsyncSession) -> Any:
 async def learn(session: AsyncSession, trace_id: str) -> bool:
     """Recount one trace's group and apply the difference (inside the caller's
     transaction); True when the totals changed."""
-    task = await session.scalar(select(TraceRow.task).where(TraceRow.id == trace_id))
-    if task is None:  # not written yet (its write will count it) or pruned
+    row = (
+        await session.execute(select(TraceRow.task, TraceRow.owner).where(TraceRow.id == trace_id))
+    ).first()
+    if row is None:  # not written yet (its write will count it) or pruned
         return False
+    task, owner = row
     insert = _insert(session)
     # The group's contribution row, made if missing, then locked (PostgreSQL: FOR UPDATE;
     # SQLite: the insert took the database's write lock): one recount at a time per trace.
@@ -130,39 +134,34 @@ async def learn(session: AsyncSession, trace_id: str) -> bool:
             .values(counted=True)
         )
     new = group_pairs(labelled(candidates, feedback))
-    deltas: dict[tuple[str, str], tuple[PairCount, int]] = {}
+    # What this group adds, as the difference from what it added before: one unit per
+    # reward that separated a pair (rewards.Tally.plus), under the trace's owner.
+    deltas: dict[tuple[str, str], Tally] = {}
     for reward, (right, pairs, ties) in (previous.counts or {}).items():
-        deltas[(previous.task, reward)] = (PairCount() - PairCount(right, pairs, ties), -1)
+        deltas[(previous.task, reward)] = _minus(Tally().plus(PairCount(right, pairs, ties)))
     for reward, count in new.items():
-        old, groups = deltas.get((task, reward), (PairCount(), 0))
-        deltas[(task, reward)] = (old + count, groups + 1)
+        old = deltas.get((task, reward), Tally())
+        deltas[(task, reward)] = _sum(old, Tally().plus(count))
     changed = False
     now = time.time()
     table = ReliabilityRow.__table__
-    for (row_task, reward), (d, groups) in sorted(deltas.items()):
-        if d == PairCount() and groups == 0:
+    for (row_task, reward), d in sorted(deltas.items()):
+        if _sum(d, Tally()) == Tally():  # this group's share is unchanged
             continue
         changed = True
+        values = {
+            "right": d.right,
+            "groups": round(d.groups),
+            "pairs_right": d.pairs_right,
+            "pairs": d.pairs,
+            "ties": d.ties,
+        }
         await session.execute(
             insert(ReliabilityRow)
-            .values(
-                task=row_task,
-                reward=reward,
-                pairs_right=d.right,
-                pairs=d.pairs,
-                ties=d.ties,
-                groups=groups,
-                updated=now,
-            )
+            .values(task=row_task, reward=reward, owner=owner, updated=now, **values)
             .on_conflict_do_update(
-                index_elements=["task", "reward"],
-                set_={
-                    "pairs_right": table.c.pairs_right + d.right,
-                    "pairs": table.c.pairs + d.pairs,
-                    "ties": table.c.ties + d.ties,
-                    "groups": table.c.groups + groups,
-                    "updated": now,
-                },
+                index_elements=["task", "reward", "owner"],
+                set_={**{k: table.c[k] + v for k, v in values.items()}, "updated": now},
             )
         )
     previous.task = task
@@ -170,10 +169,30 @@ async def learn(session: AsyncSession, trace_id: str) -> bool:
     return changed
 
 
-async def load_table(session: AsyncSession) -> dict[tuple[str, str], Tally]:
-    """Every (task, reward)'s totals."""
+def _minus(t: Tally) -> Tally:
+    return Tally(-t.right, -t.groups, -t.pairs_right, -t.pairs, -t.ties)
+
+
+def _sum(a: Tally, b: Tally) -> Tally:
+    return Tally(
+        a.right + b.right,
+        a.groups + b.groups,
+        a.pairs_right + b.pairs_right,
+        a.pairs + b.pairs,
+        a.ties + b.ties,
+    )
+
+
+async def load_table(session: AsyncSession) -> dict[tuple[str, str], dict[str, Tally]]:
+    """Every (task, reward)'s tallies, per owner (pooled by the caller, who knows the cap
+    and the operators: :meth:`rewards.Tally.pooled`)."""
     rows = (await session.scalars(select(ReliabilityRow))).all()
-    return {(r.task, r.reward): Tally(r.pairs_right, r.pairs, r.ties, r.groups) for r in rows}
+    out: dict[tuple[str, str], dict[str, Tally]] = {}
+    for r in rows:
+        out.setdefault((r.task, r.reward), {})[r.owner] = Tally(
+            r.right, float(r.groups), r.pairs_right, r.pairs, r.ties, 1 if r.groups > 0 else 0
+        )
+    return out
 
 
 async def uncounted(session: AsyncSession, limit: int) -> list[str]:

@@ -138,22 +138,28 @@ class FeedbackRow(Base):
 
 
 class ReliabilityRow(Base):
-    """How well one reward orders a task's labelled pairs, over the whole deployment.
+    """How well one reward orders a task's labelled groups, per owner (the trace's key
+    hash), over the whole deployment.
 
-    The sum of every labelled group's contribution (:class:`ReliabilityGroupRow`), kept
-    up to date by increments, so that several replicas add to it without losing each
-    other's counts. Retention removes traces, not what was learned from them.
+    The sum of that owner's labelled groups' contributions (:class:`ReliabilityGroupRow`),
+    kept up to date by increments, so that several replicas add to it without losing each
+    other's counts. Per owner, because one owner's groups are capped and learning needs
+    several owners (:meth:`rewards.Tally.pooled`; migration 0004). Retention removes
+    traces, not what was learned from them.
     """
 
-    __tablename__ = "reward_reliability"
+    __tablename__ = "reliability_owners"
 
     task: Mapped[str] = mapped_column(String(32), primary_key=True)
     reward: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # (correct, incorrect) pairs it ordered right, pairs it separated, pairs it tied.
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Group units: separating groups, and the sum of each one's share ordered right.
+    right: Mapped[float] = mapped_column(Float)
+    groups: Mapped[int] = mapped_column(Integer)
+    # Raw (correct, incorrect) pairs: ordered right, separated, tied (shown, not weighed).
     pairs_right: Mapped[int] = mapped_column(Integer)
     pairs: Mapped[int] = mapped_column(Integer)
     ties: Mapped[int] = mapped_column(Integer)
-    groups: Mapped[int] = mapped_column(Integer)
     updated: Mapped[float] = mapped_column(Float)
 
 

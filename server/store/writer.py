@@ -101,7 +101,7 @@ class StoreWriter:
         code_exec: CodeExec | None = None,
         on_write: Callable[[], None] = lambda: None,
         on_drop: Callable[[DropReason], None] = lambda reason: None,
-        on_reliability: Callable[[dict[tuple[str, str], Tally]], None] | None = None,
+        on_reliability: Callable[[dict[tuple[str, str], dict[str, Tally]]], None] | None = None,
         reliability_refresh_s: float = 30.0,
     ) -> None:
         self.store = store

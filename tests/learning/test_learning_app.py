@@ -26,7 +26,10 @@ profiles:
     rewards: {answer_agreement: 1.0, contrarian: 1.0}
 """
 ASK = {"model": MODEL, "messages": [{"role": "user", "content": "Compute 12 * 3 + 6 apples."}]}
-MIN_PAIRS = 9  # three labelled groups
+# Five labelled groups (no keys: one anonymous owner is enough). Three were enough when
+# each group of four counted as its three pairs; as one unit each, three right groups give
+# a lower bound of 0.05 ** (1 / 4) = 0.47, under chance; five give 0.61.
+MIN_GROUPS = 5
 KEY = "sk-tenant-0123456789"
 OPERATOR = "sk-operator-99999999"
 
@@ -53,7 +56,7 @@ def _app(tmp_path: Path, **settings: Any) -> TestClient:
         make_settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'learn.db'}",
             profiles_file=profiles,
-            reward_learning_min_pairs=MIN_PAIRS,
+            reward_learning_min_groups=MIN_GROUPS,
             **BUDGETS,
             **settings,
         ),
@@ -87,22 +90,23 @@ def test_a_reward_ranking_against_the_truth_loses_its_weight(c: TestClient) -> N
     cold = _weights(c)
     assert cold["contrarian"][0] == 1.0
     assert cold["contrarian"][1] == (
-        f"profile weight: 0 separated math pairs so far (learning starts at {MIN_PAIRS})"
+        "profile weight: 0 labelled math groups from 0 owners so far"
+        f" (learning starts at {MIN_GROUPS} groups)"
     )
-    _teach(c, 3, already=1)
+    _teach(c, MIN_GROUPS, already=1)
     learned = _weights(c)
     weight, source = learned["contrarian"]
     assert weight == 0.0
     assert source.startswith("learned: no better than chance for math, so it stops deciding")
-    assert "0.00 of 9 pairs over 3 math groups" in source
+    assert "0.00 of 5 math groups from 1 owner (15 pairs;" in source
     weight, source = learned["answer_agreement"]
     assert 0.0 < weight < 1.0
-    assert source.startswith("learned: orders verified pairs right in 1.00 of 9 pairs")
+    assert source.startswith("learned: orders verified pairs right in 1.00 of 5 math groups")
 
 
 def test_feedback_labels_teach_too(c: TestClient) -> None:
     """No reference: the owner's `correct` feedback labels the candidates."""
-    for _ in range(3):
+    for _ in range(MIN_GROUPS):
         r = c.post(
             "/v1/chat/completions",
             json={**ASK, "best_of": 4, "reward_profile": "learnme", "trace": "full"},
@@ -126,7 +130,7 @@ def test_feedback_labels_teach_too(c: TestClient) -> None:
             json={"trace_id": trace["id"], "candidate_index": 0, "name": "thumbs", "value": 0},
         )
     wait_for(
-        lambda: c.app.state.traces.learning.of("math", "contrarian").tally.pairs == 9,  # type: ignore[attr-defined]
+        lambda: c.app.state.traces.learning.of("math", "contrarian").tally.groups == MIN_GROUPS,  # type: ignore[attr-defined]
         "feedback learned",
     )
     assert _weights(c)["contrarian"][0] == 0.0
@@ -134,7 +138,7 @@ def test_feedback_labels_teach_too(c: TestClient) -> None:
 
 def test_frozen_weights_keep_the_profile(tmp_path: Path) -> None:
     with _app(tmp_path, reward_weights="frozen") as c:
-        _teach(c, 3)
+        _teach(c, MIN_GROUPS)
         weights = _weights(c)
         assert weights["contrarian"] == (1.0, "frozen by operator")
         # learning still counts meanwhile
@@ -142,7 +146,7 @@ def test_frozen_weights_keep_the_profile(tmp_path: Path) -> None:
 
 
 def test_an_explicit_reward_set_keeps_the_clients_weights(c: TestClient) -> None:
-    _teach(c, 3)
+    _teach(c, MIN_GROUPS)
     weights = _weights(c, rewards={"contrarian": 1.0, "answer_agreement": 1.0})
     assert weights["contrarian"][0] == 1.0
     assert "client" in weights["contrarian"][1]
@@ -150,21 +154,29 @@ def test_an_explicit_reward_set_keeps_the_clients_weights(c: TestClient) -> None
 
 def test_learning_survives_a_restart(tmp_path: Path) -> None:
     with _app(tmp_path) as c:
-        _teach(c, 3)
+        _teach(c, MIN_GROUPS)
     with _app(tmp_path) as c:
         weight, source = _weights(c)["contrarian"]
-        assert weight == 0.0 and "9 pairs over 3 math groups" in source
+        assert weight == 0.0 and "5 math groups from 1 owner (15 pairs" in source
 
 
 def test_list_rewards_and_the_gauge(c: TestClient) -> None:
-    _teach(c, 3)
+    _teach(c, MIN_GROUPS)
     listing = c.get("/v1/rewards").json()
-    assert listing["weights"] == "learned" and listing["min_pairs"] == MIN_PAIRS
+    assert listing["weights"] == "learned" and listing["min_groups"] == MIN_GROUPS
+    # No keys configured: one anonymous owner, so neither owners nor a cap apply.
+    assert listing["min_owners"] == 1 and listing["owner_cap"] is None
     by = {r["name"]: r for r in listing["data"]}
     assert set(by) == set(_registry().reward_names())
     (math,) = by["contrarian"]["reliability"]
-    assert math["task"] == "math" and math["pairs"] == 9 and math["right"] == 0
-    assert math["groups"] == 3 and math["share"] == 0.0 and math["factor"] == 0.0
+    assert math["task"] == "math" and math["pairs"] == 15 and math["pairs_right"] == 0
+    assert (
+        math["groups"] == MIN_GROUPS
+        and math["right"] == 0
+        and math["owners"] == 1
+        and math["share"] == 0.0
+        and math["factor"] == 0.0
+    )
     assert math["learned"] is True
     page = c.get("/metrics").text
     assert metric(page, "bon_reward_reliability", 'reward="contrarian",task="math"') == 0.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rewards.reliability import (
-    MIN_PAIRS,
+    MIN_GROUPS,
+    MIN_OWNERS,
     LabelledCandidate,
     PairCount,
     Tally,
@@ -27,12 +28,15 @@ def _group(right_for: str, wrong_for: str) -> list[LabelledCandidate]:
     return out
 
 
-def _table(groups: int) -> dict[tuple[str, str], Tally]:
-    table: dict[tuple[str, str], Tally] = {}
-    for _ in range(groups):
+def _table(groups: int, owners: int | None = None) -> dict[tuple[str, str], Tally]:
+    """``groups`` labelled groups, each its own owner's (or spread over ``owners``)."""
+    per: dict[tuple[str, str], dict[str, Tally]] = {}
+    for n in range(groups):
+        owner = f"o{n % owners if owners else n}"
         for name, count in group_pairs(_group("truth", "liar")).items():
-            table[("math", name)] = table.get(("math", name), Tally()).plus(count)
-    return table
+            mine = per.setdefault(("math", name), {})
+            mine[owner] = mine.get(owner, Tally()).plus(count)
+    return {key: Tally.pooled(owners_of, cap=None) for key, owners_of in per.items()}
 
 
 def _selection(explicit: bool = False) -> Selection:
@@ -63,7 +67,7 @@ def test_unscored_candidates_and_self_grading_are_skipped() -> None:
 
 
 def test_a_reward_ranking_against_the_truth_loses_its_weight() -> None:
-    chosen = reweigh(_selection(), _table(groups=10))  # 40 pairs each, past MIN_PAIRS
+    chosen = reweigh(_selection(), _table(groups=10))  # 10 groups of 10 owners: learned
     by = {c.name: c for c in chosen.rewards}
     assert by["liar"].weight == 0.0
     assert "no better than chance" in by["liar"].weight_source
@@ -71,24 +75,31 @@ def test_a_reward_ranking_against_the_truth_loses_its_weight() -> None:
 
 
 def test_a_reward_ranking_with_the_truth_keeps_its_weight() -> None:
-    chosen = reweigh(_selection(), _table(groups=10))
+    # 30 groups (not 10 as under pairs: a group of four is one unit now, not four pairs).
+    chosen = reweigh(_selection(), _table(groups=30))
     truth = next(c for c in chosen.rewards if c.name == "truth")
-    rel = reliability_of(_table(10), "math", "truth")
+    rel = reliability_of(_table(30), "math", "truth")
     assert rel.share == 1.0 and rel.lcb > 0.9
     assert truth.weight == pytest.approx(rel.factor) and truth.weight > 0.8
-    assert truth.weight_source.startswith("learned: orders verified pairs right in 1.00 of 40")
+    assert truth.weight_source.startswith(
+        "learned: orders verified pairs right in 1.00 of 30 math groups from 30 owners (120 pairs;"
+    )
 
 
 def test_cold_start_keeps_the_profile_weight() -> None:
-    chosen = reweigh(_selection(), _table(groups=1))  # 4 pairs: too few
+    chosen = reweigh(_selection(), _table(groups=1))  # one group: too few
     for choice in chosen.rewards:
         assert choice.weight == 1.0
-        assert f"learning starts at {MIN_PAIRS}" in choice.weight_source
+        assert (
+            f"learning starts at {MIN_GROUPS} groups from {MIN_OWNERS} owners"
+            in choice.weight_source
+        )
 
 
 def test_a_reward_that_only_ties_never_learns() -> None:
     flat = reliability_of(_table(groups=50), "math", "flat")
     assert flat.tally.pairs == 0 and flat.tally.ties == 200 and not flat.learned
+    assert flat.tally.groups == 0
 
 
 def test_frozen_and_explicit_keep_their_weights() -> None:
@@ -112,7 +123,7 @@ def test_beta_quantile_matches_known_values() -> None:
 
 
 def test_chance_level_is_weight_zero_even_with_many_pairs() -> None:
-    table = {("math", "coin"): Tally(right=500, pairs=1000, groups=100)}
+    table = {("math", "coin"): Tally(right=500, groups=1000, owners=5)}
     rel = reliability_of(table, "math", "coin")
     assert rel.lcb < 0.5 and rel.factor == 0.0
 
@@ -123,3 +134,46 @@ def test_the_modules_examples_hold() -> None:
     import rewards.reliability
 
     assert doctest.testmod(rewards.reliability).failed == 0
+
+
+def _big_group(correct: int, incorrect: int) -> list[LabelledCandidate]:
+    """``liar`` prefers every incorrect candidate."""
+    return [LabelledCandidate({"liar": 0.0}, True)] * correct + [
+        LabelledCandidate({"liar": 1.0}, False)
+    ] * incorrect
+
+
+def test_a_group_is_one_unit_whatever_its_size() -> None:
+    """The attack: best_of 64, 8 correct x 56 incorrect = 448 pairs; one unit."""
+    (count,) = group_pairs(_big_group(8, 56)).values()
+    assert count.pairs == 448
+    tally = Tally().plus(count)
+    assert tally.groups == 1 and tally.right == 0 and tally.pairs == 448
+    mixed = Tally().plus(PairCount(right=3, pairs=4))
+    assert mixed.groups == 1 and mixed.right == 0.75
+
+
+def test_one_owner_is_capped_and_cannot_decide_alone() -> None:
+    one = Tally()
+    for _ in range(100):
+        one = one.plus(group_pairs(_big_group(8, 56))["liar"])
+    alone = Tally.pooled({"sha256:a": one}, cap=10)
+    assert alone.groups == 10 and alone.owners == 1
+    assert not reliability_of({("math", "liar"): alone}, "math", "liar").learned
+    # Two honest owners' two groups each outweigh the attacker's hundred (capped at 10)
+    # only in owners, not in units: learned (3 owners, 14 units), share 4/14.
+    honest = Tally().plus(PairCount(1, 1)).plus(PairCount(1, 1))
+    pooled = Tally.pooled({"sha256:a": one, "sha256:b": honest, "sha256:c": honest}, cap=10)
+    assert pooled.owners == 3 and pooled.groups == 14 and pooled.right == 4
+    rel = reliability_of({("math", "liar"): pooled}, "math", "liar")
+    assert rel.learned and rel.factor == 0.0
+
+
+def test_an_operators_labels_are_uncapped_and_count_alone() -> None:
+    op = Tally()
+    for _ in range(20):
+        op = op.plus(PairCount(0, 3))
+    pooled = Tally.pooled({"sha256:op": op}, cap=5, trusted={"sha256:op"})
+    assert pooled.groups == 20 and pooled.trusted
+    rel = reliability_of({("math", "liar"): pooled}, "math", "liar")
+    assert rel.learned and rel.factor == 0.0
