@@ -39,7 +39,7 @@ def test_migrations_build_the_models_tables(database_url: str) -> None:
         store = Store(database_url)
         await store.start()
         await store.start()  # idempotent
-        assert await current_revision(store.engine) == head() == "0003"
+        assert await current_revision(store.engine) == head() == "0004"
         async with store.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: sorted(inspect(c).get_table_names()))
             columns = await conn.run_sync(
