@@ -12,6 +12,7 @@ hold the vetoed number.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -42,6 +43,18 @@ SCRIPT: dict[str, Any] = {
                 {"text": f"The answer is {CARD}.", "logprob": -0.1},
                 {"text": "The answer is 12.", "logprob": -0.2},
                 {"text": "The answer is 13.", "logprob": -0.3},
+                {"text": f"The answer is {OTHER_CARD}.", "logprob": -0.4},
+            ],
+        },
+        {
+            # As above with three kept answers that disagree: the second look counts the
+            # kept candidates only (it runs on the round's record, after the gates).
+            "match": "[pii-split3]",
+            "candidates": [
+                {"text": f"The answer is {CARD}.", "logprob": -0.1},
+                {"text": "The answer is 12.", "logprob": -0.2},
+                {"text": "The answer is 13.", "logprob": -0.3},
+                {"text": "The answer is 14.", "logprob": -0.35},
                 {"text": f"The answer is {OTHER_CARD}.", "logprob": -0.4},
             ],
         },
@@ -107,12 +120,14 @@ def test_the_second_look_still_says_why_in_counts() -> None:
     app = create_app(make_settings(), engine=make_engine(SCRIPT))
     body = {
         "model": MODEL,
-        "messages": [{"role": "user", "content": "[pii-split] What is 7 + 5?"}],
-        "best_of": 4,
+        "messages": [{"role": "user", "content": "[pii-split3] What is 7 + 5?"}],
+        "best_of": 5,
     }
     with TestClient(app) as c:
         trace = c.post("/v1/chat/completions", json=body).json()["trace"]
+    # Three kept answers, one each (the two vetoed cards are not counted).
     assert trace["decisions"] == [
-        "second look: group disagrees on the final answer (the most common has 1 of 4"
+        "second look: group disagrees on the final answer (the most common has 1 of 3"
         " answered); math_steps 0.5 -> 1"
     ]
+    assert not any(secret in json.dumps(trace) for secret in SECRETS)
